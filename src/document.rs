@@ -1,0 +1,240 @@
+//! The output model every stage shares: a [`Document`] with its pages and a flat list of
+//! [`Block`]s in reading order.
+//!
+//! Coordinates are PDF points (1/72 inch) with the origin at the top-left corner of the page,
+//! as `[x0, y0, x1, y1]`. Image pages are converted from pixels at the image's DPI (72 if the
+//! file does not say). The JSON Schema in `schemas/document.schema.json` is generated from these
+//! types (`folio schema`), and a test fails when the two drift apart.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Version of the document model; bumped when the JSON shape changes incompatibly.
+pub const SCHEMA_VERSION: &str = "1";
+
+/// A bounding box `[x0, y0, x1, y1]` in PDF points, origin top-left, x to the right, y down.
+pub type BBox = [f32; 4];
+
+/// One extracted document. Coordinates everywhere are PDF points (1/72 inch), origin at the
+/// top-left of the page, `[x0, y0, x1, y1]`; image pages convert pixels at the image's DPI
+/// (72 dpi when unknown) to points.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Document {
+    /// Version of this JSON model.
+    pub schema_version: String,
+    /// `doc_` followed by the first 32 hex digits of the source's SHA-256: same bytes, same id.
+    pub id: String,
+    pub source: SourceInfo,
+    pub metadata: Metadata,
+    pub pages: Vec<Page>,
+    /// Every block of every page, in reading order.
+    pub blocks: Vec<Block>,
+    pub pipeline: PipelineInfo,
+    pub stats: Stats,
+    /// Problems that did not stop extraction (e.g. a page with an absurd size).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+/// Where the document came from.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SourceInfo {
+    /// File name without directories, if known.
+    pub filename: Option<String>,
+    /// Media type sniffed from the content (not from the file name).
+    pub media_type: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// Hex SHA-256 of the bytes.
+    pub sha256: String,
+}
+
+/// Document-level metadata, from the PDF's info dictionary where present.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Metadata {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keywords: Option<String>,
+    /// Application that created the original document.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub creator: Option<String>,
+    /// Application that produced the PDF.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub producer: Option<String>,
+    /// Creation date, ISO 8601 where the source date could be parsed, else as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    /// Modification date, ISO 8601 where the source date could be parsed, else as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub modified: Option<String>,
+    /// BCP 47 language tag, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// Pages in the source (not only the ones extracted with `--pages`).
+    pub page_count: u32,
+}
+
+/// Where a page's text came from.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum TextSource {
+    /// The PDF's own text layer.
+    Pdf,
+    /// Optical character recognition.
+    Ocr,
+    /// Text layer plus OCR of text-bearing images.
+    Mixed,
+    /// No usable text: no text layer (or a garbage one) and no OCR was run on it.
+    None,
+}
+
+/// One page as extracted.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Page {
+    /// 1-based page number in the source.
+    pub number: u32,
+    /// Width in points, after rotation.
+    pub width: f32,
+    /// Height in points, after rotation.
+    pub height: f32,
+    /// Clockwise rotation the viewer applies: 0, 90, 180 or 270.
+    pub rotation: u16,
+    pub text_source: TextSource,
+    /// Mean OCR confidence in `[0, 1]`, for OCR'd pages.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ocr_confidence: Option<f32>,
+    /// Why the page has no usable text, when `text_source` is `none`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// For image pages: the raster's size and resolution.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageInfo>,
+}
+
+/// Pixel size and resolution of an image page.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ImageInfo {
+    pub pixel_width: u32,
+    pub pixel_height: u32,
+    /// Horizontal and vertical dots per inch.
+    pub dpi: [f32; 2],
+    /// Whether the resolution came from the file (false: 72 dpi assumed).
+    pub dpi_from_file: bool,
+}
+
+/// The kind of a block.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum BlockKind {
+    Title,
+    SectionHeader,
+    Paragraph,
+    ListItem,
+    Table,
+    Figure,
+    Caption,
+    Formula,
+    Footnote,
+    PageHeader,
+    PageFooter,
+    Code,
+}
+
+impl BlockKind {
+    /// Running page furniture (headers, footers) rather than content.
+    pub fn is_furniture(self) -> bool {
+        matches!(self, BlockKind::PageHeader | BlockKind::PageFooter)
+    }
+}
+
+/// How a block's text was obtained.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum BlockSource {
+    Pdf,
+    Ocr,
+}
+
+/// A unit of content on one page.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Block {
+    /// `b` followed by the block's index in reading order.
+    pub id: String,
+    /// 1-based page number.
+    pub page: u32,
+    pub kind: BlockKind,
+    pub bbox: BBox,
+    pub text: String,
+    /// Confidence in `[0, 1]` of the block's kind and text.
+    pub confidence: f32,
+    pub source: BlockSource,
+    /// Heading level, 1 = top; section headers only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<u8>,
+    /// Id of the enclosing section header, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// Cells, for tables.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table: Option<Table>,
+    /// For captions: the id of the table or figure they describe.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caption_of: Option<String>,
+}
+
+/// A table's cells, row by row.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Table {
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// One table cell.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Cell {
+    pub text: String,
+    pub bbox: BBox,
+    pub row_span: u32,
+    pub col_span: u32,
+    pub header: bool,
+}
+
+/// Which pipeline produced the document.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineInfo {
+    pub name: String,
+    /// folio version and pipeline revision, e.g. `0.1.0+fast.1`.
+    pub version: String,
+    /// Model name → `sha256:…` of every model file the pipeline used.
+    pub models: BTreeMap<String, String>,
+}
+
+/// Where the time went.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Stats {
+    pub pages_per_second: f32,
+    pub total_ms: u64,
+    /// Milliseconds spent in each stage (e.g. `pdf`, `structure`).
+    pub stage_ms: BTreeMap<String, u64>,
+}
+
+/// The JSON Schema of [`Document`], as committed in `schemas/document.schema.json`.
+pub fn json_schema() -> serde_json::Value {
+    let schema = schemars::schema_for!(Document);
+    serde_json::to_value(schema).unwrap_or(serde_json::Value::Null)
+}

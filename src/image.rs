@@ -1,0 +1,185 @@
+//! Raster input: PNG, JPEG, TIFF (every page of a multi-page file), WebP and BMP, decoded with
+//! the `image` and `tiff` crates into pages with pixel size, resolution and EXIF orientation.
+//!
+//! Pixels are decoded once to prove the file is whole; the OCR stage decodes them again when
+//! it needs them, so no bitmap is held between stages.
+
+use crate::document::ImageInfo;
+use crate::error::{Error, Result};
+use crate::source::MediaType;
+use ::image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
+use std::io::Cursor;
+
+/// Largest width or height accepted, in pixels.
+pub const MAX_SIDE: u32 = 30_000;
+/// Largest decoded size accepted, in bytes.
+pub const MAX_ALLOC: u64 = 1 << 30;
+
+/// One page of an image file.
+#[derive(Debug, Clone)]
+pub struct ImagePage {
+    pub info: ImageInfo,
+}
+
+impl ImagePage {
+    /// Page size in points: pixels at the image's DPI.
+    pub fn size_points(&self) -> (f32, f32) {
+        let [dx, dy] = self.info.dpi;
+        (
+            self.info.pixel_width as f32 * 72.0 / dx,
+            self.info.pixel_height as f32 * 72.0 / dy,
+        )
+    }
+}
+
+/// Decodes every page of an image file.
+pub fn pages(bytes: &[u8], media_type: MediaType) -> Result<Vec<ImagePage>> {
+    match media_type {
+        MediaType::Tiff => tiff_pages(bytes),
+        MediaType::Png => single(bytes, ImageFormat::Png, png_dpi(bytes)),
+        MediaType::Jpeg => single(bytes, ImageFormat::Jpeg, jpeg_dpi(bytes)),
+        MediaType::Bmp => single(bytes, ImageFormat::Bmp, bmp_dpi(bytes)),
+        MediaType::Webp => single(bytes, ImageFormat::WebP, None),
+        MediaType::Pdf => Err(Error::BadImage("a PDF is not an image".into())),
+    }
+}
+
+fn limits() -> Limits {
+    let mut l = Limits::default();
+    l.max_image_width = Some(MAX_SIDE);
+    l.max_image_height = Some(MAX_SIDE);
+    l.max_alloc = Some(MAX_ALLOC);
+    l
+}
+
+fn single(bytes: &[u8], format: ImageFormat, dpi: Option<[f32; 2]>) -> Result<Vec<ImagePage>> {
+    let bad = |e: ::image::ImageError| Error::BadImage(e.to_string());
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    reader.limits(limits());
+    let mut decoder = reader.into_decoder().map_err(bad)?;
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(::image::metadata::Orientation::NoTransforms);
+    let mut img = DynamicImage::from_decoder(decoder).map_err(bad)?;
+    img.apply_orientation(orientation);
+    Ok(vec![page(img.width(), img.height(), dpi)])
+}
+
+fn page(width: u32, height: u32, dpi: Option<[f32; 2]>) -> ImagePage {
+    let valid = dpi.filter(|[x, y]| (10.0..=10_000.0).contains(x) && (10.0..=10_000.0).contains(y));
+    ImagePage {
+        info: ImageInfo {
+            pixel_width: width,
+            pixel_height: height,
+            dpi: valid.unwrap_or([72.0, 72.0]),
+            dpi_from_file: valid.is_some(),
+        },
+    }
+}
+
+fn tiff_pages(bytes: &[u8]) -> Result<Vec<ImagePage>> {
+    use tiff::decoder::{ifd::Value, Decoder};
+    use tiff::tags::Tag;
+    let bad = |e: tiff::TiffError| Error::BadImage(e.to_string());
+    let mut limits = tiff::decoder::Limits::default();
+    limits.decoding_buffer_size = MAX_ALLOC as usize;
+    let mut decoder = Decoder::new(Cursor::new(bytes))
+        .map_err(bad)?
+        .with_limits(limits);
+    let mut out = Vec::new();
+    loop {
+        let (w, h) = decoder.dimensions().map_err(bad)?;
+        if w > MAX_SIDE || h > MAX_SIDE {
+            return Err(Error::BadImage(format!(
+                "page {} is {w}×{h} pixels, over {MAX_SIDE}",
+                out.len() + 1
+            )));
+        }
+        let rational = |v: Option<Value>| match v {
+            Some(Value::Rational(n, d)) if d != 0 => Some(n as f32 / d as f32),
+            Some(Value::Unsigned(n)) => Some(n as f32),
+            _ => None,
+        };
+        let xres = rational(decoder.find_tag(Tag::XResolution).ok().flatten());
+        let yres = rational(decoder.find_tag(Tag::YResolution).ok().flatten());
+        let unit = decoder
+            .find_tag_unsigned::<u16>(Tag::ResolutionUnit)
+            .ok()
+            .flatten()
+            .unwrap_or(2);
+        let scale = match unit {
+            3 => Some(2.54),
+            2 => Some(1.0),
+            _ => None,
+        };
+        let dpi = match (xres, yres, scale) {
+            (Some(x), Some(y), Some(s)) => Some([x * s, y * s]),
+            (Some(x), None, Some(s)) => Some([x * s, x * s]),
+            _ => None,
+        };
+        decoder.read_image().map_err(bad)?;
+        out.push(page(w, h, dpi));
+        if !decoder.more_images() {
+            break;
+        }
+        decoder.next_image().map_err(bad)?;
+    }
+    Ok(out)
+}
+
+/// PNG `pHYs` chunk (pixels per metre).
+fn png_dpi(bytes: &[u8]) -> Option<[f32; 2]> {
+    let mut at = 8;
+    while at + 8 <= bytes.len() {
+        let len = u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?) as usize;
+        let kind = bytes.get(at + 4..at + 8)?;
+        if kind == b"pHYs" {
+            let d = bytes.get(at + 8..at + 17)?;
+            let x = u32::from_be_bytes(d[0..4].try_into().ok()?) as f32;
+            let y = u32::from_be_bytes(d[4..8].try_into().ok()?) as f32;
+            return (d[8] == 1).then_some([x * 0.0254, y * 0.0254]);
+        }
+        if kind == b"IDAT" || kind == b"IEND" {
+            return None;
+        }
+        at = at.checked_add(12)?.checked_add(len)?;
+    }
+    None
+}
+
+/// JPEG JFIF `APP0` density.
+fn jpeg_dpi(bytes: &[u8]) -> Option<[f32; 2]> {
+    let mut at = 2;
+    while at + 4 <= bytes.len() {
+        if bytes[at] != 0xff {
+            return None;
+        }
+        let marker = bytes[at + 1];
+        let len = u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]) as usize;
+        if marker == 0xe0 {
+            let d = bytes.get(at + 4..at + 4 + len.saturating_sub(2))?;
+            if d.len() >= 12 && &d[..5] == b"JFIF\0" {
+                let unit = d[7];
+                let x = u16::from_be_bytes([d[8], d[9]]) as f32;
+                let y = u16::from_be_bytes([d[10], d[11]]) as f32;
+                return match unit {
+                    1 => Some([x, y]),
+                    2 => Some([x * 2.54, y * 2.54]),
+                    _ => None,
+                };
+            }
+        }
+        if marker == 0xda {
+            return None;
+        }
+        at += 2 + len;
+    }
+    None
+}
+
+/// BMP info header pixels per metre.
+fn bmp_dpi(bytes: &[u8]) -> Option<[f32; 2]> {
+    let x = i32::from_le_bytes(bytes.get(38..42)?.try_into().ok()?);
+    let y = i32::from_le_bytes(bytes.get(42..46)?.try_into().ok()?);
+    (x > 0 && y > 0).then_some([x as f32 * 0.0254, y as f32 * 0.0254])
+}

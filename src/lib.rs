@@ -1,0 +1,28 @@
+//! folio turns PDFs and images into structured, cited JSON for retrieval-augmented
+//! applications.
+//!
+//! The library is a chain of stages, each in its own module (see `ARCHITECTURE.md`):
+//! [`source`] sniffs and hashes the input, [`pdf`] and [`image`] read pages, [`structure`]
+//! finds lines, reading order and typed blocks, and [`pipeline`] runs them as configured in
+//! `pipelines/*.toml`, producing a [`document::Document`]. [`models`] locates and verifies the
+//! native libraries and model files fetched by `models/fetch`.
+//!
+//! ```no_run
+//! use folio::{pipeline::{ExtractOptions, Extractor, PipelineConfig}, models::ModelStore, source::Source};
+//! let extractor = Extractor::new(ModelStore::locate()?);
+//! let source = Source::from_path("paper.pdf".as_ref(), folio::source::DEFAULT_MAX_BYTES)?;
+//! let doc = extractor.extract(&source, &ExtractOptions::new(PipelineConfig::load("fast")?))?;
+//! println!("{}", folio::structure::to_markdown(&doc));
+//! # Ok::<(), folio::Error>(())
+//! ```
+
+pub mod document;
+pub mod error;
+pub mod image;
+pub mod models;
+pub mod pdf;
+pub mod pipeline;
+pub mod source;
+pub mod structure;
+
+pub use error::{Error, Result};

@@ -1,0 +1,214 @@
+//! The `folio` command line: a thin shell over the library.
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand, ValueEnum};
+use folio::models::{FileStatus, ModelStore};
+use folio::pipeline::{ExtractOptions, Extractor, PageRange, PipelineConfig, DEFAULT_PIPELINE};
+use folio::source::{Source, DEFAULT_MAX_BYTES};
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(
+    name = "folio",
+    version,
+    about = "PDFs and images to structured, cited JSON"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Extract one document to stdout.
+    Extract(ExtractArgs),
+    /// Inspect the native libraries and model files.
+    Models {
+        #[command(subcommand)]
+        command: ModelsCommand,
+    },
+    /// Print the JSON Schema of the document model.
+    Schema,
+}
+
+#[derive(clap::Args)]
+struct ExtractArgs {
+    /// The PDF or image (PNG, JPEG, TIFF, WebP, BMP); its type is read from its content.
+    file: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    format: Format,
+    /// Pipeline name (see pipelines/) or path to a pipeline .toml file.
+    #[arg(long, default_value = DEFAULT_PIPELINE)]
+    pipeline: String,
+    /// Pages to extract, e.g. 1-3,5,8-
+    #[arg(long)]
+    pages: Option<String>,
+    /// Password of an encrypted PDF.
+    #[arg(long)]
+    password: Option<String>,
+    /// Time limit for the document in seconds (default: the pipeline's).
+    #[arg(long)]
+    timeout: Option<f64>,
+}
+
+#[derive(Subcommand)]
+enum ModelsCommand {
+    /// List every model and library with its hash status.
+    Check,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Json,
+    Markdown,
+    Text,
+}
+
+fn main() -> ExitCode {
+    init_logging();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Extract(args) => extract(args),
+        Command::Models {
+            command: ModelsCommand::Check,
+        } => models_check(),
+        Command::Schema => print_out(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&folio::document::json_schema()).unwrap_or_default()
+        )),
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FOLIO_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
+
+fn extract(args: ExtractArgs) -> ExitCode {
+    let file = args.file.display().to_string();
+    match run_extract(&args) {
+        Ok(out) => print_out(&out),
+        Err(e) => {
+            eprintln!("error: {file}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_extract(args: &ExtractArgs) -> anyhow::Result<String> {
+    let pipeline = PipelineConfig::load(&args.pipeline)?;
+    let mut options = ExtractOptions::new(pipeline);
+    options.password = args.password.clone();
+    options.pages = args
+        .pages
+        .as_deref()
+        .map(str::parse::<PageRange>)
+        .transpose()?;
+    if let Some(secs) = args.timeout {
+        anyhow::ensure!(
+            secs > 0.0 && secs.is_finite(),
+            "--timeout must be a positive number of seconds"
+        );
+        options.timeout = Some(Duration::from_secs_f64(secs));
+    }
+    watchdog(
+        &args.file,
+        options.timeout.unwrap_or(Duration::from_secs_f64(
+            options.pipeline.limits.timeout_seconds,
+        )),
+    );
+    let source = Source::from_path(
+        &args.file,
+        options.pipeline.limits.max_bytes.min(DEFAULT_MAX_BYTES),
+    )?;
+    let extractor = Extractor::new(ModelStore::locate()?);
+    let doc = extractor.extract(&source, &options)?;
+    Ok(match args.format {
+        Format::Json => {
+            serde_json::to_string_pretty(&doc).context("serialising the document")? + "\n"
+        }
+        Format::Markdown => folio::structure::to_markdown(&doc),
+        Format::Text => folio::structure::to_text(&doc),
+    })
+}
+
+/// The library checks its deadline between pages; this catches a single call that never
+/// returns (a pathological page), so a script is never left waiting.
+fn watchdog(file: &std::path::Path, limit: Duration) {
+    let file = file.display().to_string();
+    let grace = Duration::from_secs(5).max(limit / 10);
+    std::thread::spawn(move || {
+        std::thread::sleep(limit + grace);
+        eprintln!(
+            "error: {file}: time limit of {:.1} s exceeded",
+            limit.as_secs_f64()
+        );
+        std::process::exit(1);
+    });
+}
+
+fn models_check() -> ExitCode {
+    let store = match ModelStore::locate() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut bad = 0;
+    let mut out = format!("models directory: {}\n", store.root().display());
+    for f in store.files() {
+        let status = match store.status(f) {
+            FileStatus::Ok => "ok".to_string(),
+            FileStatus::Missing => {
+                bad += 1;
+                "MISSING".to_string()
+            }
+            FileStatus::HashMismatch { .. } => {
+                bad += 1;
+                "HASH MISMATCH".to_string()
+            }
+            FileStatus::Unreadable(e) => {
+                bad += 1;
+                format!("UNREADABLE ({e})")
+            }
+        };
+        out.push_str(&format!(
+            "{:<30} {:<14} {}=={} {} [{}]\n",
+            f.name, status, f.package, f.version, f.dest, f.licence
+        ));
+    }
+    if bad > 0 {
+        out.push_str(&format!(
+            "{bad} file(s) missing or damaged: run `models/fetch`\n"
+        ));
+    }
+    let code = print_out(&out);
+    if bad > 0 {
+        ExitCode::FAILURE
+    } else {
+        code
+    }
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error.
+fn print_out(s: &str) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(s.as_bytes()).and_then(|_| stdout.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: writing output: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! One page's text layer as [`Glyph`]s in page-display coordinates (points, origin top-left,
+//! rotation applied), in the order pdfium reports them.
+
+use crate::document::BBox;
+use crate::error::{Error, Result};
+use pdfium_render::prelude::*;
+
+/// Typographic flags of a glyph's font.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GlyphStyle {
+    pub bold: bool,
+    pub italic: bool,
+    pub mono: bool,
+}
+
+/// One character of the text layer.
+#[derive(Debug, Clone, Copy)]
+pub struct Glyph {
+    pub c: char,
+    pub bbox: BBox,
+    /// Effective font size in points.
+    pub size: f32,
+    pub style: GlyphStyle,
+    /// Index of the font in [`RawPage::fonts`].
+    pub font: u16,
+    /// A whitespace or line break (real or inserted by pdfium) precedes this glyph.
+    pub space_before: bool,
+}
+
+/// A page's geometry and text layer, before any structure.
+#[derive(Debug, Clone)]
+pub struct RawPage {
+    pub number: u32,
+    pub width: f32,
+    pub height: f32,
+    pub rotation: u16,
+    pub glyphs: Vec<Glyph>,
+    /// Font names, indexed by [`Glyph::font`].
+    pub fonts: Vec<String>,
+    /// Characters pdfium could not map to Unicode (U+FFFD, private use, controls).
+    pub unmapped: usize,
+}
+
+/// Maps user-space points to display space: crop-box origin, y flipped, rotation applied.
+struct Frame {
+    left: f32,
+    top: f32,
+    w0: f32,
+    h0: f32,
+    rotation: u16,
+}
+
+impl Frame {
+    fn point(&self, x: f32, y: f32) -> (f32, f32) {
+        let (u, v) = (x - self.left, self.top - y);
+        match self.rotation {
+            90 => (self.h0 - v, u),
+            180 => (self.w0 - u, self.h0 - v),
+            270 => (v, self.w0 - u),
+            _ => (u, v),
+        }
+    }
+
+    fn rect(&self, r: &PdfRect) -> BBox {
+        let (ax, ay) = self.point(r.left().value, r.top().value);
+        let (bx, by) = self.point(r.right().value, r.bottom().value);
+        [ax.min(bx), ay.min(by), ax.max(bx), ay.max(by)]
+    }
+
+    fn display_size(&self) -> (f32, f32) {
+        if self.rotation % 180 == 90 {
+            (self.h0, self.w0)
+        } else {
+            (self.w0, self.h0)
+        }
+    }
+}
+
+pub(super) fn read_page(page: &PdfPage, number: u32) -> Result<RawPage> {
+    let rotation = match page.rotation() {
+        Ok(PdfPageRenderRotation::Degrees90) => 90,
+        Ok(PdfPageRenderRotation::Degrees180) => 180,
+        Ok(PdfPageRenderRotation::Degrees270) => 270,
+        _ => 0,
+    };
+    let bounds = page
+        .boundaries()
+        .crop()
+        .or_else(|_| page.boundaries().media())
+        .map(|b| b.bounds)
+        .ok();
+    let frame = match bounds {
+        Some(b) => Frame {
+            left: b.left().value,
+            top: b.top().value,
+            w0: (b.right().value - b.left().value).abs(),
+            h0: (b.top().value - b.bottom().value).abs(),
+            rotation,
+        },
+        None => {
+            let (w, h) = (page.width().value, page.height().value);
+            let (w0, h0) = if rotation % 180 == 90 { (h, w) } else { (w, h) };
+            Frame {
+                left: 0.0,
+                top: h0,
+                w0,
+                h0,
+                rotation,
+            }
+        }
+    };
+    let (width, height) = frame.display_size();
+    let text = page
+        .text()
+        .map_err(|e| Error::BadPdf(format!("page {number}: text layer unreadable: {e}")))?;
+
+    let mut glyphs = Vec::new();
+    let mut fonts: Vec<String> = Vec::new();
+    let mut styles: Vec<GlyphStyle> = Vec::new();
+    let mut unmapped = 0;
+    let mut space_pending = false;
+    for ch in text.chars().iter() {
+        let Some(mut c) = ch.unicode_char() else {
+            unmapped += 1;
+            continue;
+        };
+        // pdfium reports a hyphen that ends a line as U+0002; a soft hyphen is only drawn there.
+        if c == '\u{2}' || c == '\u{ad}' {
+            c = '-';
+        }
+        if c.is_whitespace() || c == '\u{0}' {
+            space_pending = true;
+            continue;
+        }
+        if c == '\u{fffd}' || ('\u{e000}'..='\u{f8ff}').contains(&c) || c.is_control() {
+            unmapped += 1;
+            continue;
+        }
+        let Ok(rect) = ch.loose_bounds() else {
+            continue;
+        };
+        let bbox = frame.rect(&rect);
+        if !bbox.iter().all(|v| v.is_finite())
+            || bbox[2] - bbox[0] <= 0.0 && bbox[3] - bbox[1] <= 0.0
+        {
+            continue;
+        }
+        let name = ch.font_name();
+        let font = match fonts.iter().rposition(|f| *f == name) {
+            Some(i) => i,
+            None => {
+                styles.push(style_of(&name, &ch));
+                fonts.push(name);
+                fonts.len() - 1
+            }
+        };
+        let mut size = ch.scaled_font_size().value.abs();
+        if !(0.5..=2000.0).contains(&size) {
+            size = ch.unscaled_font_size().value.abs();
+        }
+        if !(0.5..=2000.0).contains(&size) {
+            size = (bbox[3] - bbox[1]).min(bbox[2] - bbox[0]).max(1.0);
+        }
+        glyphs.push(Glyph {
+            c,
+            bbox,
+            size,
+            style: styles[font],
+            font: font.min(u16::MAX as usize) as u16,
+            space_before: std::mem::take(&mut space_pending),
+        });
+    }
+    Ok(RawPage {
+        number,
+        width,
+        height,
+        rotation,
+        glyphs,
+        fonts,
+        unmapped,
+    })
+}
+
+/// Bold, italic and monospace from the font's name, weight and descriptor flags. TeX and
+/// other embedded fonts rarely set the flags, so the name decides most cases.
+fn style_of(name: &str, ch: &PdfPageTextChar) -> GlyphStyle {
+    let base = name.rsplit('+').next().unwrap_or(name).to_ascii_lowercase();
+    let has = |keys: &[&str]| keys.iter().any(|k| base.contains(k));
+    let weight_bold = matches!(
+        ch.font_weight(),
+        Some(
+            PdfFontWeight::Weight600
+                | PdfFontWeight::Weight700Bold
+                | PdfFontWeight::Weight800
+                | PdfFontWeight::Weight900
+        )
+    );
+    GlyphStyle {
+        bold: weight_bold
+            || has(&[
+                "bold", "black", "heavy", "semibold", "demi", "cmbx", "cmb10", "-bd", "bx10",
+                "bx12",
+            ]),
+        italic: ch.font_is_italic() || has(&["italic", "oblique", "cmti", "cmsl", "-it"]),
+        mono: ch.font_is_fixed_pitch()
+            || has(&[
+                "mono",
+                "courier",
+                "cmtt",
+                "typewriter",
+                "consol",
+                "menlo",
+                "inconsolata",
+                "sftt",
+                "lmtt",
+                "txtt",
+                "beramono",
+                "dejavusansm",
+            ]),
+    }
+}

@@ -1,0 +1,94 @@
+//! PDF input through pdfium: opening (passwords, damage), metadata, page geometry and the
+//! text layer as positioned glyphs with font information.
+//!
+//! pdfium is bound once per process from the fetched `libpdfium.so` (see [`crate::models`]).
+//! It is not thread-safe; pdfium-render serialises every call, so one document is read by one
+//! thread and the CPU-heavy structure analysis runs elsewhere.
+
+mod glyphs;
+mod metadata;
+
+pub use glyphs::{Glyph, GlyphStyle, RawPage};
+
+use crate::document::Metadata;
+use crate::error::{Error, Result};
+use crate::models::ModelStore;
+use crate::source::{Content, Source};
+use pdfium_render::prelude::*;
+use std::sync::OnceLock;
+
+static PDFIUM: OnceLock<std::result::Result<Pdfium, String>> = OnceLock::new();
+
+/// The process-wide pdfium binding, loaded from the verified library on first use.
+pub fn library(models: &ModelStore) -> Result<&'static Pdfium> {
+    let bound = PDFIUM.get_or_init(|| {
+        let path = models.path("pdfium").map_err(|e| e.to_string())?;
+        Pdfium::bind_to_library(&path)
+            .map(Pdfium::new)
+            .map_err(|e| format!("cannot load {}: {e}", path.display()))
+    });
+    bound.as_ref().map_err(|e| Error::Pdfium(e.clone()))
+}
+
+/// An open PDF.
+pub struct PdfFile {
+    doc: PdfDocument<'static>,
+}
+
+impl PdfFile {
+    /// Opens the source, with `password` for encrypted files.
+    pub fn open(pdfium: &'static Pdfium, source: &Source, password: Option<&str>) -> Result<Self> {
+        let loaded = match &source.content {
+            Content::File(path) => pdfium.load_pdf_from_file(path, password),
+            Content::Memory(bytes) => pdfium.load_pdf_from_byte_vec(bytes.to_vec(), password),
+        };
+        let doc = loaded.map_err(|e| open_error(e, password.is_some()))?;
+        Ok(Self { doc })
+    }
+
+    pub fn page_count(&self) -> u32 {
+        self.doc.pages().len().max(0) as u32
+    }
+
+    pub fn metadata(&self) -> Metadata {
+        metadata::read(&self.doc, self.page_count())
+    }
+
+    /// Reads the text layer of page `number` (1-based).
+    pub fn page(&self, number: u32) -> Result<RawPage> {
+        let index = PdfPageIndex::try_from(number.saturating_sub(1)).map_err(|_| {
+            Error::PageOutOfRange {
+                page: number,
+                count: self.page_count(),
+            }
+        })?;
+        let page = self
+            .doc
+            .pages()
+            .get(index)
+            .map_err(|e| Error::BadPdf(format!("page {number}: {e}")))?;
+        glyphs::read_page(&page, number)
+    }
+}
+
+fn open_error(e: PdfiumError, had_password: bool) -> Error {
+    match e {
+        PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::PasswordError) => {
+            if had_password {
+                Error::WrongPassword
+            } else {
+                Error::PasswordRequired
+            }
+        }
+        PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::FormatError) => {
+            Error::BadPdf("damaged or truncated file structure".into())
+        }
+        PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::SecurityError) => {
+            Error::BadPdf("unsupported security handler".into())
+        }
+        PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::FileError) => {
+            Error::BadPdf("file not found or could not be opened".into())
+        }
+        other => Error::BadPdf(other.to_string()),
+    }
+}

@@ -1,0 +1,108 @@
+//! Pipeline definitions (`pipelines/*.toml`): which stages run and with which settings.
+//! The shipped pipelines are compiled in; `--pipeline` also accepts a path to a TOML file.
+
+use crate::error::{Error, Result};
+use serde::Deserialize;
+use std::path::Path;
+
+/// The pipelines that ship with folio, by name.
+pub const BUILTIN: &[(&str, &str)] = &[("fast", include_str!("../../pipelines/fast.toml"))];
+
+/// The pipeline used when none is named.
+pub const DEFAULT_PIPELINE: &str = "fast";
+
+/// A parsed pipeline definition.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineConfig {
+    pub name: String,
+    pub revision: u32,
+    pub description: String,
+    pub text: TextConfig,
+    pub structure: StructureConfig,
+    pub limits: LimitsConfig,
+}
+
+/// When a page's text layer is usable.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TextConfig {
+    pub min_chars: usize,
+    pub max_unmapped_ratio: f32,
+}
+
+/// Settings of the structure stage.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StructureConfig {
+    pub furniture_min_pages: usize,
+}
+
+/// Resource limits per document.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsConfig {
+    pub timeout_seconds: f64,
+    pub max_bytes: u64,
+    pub max_pages: u32,
+}
+
+impl PipelineConfig {
+    /// A shipped pipeline by name, or a pipeline file by path.
+    pub fn load(name_or_path: &str) -> Result<Self> {
+        if let Some((_, text)) = BUILTIN.iter().find(|(n, _)| *n == name_or_path) {
+            return Self::parse(text, name_or_path);
+        }
+        let path = Path::new(name_or_path);
+        if path.extension().is_some_and(|e| e == "toml") {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| Error::Pipeline(format!("{name_or_path}: {e}")))?;
+            return Self::parse(&text, name_or_path);
+        }
+        let known: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
+        Err(Error::Pipeline(format!(
+            "unknown pipeline '{name_or_path}' (available: {}; or a path to a .toml file)",
+            known.join(", ")
+        )))
+    }
+
+    fn parse(text: &str, origin: &str) -> Result<Self> {
+        let config: Self =
+            toml::from_str(text).map_err(|e| Error::Pipeline(format!("{origin}: {e}")))?;
+        if !(0.0..=1.0).contains(&config.text.max_unmapped_ratio)
+            || config.limits.timeout_seconds <= 0.0
+        {
+            return Err(Error::Pipeline(format!(
+                "{origin}: a setting is out of range"
+            )));
+        }
+        Ok(config)
+    }
+
+    /// `folio-version+name.revision`.
+    pub fn version(&self) -> String {
+        format!(
+            "{}+{}.{}",
+            env!("CARGO_PKG_VERSION"),
+            self.name,
+            self.revision
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_pipelines_parse() {
+        for (name, _) in BUILTIN {
+            let p = PipelineConfig::load(name).expect("builtin pipeline parses");
+            assert_eq!(&p.name, name);
+        }
+        assert!(matches!(
+            PipelineConfig::load("nonsense"),
+            Err(Error::Pipeline(_))
+        ));
+    }
+}

@@ -1,0 +1,138 @@
+//! Lines in reading order → blocks: consecutive lines of one column join while they look like
+//! one paragraph (same size and style, normal line pitch, aligned, no bullet, no indent after a
+//! short line).
+
+use super::lines::{h_overlap, union, v_overlap};
+use super::order::Placed;
+use super::{Line, ProtoBlock};
+
+/// Groups the page's lines, already in reading order, into blocks.
+pub fn group(page: u32, lines: Vec<Line>, order: &[Placed]) -> Vec<ProtoBlock> {
+    let mut slots: Vec<Option<Line>> = lines.into_iter().map(Some).collect();
+    let mut blocks: Vec<ProtoBlock> = Vec::new();
+    for placed in order {
+        let Some(line) = slots.get_mut(placed.line).and_then(Option::take) else {
+            continue;
+        };
+        match blocks.last_mut() {
+            Some(block) if block.column == placed.column && same_row(block, &line) => {
+                block.bbox = union(block.bbox, line.bbox);
+                if let Some(last) = block.lines.last_mut() {
+                    last.absorb(line);
+                }
+            }
+            Some(block) if block.column == placed.column && continues(block, &line) => {
+                block.bbox = union(block.bbox, line.bbox);
+                block.lines.push(line);
+            }
+            _ => blocks.push(ProtoBlock {
+                page,
+                bbox: line.bbox,
+                column: placed.column,
+                lines: vec![line],
+            }),
+        }
+    }
+    blocks
+}
+
+/// Is `next` the rest of the block's last line (a section number and its title, a label and
+/// its value), set apart by a wide space?
+fn same_row(block: &ProtoBlock, next: &Line) -> bool {
+    let Some(prev) = block.lines.last() else {
+        return false;
+    };
+    let em = prev.size.max(next.size).max(1.0);
+    let gap = next.bbox[0] - prev.bbox[2];
+    v_overlap(prev.bbox, next.bbox) >= 0.5 && gap >= -0.2 * em && gap <= 4.0 * em
+}
+
+/// Does `next` continue the paragraph `block`?
+fn continues(block: &ProtoBlock, next: &Line) -> bool {
+    let Some(prev) = block.lines.last() else {
+        return false;
+    };
+    let em = prev.size.max(next.size).max(1.0);
+    // Same size and kind of type.
+    if (prev.size - next.size).abs() > 0.15 * em {
+        return false;
+    }
+    if (prev.mono >= 0.8) != (next.mono >= 0.8) || (prev.bold >= 0.8) != (next.bold >= 0.8) {
+        return false;
+    }
+    // Directly below, at a normal line pitch.
+    let pitch = next.bbox[3] - prev.bbox[3];
+    if pitch <= 0.0 || pitch > 1.55 * em {
+        return false;
+    }
+    // In the same column: overlapping horizontally and not far off to one side.
+    if h_overlap(block.bbox, next.bbox) < 0.3 && h_overlap(prev.bbox, next.bbox) < 0.3 {
+        return false;
+    }
+    if starts_item(&next.text) && prev.mono < 0.8 {
+        return false;
+    }
+    // A short line followed by an indented one ends a paragraph.
+    let right = block.bbox[2];
+    let short = prev.bbox[2] < right - 2.0 * em;
+    let indented = next.bbox[0] > prev.bbox[0] + 0.8 * em;
+    if short && indented && prev.mono < 0.8 {
+        return false;
+    }
+    // A short line ending a sentence, followed by a line at the same margin, ends one too.
+    let ends_sentence = prev.text.ends_with(['.', ':', '!', '?', '。']);
+    let aligned = (next.bbox[0] - block.bbox[0]).abs() < 0.5 * em;
+    if short && ends_sentence && aligned && prev.bbox[2] < right - 0.25 * (right - block.bbox[0]) {
+        return false;
+    }
+    true
+}
+
+/// Bullets that open a list item.
+pub const BULLETS: &[char] = &[
+    '•', '◦', '▪', '▫', '‣', '●', '○', '■', '□', '►', '▸', '➢', '✓', '✔', '❖', '⁃', '∙', '·', '–',
+    '—', '-', '*',
+];
+
+/// Does this line open a list item: a bullet, or an enumerator like `1.`, `(a)`, `iv)`?
+pub fn starts_item(text: &str) -> bool {
+    let mut chars = text.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    if BULLETS.contains(&first) {
+        return chars.next().is_some_and(char::is_whitespace);
+    }
+    let token: &str = text.split_whitespace().next().unwrap_or("");
+    if token.len() == text.len() || token.chars().count() > 6 {
+        return false;
+    }
+    let inner = token.trim_start_matches('(');
+    let Some(body) = inner.strip_suffix(['.', ')']) else {
+        return false;
+    };
+    if body.is_empty() || (inner.len() == token.len() && token.ends_with('.') && body.contains('.'))
+    {
+        return false;
+    }
+    let numeric = body.chars().all(|c| c.is_ascii_digit()) && body.len() <= 3;
+    let letter = body.len() == 1 && body.chars().all(|c| c.is_ascii_lowercase());
+    let roman = body.chars().all(|c| matches!(c, 'i' | 'v' | 'x')) && body.len() <= 4;
+    numeric || letter || roman
+}
+
+#[cfg(test)]
+mod tests {
+    use super::starts_item;
+
+    #[test]
+    fn recognises_list_markers() {
+        assert!(starts_item("• first point"));
+        assert!(starts_item("1. Install it"));
+        assert!(starts_item("(a) the case"));
+        assert!(starts_item("iv) roman"));
+        assert!(!starts_item("1.2 Section"));
+        assert!(!starts_item("The end."));
+        assert!(!starts_item("-5 degrees"));
+    }
+}

@@ -1,0 +1,438 @@
+//! Block kinds, heading levels and the section tree, from typography relative to the body text
+//! and from the text itself (numbering, bullets, caption labels).
+
+use super::blocks::{starts_item, BULLETS};
+use super::furniture::BlockRef;
+use super::{PageLayout, ProtoBlock};
+use crate::document::{Block, BlockKind, BlockSource};
+use std::collections::HashMap;
+
+/// How a heading got its level.
+#[derive(Debug, Clone, Copy)]
+enum Level {
+    /// Multi-part numbering ("2.3.1") or a chapter word: the depth is the level.
+    Numbered(u8),
+    /// One-part numbering ("3", "IV.", "B."): level 1 when the document also has multi-part
+    /// numbers, otherwise decided by style like unnumbered headings.
+    Single,
+    /// Decided by style rank.
+    ByStyle,
+}
+
+struct Draft<'a> {
+    proto: &'a ProtoBlock,
+    kind: BlockKind,
+    level: Option<Level>,
+    confidence: f32,
+    text: String,
+}
+
+/// Classifies every block; `body` is the body text's font size.
+pub fn classify(
+    pages: &[PageLayout],
+    body: f32,
+    furniture: &HashMap<BlockRef, (BlockKind, f32)>,
+) -> Vec<Block> {
+    let mut drafts: Vec<Draft> = Vec::new();
+    for (pi, page) in pages.iter().enumerate() {
+        for (bi, proto) in page.blocks.iter().enumerate() {
+            let draft = match furniture.get(&(pi, bi)) {
+                Some(&(kind, confidence)) => Draft {
+                    proto,
+                    kind,
+                    level: None,
+                    confidence,
+                    text: proto.text(),
+                },
+                None => classify_one(proto, page, body),
+            };
+            drafts.push(draft);
+        }
+    }
+    mark_title(&mut drafts, pages, body);
+    finish(drafts)
+}
+
+fn classify_one<'a>(proto: &'a ProtoBlock, page: &PageLayout, body: f32) -> Draft<'a> {
+    let text = proto.text();
+    let first_line = proto.lines.first().map(|l| l.text.as_str()).unwrap_or("");
+    let draft = |kind, level, confidence, text| Draft {
+        proto,
+        kind,
+        level,
+        confidence,
+        text,
+    };
+    if is_caption(&text) {
+        return draft(BlockKind::Caption, None, 0.85, text);
+    }
+    if let Some((level, confidence)) = heading(proto, &text, body) {
+        return draft(BlockKind::SectionHeader, Some(level), confidence, text);
+    }
+    if proto.mono() >= 0.8 {
+        return draft(BlockKind::Code, None, 0.85, code_text(proto));
+    }
+    if starts_item(first_line) {
+        return draft(BlockKind::ListItem, None, 0.85, strip_bullet(&text));
+    }
+    let small = proto.size() <= 0.9 * body;
+    let low = proto.bbox[1] >= 0.7 * page.height;
+    let marker = text
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_digit() || matches!(c, '*' | '†' | '‡' | '§' | '¶'));
+    if small && low && marker {
+        return draft(BlockKind::Footnote, None, 0.7, text);
+    }
+    draft(BlockKind::Paragraph, None, 0.9, text)
+}
+
+/// Is this block a heading, and how sure are we?
+fn heading(proto: &ProtoBlock, text: &str, body: f32) -> Option<(Level, f32)> {
+    let chars = text.chars().count();
+    if chars == 0 || chars > 200 || proto.lines.len() > 3 || !text.chars().any(char::is_alphabetic)
+    {
+        return None;
+    }
+    if text.ends_with([',', ';']) || proto.mono() >= 0.8 {
+        return None;
+    }
+    let numbered = numbering_depth(text);
+    let larger = proto.size() >= 1.12 * body;
+    let bold = proto.bold() >= 0.85;
+    let short = chars <= 120 && proto.lines.len() <= 2 && !text.ends_with('.');
+    let level = match numbered {
+        Some(1) if !is_chapter(text) => Level::Single,
+        Some(n) => Level::Numbered(n),
+        None => Level::ByStyle,
+    };
+    if larger && (short || numbered.is_some()) {
+        return Some((level, if numbered.is_some() { 0.9 } else { 0.8 }));
+    }
+    if bold && (short || numbered.is_some()) {
+        return Some((level, if numbered.is_some() { 0.85 } else { 0.7 }));
+    }
+    None
+}
+
+/// "2.3.1 Title" → 3; "Chapter 4 …", "Appendix B …" → 1; "A.2 …" → 2.
+fn numbering_depth(text: &str) -> Option<u8> {
+    let mut words = text.split_whitespace();
+    let first = words.next()?;
+    let rest: Vec<&str> = words.collect();
+    if !rest.iter().any(|w| w.chars().any(char::is_alphabetic)) {
+        return None;
+    }
+    if is_chapter(first) {
+        return Some(1);
+    }
+    let token = first.trim_end_matches(['.', ':']);
+    let parts: Vec<&str> = token.split('.').collect();
+    if parts.is_empty() || parts.len() > 6 {
+        return None;
+    }
+    let numeric = |p: &str| !p.is_empty() && p.len() <= 3 && p.chars().all(|c| c.is_ascii_digit());
+    let letter = |p: &str| p.len() == 1 && p.chars().all(|c| c.is_ascii_uppercase());
+    let roman =
+        |p: &str| !p.is_empty() && p.len() <= 5 && p.chars().all(|c| matches!(c, 'I' | 'V' | 'X'));
+    let ok = parts
+        .iter()
+        .enumerate()
+        .all(|(i, p)| numeric(p) || (i == 0 && (letter(p) || roman(p))));
+    if !ok || (parts.len() == 1 && !numeric(parts[0]) && !first.ends_with('.')) {
+        return None;
+    }
+    Some(parts.len() as u8)
+}
+
+/// Does the text start with a word like "Chapter" or "Appendix"?
+fn is_chapter(text: &str) -> bool {
+    const CHAPTER: &[&str] = &[
+        "chapter",
+        "appendix",
+        "part",
+        "kapitel",
+        "anhang",
+        "chapitre",
+        "annexe",
+        "capítulo",
+        "capitolo",
+        "apéndice",
+        "rozdział",
+        "глава",
+        "розділ",
+        "bölüm",
+        "lesson",
+    ];
+    let first = text.split_whitespace().next().unwrap_or("").to_lowercase();
+    CHAPTER.contains(&first.as_str())
+}
+
+const CAPTION_LABELS: &[&str] = &[
+    "figure",
+    "fig.",
+    "table",
+    "tab.",
+    "listing",
+    "algorithm",
+    "abbildung",
+    "abb.",
+    "tabelle",
+    "tableau",
+    "figura",
+    "tabla",
+    "tabela",
+    "rysunek",
+    "tablica",
+    "şekil",
+    "tablo",
+    "рисунок",
+    "рис.",
+    "таблица",
+    "图",
+    "図",
+    "表",
+];
+
+/// "Figure 3: …", "Table II. …", "FIG. 2. …", "図 1 …".
+fn is_caption(text: &str) -> bool {
+    let mut words = text.split_whitespace();
+    let (Some(label), Some(number)) = (words.next(), words.next()) else {
+        return false;
+    };
+    if !CAPTION_LABELS.contains(&label.to_lowercase().as_str()) {
+        return false;
+    }
+    let digits = number.trim_end_matches(['.', ':', ')', '—', '-']);
+    let numbered = !digits.is_empty()
+        && digits.chars().all(|c| {
+            c.is_ascii_digit() || c == '.' || matches!(c, 'I' | 'V' | 'X') || c.is_ascii_uppercase()
+        });
+    let separated = number.ends_with(['.', ':'])
+        || words
+            .next()
+            .is_some_and(|w| matches!(w, ":" | "—" | "-" | "–"));
+    numbered && (separated || text.split_whitespace().count() <= 12)
+}
+
+/// Monospace lines keep their line breaks and relative indentation.
+fn code_text(proto: &ProtoBlock) -> String {
+    let left = proto
+        .lines
+        .iter()
+        .map(|l| l.bbox[0])
+        .fold(f32::MAX, f32::min);
+    let mut widths: Vec<f32> = proto
+        .lines
+        .iter()
+        .filter(|l| l.chars > 0)
+        .map(|l| (l.bbox[2] - l.bbox[0]) / l.text.chars().count().max(1) as f32)
+        .collect();
+    widths.sort_by(f32::total_cmp);
+    let cw = widths
+        .get(widths.len() / 2)
+        .copied()
+        .unwrap_or(6.0)
+        .max(1.0);
+    proto
+        .lines
+        .iter()
+        .map(|l| {
+            let indent = ((l.bbox[0] - left) / cw).round().clamp(0.0, 40.0) as usize;
+            format!("{}{}", " ".repeat(indent), l.text)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn strip_bullet(text: &str) -> String {
+    match text.chars().next() {
+        Some(c) if BULLETS.contains(&c) => text[c.len_utf8()..].trim_start().to_string(),
+        _ => text.to_string(),
+    }
+}
+
+/// The largest heading near the top of page 1, well above body size, is the document title;
+/// directly following blocks in the same size continue it.
+fn mark_title(drafts: &mut [Draft], pages: &[PageLayout], body: f32) {
+    let Some(first) = pages.first().filter(|p| p.number == 1) else {
+        return;
+    };
+    let on_first = |d: &Draft| d.proto.page == 1 && d.kind == BlockKind::SectionHeader;
+    let largest_other = |skip: usize| {
+        drafts
+            .iter()
+            .enumerate()
+            .filter(|(i, d)| *i != skip && on_first(d))
+            .map(|(_, d)| d.proto.size())
+            .fold(0.0f32, f32::max)
+    };
+    let Some((index, size)) = drafts
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| {
+            on_first(d) && !matches!(d.level, Some(Level::Numbered(_) | Level::Single))
+        })
+        .filter(|(_, d)| d.proto.bbox[1] < 0.6 * first.height && d.proto.size() >= 1.15 * body)
+        .map(|(i, d)| (i, d.proto.size()))
+        .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+    else {
+        return;
+    };
+    // The title stands out: larger than every other heading on the page (bar its own lines).
+    let rival = largest_other(index);
+    if rival >= size * 0.98
+        && !drafts
+            .get(index + 1)
+            .is_some_and(|d| on_first(d) && (d.proto.size() - size).abs() <= 0.05 * size)
+    {
+        return;
+    }
+    drafts[index].kind = BlockKind::Title;
+    drafts[index].level = None;
+    let mut next = index + 1;
+    while next < drafts.len() {
+        let d = &drafts[next];
+        let same = d.proto.page == 1
+            && d.kind == BlockKind::SectionHeader
+            && (d.proto.size() - size).abs() <= 0.05 * size;
+        if !same {
+            break;
+        }
+        let extra = std::mem::take(&mut drafts[next].text);
+        let title = &mut drafts[index];
+        title.text = format!("{} {}", title.text, extra);
+        drafts[next].kind = BlockKind::Title;
+        next += 1;
+    }
+}
+
+/// A heading's typographic rank key: size in half points, then emphasis.
+fn style_key(d: &Draft) -> (i32, u8) {
+    let letters: Vec<char> = d.text.chars().filter(|c| c.is_alphabetic()).collect();
+    let upper = letters.iter().filter(|c| !c.is_lowercase()).count();
+    let caps = letters.len() >= 3 && upper * 5 >= letters.len() * 4;
+    let bold = d.proto.bold() >= 0.5;
+    let italic = d.proto.lines.iter().map(|l| l.italic).sum::<f32>()
+        / d.proto.lines.len().max(1) as f32
+        >= 0.5;
+    let emphasis = match (bold, caps, italic) {
+        (true, true, _) => 4,
+        (true, false, false) => 3,
+        (true, false, true) => 2,
+        (false, true, _) => 1,
+        _ => 0,
+    };
+    ((d.proto.size() * 2.0).round() as i32, emphasis)
+}
+
+/// Heading levels (numbering first, then typographic rank calibrated on numbered headings),
+/// ids and parents.
+fn finish(drafts: Vec<Draft>) -> Vec<Block> {
+    let headings = || drafts.iter().filter(|d| d.kind == BlockKind::SectionHeader);
+    let multi_part = headings().any(|d| matches!(d.level, Some(Level::Numbered(n)) if n >= 2));
+    // Numbered headings teach which level each style stands for.
+    let mut votes: HashMap<(i32, u8), HashMap<u8, usize>> = HashMap::new();
+    let mut keys: Vec<(i32, u8)> = Vec::new();
+    for d in headings() {
+        let k = style_key(d);
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+        let numbered = match d.level {
+            // Chapter words ("Appendix A") say nothing about the style of other levels.
+            Some(Level::Numbered(n)) if n >= 2 || !is_chapter(&d.text) => Some(n),
+            Some(Level::Single) if multi_part => Some(1),
+            _ => None,
+        };
+        if let Some(n) = numbered {
+            *votes.entry(k).or_default().entry(n).or_insert(0) += 1;
+        }
+    }
+    let by_style = |k: (i32, u8)| -> u8 {
+        if let Some((&level, _)) = votes
+            .get(&k)
+            .and_then(|v| v.iter().max_by_key(|(l, c)| (**c, std::cmp::Reverse(**l))))
+        {
+            return level;
+        }
+        keys.iter().filter(|&&other| other > k).count() as u8 + 1
+    };
+
+    let mut blocks: Vec<Block> = Vec::with_capacity(drafts.len());
+    let mut sections: Vec<(u8, String)> = Vec::new();
+    let mut title_index: Option<usize> = None;
+    for d in drafts {
+        if d.kind == BlockKind::Title && d.text.is_empty() {
+            // Continuation merged into the title: widen the title's box.
+            if let Some(t) = title_index.and_then(|i| blocks.get_mut(i)) {
+                t.bbox = super::lines::union(t.bbox, d.proto.bbox);
+            }
+            continue;
+        }
+        let id = format!("b{}", blocks.len() + 1);
+        let level = match (d.kind, d.level) {
+            (BlockKind::SectionHeader, Some(Level::Numbered(n))) => Some(n.clamp(1, 6)),
+            (BlockKind::SectionHeader, Some(Level::Single)) if multi_part => Some(1),
+            (BlockKind::SectionHeader, _) => Some(by_style(style_key(&d)).clamp(1, 6)),
+            _ => None,
+        };
+        let parent = if d.kind.is_furniture() || d.kind == BlockKind::Title {
+            None
+        } else if let Some(l) = level {
+            while sections.last().is_some_and(|(sl, _)| *sl >= l) {
+                sections.pop();
+            }
+            let parent = sections.last().map(|(_, id)| id.clone());
+            sections.push((l, id.clone()));
+            parent
+        } else {
+            sections.last().map(|(_, id)| id.clone())
+        };
+        if d.kind == BlockKind::Title {
+            title_index = Some(blocks.len());
+        }
+        blocks.push(Block {
+            id,
+            page: d.proto.page,
+            kind: d.kind,
+            bbox: round_box(d.proto.bbox),
+            text: d.text,
+            confidence: d.confidence,
+            source: BlockSource::Pdf,
+            level,
+            parent,
+            table: None,
+            caption_of: None,
+        });
+    }
+    blocks
+}
+
+fn round_box(b: crate::document::BBox) -> crate::document::BBox {
+    b.map(|v| (v * 100.0).round() / 100.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbering() {
+        assert_eq!(numbering_depth("2.3.1 Reading files"), Some(3));
+        assert_eq!(numbering_depth("1 Introduction"), Some(1));
+        assert_eq!(numbering_depth("A.2 Extra material"), Some(2));
+        assert_eq!(numbering_depth("Chapter 4 Basics"), Some(1));
+        assert_eq!(numbering_depth("2019 was a year"), None);
+        assert_eq!(numbering_depth("Introduction"), None);
+        assert_eq!(numbering_depth("A note"), None);
+    }
+
+    #[test]
+    fn captions() {
+        assert!(is_caption("Figure 3: The pipeline"));
+        assert!(is_caption("TABLE II. Results"));
+        assert!(is_caption("FIG. 1. A plot"));
+        assert!(!is_caption("Table 1 shows that the results of the experiment were better than expected in all cases"));
+    }
+}

@@ -1,0 +1,164 @@
+//! From positioned text to document structure: lines, reading order, blocks, block kinds,
+//! heading levels and the section tree, running headers and footers, and renderings
+//! (Markdown, plain text).
+//!
+//! Work is split in two so pages can stream: [`analyze_page`] turns one page's glyphs into
+//! [`ProtoBlock`]s (the glyphs are then dropped), and [`assemble`] classifies all blocks once
+//! document-wide statistics (body font size, repeated page furniture) are known.
+
+mod blocks;
+mod classify;
+mod furniture;
+mod lines;
+mod order;
+mod render;
+mod text;
+
+pub use render::{to_markdown, to_text};
+pub use text::{join_lines, normalize_into};
+
+use crate::document::{BBox, Block};
+use crate::pdf::RawPage;
+use std::collections::HashMap;
+
+/// A line fragment with its typography.
+#[derive(Debug, Clone)]
+pub struct Line {
+    pub text: String,
+    pub bbox: BBox,
+    /// Median font size in points.
+    pub size: f32,
+    /// Fractions of glyphs that are bold, italic, monospace.
+    pub bold: f32,
+    pub italic: f32,
+    pub mono: f32,
+    pub chars: usize,
+    /// Dominant font (index into the page's font list).
+    pub font: u16,
+}
+
+impl Line {
+    /// Appends a fragment further along the same row.
+    pub fn absorb(&mut self, other: Line) {
+        let (a, b) = (self.chars as f32, other.chars as f32);
+        let mix = |x: f32, y: f32| (x * a + y * b) / (a + b).max(1.0);
+        self.bold = mix(self.bold, other.bold);
+        self.italic = mix(self.italic, other.italic);
+        self.mono = mix(self.mono, other.mono);
+        if other.chars > self.chars {
+            self.size = other.size;
+            self.font = other.font;
+        }
+        self.chars += other.chars;
+        self.bbox = lines::union(self.bbox, other.bbox);
+        self.text.push(' ');
+        self.text.push_str(&other.text);
+    }
+}
+
+/// A block before classification.
+#[derive(Debug, Clone)]
+pub struct ProtoBlock {
+    pub page: u32,
+    pub bbox: BBox,
+    /// Reading-order column the block was found in.
+    pub column: u32,
+    pub lines: Vec<Line>,
+}
+
+impl ProtoBlock {
+    fn chars(&self) -> usize {
+        self.lines.iter().map(|l| l.chars).sum::<usize>().max(1)
+    }
+
+    fn weighted(&self, f: impl Fn(&Line) -> f32) -> f32 {
+        let total = self.chars() as f32;
+        self.lines
+            .iter()
+            .map(|l| f(l) * l.chars as f32)
+            .sum::<f32>()
+            / total
+    }
+
+    /// Character-weighted font size.
+    pub fn size(&self) -> f32 {
+        self.weighted(|l| l.size)
+    }
+
+    pub fn bold(&self) -> f32 {
+        self.weighted(|l| l.bold)
+    }
+
+    pub fn mono(&self) -> f32 {
+        self.weighted(|l| l.mono)
+    }
+
+    /// The block's text with lines joined (hyphenated words mended).
+    pub fn text(&self) -> String {
+        join_lines(self.lines.iter().map(|l| l.text.as_str()))
+    }
+}
+
+/// One page after layout analysis.
+#[derive(Debug, Clone)]
+pub struct PageLayout {
+    pub number: u32,
+    pub width: f32,
+    pub height: f32,
+    pub blocks: Vec<ProtoBlock>,
+    /// Characters per font size (in half points), for document statistics.
+    pub size_histogram: HashMap<u32, usize>,
+}
+
+/// Lines, reading order and blocks of one page. The glyphs are consumed.
+pub fn analyze_page(raw: RawPage) -> PageLayout {
+    let mut size_histogram = HashMap::new();
+    for g in &raw.glyphs {
+        *size_histogram.entry(size_key(g.size)).or_insert(0) += 1;
+    }
+    let lines = lines::build_lines(&raw.glyphs);
+    let placed = order::reading_order(&lines);
+    let blocks = blocks::group(raw.number, lines, &placed);
+    PageLayout {
+        number: raw.number,
+        width: raw.width,
+        height: raw.height,
+        blocks,
+        size_histogram,
+    }
+}
+
+fn size_key(size: f32) -> u32 {
+    (size * 2.0).round().clamp(0.0, 100_000.0) as u32
+}
+
+/// Document-level settings of the structure stage.
+#[derive(Debug, Clone)]
+pub struct StructureOptions {
+    /// Pages a top/bottom line must repeat on to count as a running header or footer.
+    pub furniture_min_pages: usize,
+}
+
+/// Classifies every block of the document and returns them in reading order with ids,
+/// kinds, heading levels and parents.
+pub fn assemble(pages: &[PageLayout], options: &StructureOptions) -> Vec<Block> {
+    let body = body_size(pages);
+    let furniture = furniture::detect(pages, options.furniture_min_pages);
+    classify::classify(pages, body, &furniture)
+}
+
+/// The most common font size, weighted by characters: the body text's size.
+fn body_size(pages: &[PageLayout]) -> f32 {
+    let mut total: HashMap<u32, usize> = HashMap::new();
+    for p in pages {
+        for (k, v) in &p.size_histogram {
+            *total.entry(*k).or_insert(0) += v;
+        }
+    }
+    total
+        .into_iter()
+        .max_by_key(|&(k, v)| (v, k))
+        .map(|(k, _)| k as f32 / 2.0)
+        .filter(|s| *s > 0.0)
+        .unwrap_or(10.0)
+}

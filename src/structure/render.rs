@@ -1,0 +1,114 @@
+//! Renderings of a [`Document`]: Markdown for people and LLMs, plain text in reading order.
+
+use crate::document::{Block, BlockKind, Document, Table};
+
+/// Markdown: headings by level, lists, fenced code, pipe tables; page headers and footers left out.
+pub fn to_markdown(doc: &Document) -> String {
+    let mut out = String::new();
+    for block in doc.blocks.iter().filter(|b| !b.kind.is_furniture()) {
+        let text = block.text.trim();
+        if text.is_empty() && block.table.is_none() {
+            continue;
+        }
+        match block.kind {
+            BlockKind::Title => push_para(&mut out, &format!("# {}", one_line(text))),
+            BlockKind::SectionHeader => {
+                let hashes = "#".repeat(usize::from(block.level.unwrap_or(1)).clamp(1, 5) + 1);
+                push_para(&mut out, &format!("{hashes} {}", one_line(text)));
+            }
+            BlockKind::ListItem => push_list_item(&mut out, block),
+            BlockKind::Code => push_para(&mut out, &format!("```\n{text}\n```")),
+            BlockKind::Caption => push_para(&mut out, &format!("*{}*", one_line(text))),
+            BlockKind::Formula => push_para(&mut out, &format!("$$\n{text}\n$$")),
+            BlockKind::Table => match &block.table {
+                Some(table) => push_para(&mut out, &pipe_table(table)),
+                None => push_para(&mut out, &escape(text)),
+            },
+            _ => push_para(&mut out, &escape(text)),
+        }
+    }
+    out
+}
+
+/// Plain text in reading order, every block (page furniture included), blank lines between
+/// blocks and a form feed between pages.
+pub fn to_text(doc: &Document) -> String {
+    let mut out = String::new();
+    let mut page = None;
+    for block in &doc.blocks {
+        if page.is_some_and(|p| p != block.page) {
+            out.push('\u{c}');
+        } else if page.is_some() {
+            out.push('\n');
+        }
+        page = Some(block.page);
+        out.push_str(block.text.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn push_para(out: &mut String, text: &str) {
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out.push_str(text);
+    out.push('\n');
+}
+
+fn push_list_item(out: &mut String, block: &Block) {
+    let text = one_line(block.text.trim());
+    let enumerated = text
+        .split_whitespace()
+        .next()
+        .is_some_and(|t| t.ends_with(['.', ')']) && t.len() <= 6);
+    let item = if enumerated {
+        text
+    } else {
+        format!("- {text}")
+    };
+    // Consecutive items form one list: no blank line between them.
+    if out.ends_with('\n') && last_was_item(out) {
+        out.push_str(&item);
+        out.push('\n');
+    } else {
+        push_para(out, &item);
+    }
+}
+
+fn last_was_item(out: &str) -> bool {
+    let last = out.trim_end_matches('\n').rsplit('\n').next().unwrap_or("");
+    last.starts_with("- ")
+        || last
+            .split_whitespace()
+            .next()
+            .is_some_and(|t| t.ends_with(['.', ')']) && t.len() <= 6)
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Keeps paragraph text from turning into Markdown syntax by accident.
+fn escape(text: &str) -> String {
+    let t = one_line(text);
+    match t.chars().next() {
+        Some('#' | '>' | '|') => format!("\\{t}"),
+        _ => t,
+    }
+}
+
+fn pipe_table(table: &Table) -> String {
+    let cols = table.rows.iter().map(Vec::len).max().unwrap_or(0);
+    let cell = |s: &str| one_line(s).replace('|', "\\|");
+    let mut out = String::new();
+    for (i, row) in table.rows.iter().enumerate() {
+        let mut cells: Vec<String> = row.iter().map(|c| cell(&c.text)).collect();
+        cells.resize(cols, String::new());
+        out.push_str(&format!("| {} |\n", cells.join(" | ")));
+        if i == 0 {
+            out.push_str(&format!("|{}\n", " --- |".repeat(cols)));
+        }
+    }
+    out.trim_end().to_string()
+}
