@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use folio::models::{FileStatus, ModelStore};
 use folio::pipeline::{ExtractOptions, Extractor, PageRange, PipelineConfig, DEFAULT_PIPELINE};
 use folio::source::{Source, DEFAULT_MAX_BYTES};
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -89,6 +89,7 @@ fn init_logging() {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .init();
 }

@@ -140,6 +140,12 @@ pub(super) fn read_page(page: &PdfPage, number: u32) -> Result<RawPage> {
             continue;
         };
         let bbox = frame.rect(&rect);
+        // Text outside the visible page (clipped away by the crop box) is not content; a
+        // degenerate page box clips nothing.
+        let clipped = width >= 1.0 && height >= 1.0;
+        if clipped && (bbox[2] < 0.0 || bbox[0] > width || bbox[3] < 0.0 || bbox[1] > height) {
+            continue;
+        }
         if !bbox.iter().all(|v| v.is_finite())
             || bbox[2] - bbox[0] <= 0.0 && bbox[3] - bbox[1] <= 0.0
         {

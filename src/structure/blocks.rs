@@ -44,7 +44,10 @@ fn same_row(block: &ProtoBlock, next: &Line) -> bool {
     };
     let em = prev.size.max(next.size).max(1.0);
     let gap = next.bbox[0] - prev.bbox[2];
-    v_overlap(prev.bbox, next.bbox) >= 0.5 && gap >= -0.2 * em && gap <= 4.0 * em
+    let similar = (prev.size - next.size).abs() <= 0.1 * em;
+    v_overlap(prev.bbox, next.bbox) >= 0.5
+        && gap >= -0.2 * em
+        && gap <= if similar { 4.0 } else { 2.0 } * em
 }
 
 /// Does `next` continue the paragraph `block`?

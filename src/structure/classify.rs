@@ -98,7 +98,7 @@ fn heading(proto: &ProtoBlock, text: &str, body: f32) -> Option<(Level, f32)> {
         return None;
     }
     let numbered = numbering_depth(text);
-    let larger = proto.size() >= 1.12 * body;
+    let larger = proto.size() >= 1.1 * body - 0.1;
     let bold = proto.bold() >= 0.85;
     let short = chars <= 120 && proto.lines.len() <= 2 && !text.ends_with('.');
     let level = match numbered {

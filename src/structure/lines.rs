@@ -12,8 +12,84 @@ use crate::pdf::Glyph;
 
 /// Horizontal gap, in ems, that ends a run (and so a line fragment).
 const FRAGMENT_GAP_EM: f32 = 1.0;
+/// A smaller gap ends a run when the font changes across it (a margin note beside the text).
+const RESTYLED_GAP_EM: f32 = 0.5;
 /// Horizontal gap, in ems, that separates two words when pdfium gave no space.
 const WORD_GAP_EM: f32 = 0.2;
+
+/// Gap between CJK characters, in ems, that still counts as a space.
+const CJK_GAP_EM: f32 = 0.6;
+
+/// Han, kana, Hangul, CJK punctuation and full-width forms.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3000..=0x30ff | 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xac00..=0xd7af | 0xf900..=0xfaff | 0xff00..=0xffef)
+}
+
+/// Spacing accents that TeX and others draw as separate glyphs over a letter, and the
+/// combining mark each stands for.
+fn combining(c: char) -> Option<char> {
+    Some(match c {
+        '\u{a8}' => '\u{308}',
+        '\u{b4}' | '\u{2ca}' => '\u{301}',
+        '`' | '\u{2cb}' => '\u{300}',
+        '\u{2c6}' | '^' => '\u{302}',
+        '\u{2dc}' | '~' => '\u{303}',
+        '\u{b8}' => '\u{327}',
+        '\u{2c7}' => '\u{30c}',
+        '\u{2d8}' => '\u{306}',
+        '\u{2da}' => '\u{30a}',
+        '\u{2dd}' => '\u{30b}',
+        '\u{af}' | '\u{2c9}' => '\u{304}',
+        '\u{2d9}' => '\u{307}',
+        '\u{2db}' => '\u{328}',
+        _ => return None,
+    })
+}
+
+/// Folds a separately drawn accent into the letter it sits on (before or after it in the
+/// stream), so "f ¨ur" reads "für".
+fn attach_accents(glyphs: &[Glyph]) -> Vec<Glyph> {
+    use unicode_normalization::UnicodeNormalization;
+    let mut out: Vec<Glyph> = Vec::with_capacity(glyphs.len());
+    let mut pending: Option<(char, Glyph)> = None;
+    let compose = |base: &mut Glyph, mark: char| {
+        let mut composed = [base.c, mark].into_iter().nfc();
+        if let (Some(c), None) = (composed.next(), composed.next()) {
+            base.c = c;
+        }
+    };
+    for g in glyphs {
+        let mut g = *g;
+        if let Some(mark) = combining(g.c) {
+            if let Some(prev) = out
+                .last_mut()
+                .filter(|p| p.c.is_alphabetic() && h_overlap(p.bbox, g.bbox) >= 0.5)
+            {
+                compose(prev, mark);
+                continue;
+            }
+            if let Some((_, held)) = pending.take() {
+                out.push(held);
+            }
+            pending = Some((mark, g));
+            continue;
+        }
+        if let Some((mark, held)) = pending.take() {
+            if g.c.is_alphabetic() && h_overlap(held.bbox, g.bbox) >= 0.5 {
+                g.space_before = held.space_before || g.space_before;
+                compose(&mut g, mark);
+            } else {
+                out.push(held);
+            }
+        }
+        out.push(g);
+    }
+    if let Some((_, held)) = pending {
+        out.push(held);
+    }
+    out
+}
 
 struct Run {
     glyphs: Vec<Glyph>,
@@ -42,7 +118,8 @@ impl Run {
 
 /// Builds line fragments from one page's glyphs.
 pub fn build_lines(glyphs: &[Glyph]) -> Vec<Line> {
-    let runs = runs(glyphs);
+    let glyphs = attach_accents(glyphs);
+    let runs = runs(&glyphs);
     merge_runs(runs)
         .into_iter()
         .filter_map(|r| to_line(&r))
@@ -56,13 +133,13 @@ fn runs(glyphs: &[Glyph]) -> Vec<Run> {
             let Some(p) = run.glyphs.last().copied() else {
                 continue;
             };
-            if is_duplicate(&p, &g) {
-                continue;
-            }
             let em = p.size.max(g.size).max(1.0);
+            let gap = g.bbox[0] - p.bbox[2];
+            let restyled = p.font != g.font || (p.size - g.size).abs() > 0.1 * em;
             let horizontal = v_overlap(p.bbox, g.bbox) >= 0.5
                 && g.bbox[0] >= p.bbox[0] - 0.3 * em
-                && g.bbox[0] - p.bbox[2] <= FRAGMENT_GAP_EM * em;
+                && gap <= FRAGMENT_GAP_EM * em
+                && !(restyled && gap > RESTYLED_GAP_EM * em);
             let vertical_step = h_overlap(p.bbox, g.bbox) >= 0.5
                 && v_overlap(p.bbox, g.bbox) < 0.5
                 && (g.bbox[1] - p.bbox[3])
@@ -82,13 +159,6 @@ fn runs(glyphs: &[Glyph]) -> Vec<Run> {
         runs.push(Run::new(g));
     }
     runs
-}
-
-/// Some producers draw each glyph twice (fake bold, shadows): same char at nearly the same place.
-fn is_duplicate(p: &Glyph, g: &Glyph) -> bool {
-    p.c == g.c
-        && (p.bbox[0] - g.bbox[0]).abs() < 0.15 * p.size.max(1.0)
-        && (p.bbox[1] - g.bbox[1]).abs() < 0.15 * p.size.max(1.0)
 }
 
 /// Joins horizontal runs that continue each other on the same baseline (pdfium sometimes
@@ -138,7 +208,16 @@ fn to_line(run: &Run) -> Option<Line> {
             } else {
                 g.bbox[0] - p.bbox[2]
             };
-            if g.space_before || gap > WORD_GAP_EM * em {
+            // Scripts without word spaces (CJK) get a space only at a clear gap.
+            let spaced = if is_cjk(p.c) && is_cjk(g.c) {
+                gap > CJK_GAP_EM * em
+            } else if is_cjk(p.c) || is_cjk(g.c) {
+                // Japanese sets Latin words apart from kana/kanji by about a quarter em.
+                g.space_before || gap > 0.15 * em
+            } else {
+                g.space_before || gap > WORD_GAP_EM * em
+            };
+            if spaced {
                 raw.push(' ');
             }
         }

@@ -73,17 +73,29 @@ fn cut(
     }
 }
 
+/// Emits lines top to bottom, and left to right within a row. Rows are built first, so the
+/// sort key is a total order (an "overlaps" comparison would not be).
 fn emit_sorted(lines: &[Line], mut ids: Vec<usize>, column: u32, out: &mut Vec<Placed>) {
-    ids.sort_by(|&a, &b| {
-        let (la, lb) = (&lines[a], &lines[b]);
-        let same_row = super::lines::v_overlap(la.bbox, lb.bbox) >= 0.5;
-        if same_row {
-            la.bbox[0].total_cmp(&lb.bbox[0])
-        } else {
-            la.bbox[1].total_cmp(&lb.bbox[1])
+    ids.sort_by(|&a, &b| centre_y(&lines[a]).total_cmp(&centre_y(&lines[b])));
+    let mut rows: Vec<(crate::document::BBox, Vec<usize>)> = Vec::new();
+    for i in ids {
+        let b = lines[i].bbox;
+        match rows.last_mut() {
+            Some((row, members)) if super::lines::v_overlap(*row, b) >= 0.5 => {
+                *row = super::lines::union(*row, b);
+                members.push(i);
+            }
+            _ => rows.push((b, vec![i])),
         }
-    });
-    out.extend(ids.into_iter().map(|line| Placed { line, column }));
+    }
+    for (_, mut members) in rows {
+        members.sort_by(|&a, &b| lines[a].bbox[0].total_cmp(&lines[b].bbox[0]));
+        out.extend(members.into_iter().map(|line| Placed { line, column }));
+    }
+}
+
+fn centre_y(l: &Line) -> f32 {
+    (l.bbox[1] + l.bbox[3]) / 2.0
 }
 
 fn centre_x(l: &Line) -> f32 {

@@ -1,0 +1,106 @@
+//! Helpers shared by the integration tests: run the real `folio` binary (real pdfium from
+//! `models/`) and validate what it prints against the committed JSON Schema.
+
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(rel: &str) -> PathBuf {
+    repo().join("fixtures").join(rel)
+}
+
+/// Runs `folio` with `args` from the repository root.
+pub fn folio(args: &[&str]) -> Output {
+    folio_env(args, &[])
+}
+
+pub fn folio_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_folio"));
+    cmd.args(args)
+        .current_dir(repo())
+        .env_remove("FOLIO_MODELS_DIR");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("folio runs")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// `folio extract FILE ARGS…` must succeed; returns its JSON, validated against the schema.
+pub fn extract_json(file: &Path, args: &[&str]) -> Value {
+    let path = file.to_string_lossy().into_owned();
+    let mut all = vec!["extract", path.as_str()];
+    all.extend_from_slice(args);
+    let out = folio(&all);
+    assert!(
+        out.status.success(),
+        "folio {all:?} failed: {}",
+        stderr(&out)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    assert_valid(&doc);
+    doc
+}
+
+/// `folio extract FILE --format F ARGS…` must succeed; returns stdout.
+pub fn extract_as(file: &Path, format: &str, args: &[&str]) -> String {
+    let path = file.to_string_lossy().into_owned();
+    let mut all = vec!["extract", path.as_str(), "--format", format];
+    all.extend_from_slice(args);
+    let out = folio(&all);
+    assert!(
+        out.status.success(),
+        "folio {all:?} failed: {}",
+        stderr(&out)
+    );
+    stdout(&out)
+}
+
+/// Fails unless `doc` validates against `schemas/document.schema.json`.
+pub fn assert_valid(doc: &Value) {
+    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
+    let validator = VALIDATOR.get_or_init(|| {
+        let text = std::fs::read_to_string(repo().join("schemas/document.schema.json"))
+            .expect("schema file");
+        let schema: Value = serde_json::from_str(&text).expect("schema is JSON");
+        jsonschema::validator_for(&schema).expect("schema compiles")
+    });
+    let errors: Vec<String> = validator
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "document violates the schema: {errors:?}"
+    );
+}
+
+/// Whitespace runs collapsed to one space.
+pub fn collapse(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+pub fn blocks(doc: &Value) -> &Vec<Value> {
+    doc["blocks"].as_array().expect("blocks array")
+}
+
+/// The first block whose text, whitespace collapsed, equals `text`.
+pub fn block_with_text<'a>(doc: &'a Value, page: u64, text: &str) -> Option<&'a Value> {
+    blocks(doc).iter().find(|b| {
+        b["page"].as_u64() == Some(page) && collapse(b["text"].as_str().unwrap_or("")) == text
+    })
+}

@@ -1,0 +1,73 @@
+//! Images are sniffed by content and decoded into pages with pixel size and resolution.
+
+mod common;
+use common::*;
+
+fn pages(file: &str) -> Vec<serde_json::Value> {
+    let doc = extract_json(&fixture(file), &[]);
+    doc["pages"].as_array().expect("pages").clone()
+}
+
+fn check(page: &serde_json::Value, px: (u64, u64), dpi: f64, from_file: bool) {
+    let img = &page["image"];
+    assert_eq!(img["pixel_width"], px.0, "{page}");
+    assert_eq!(img["pixel_height"], px.1, "{page}");
+    assert_eq!(img["dpi_from_file"], from_file, "{page}");
+    let got = img["dpi"][0].as_f64().expect("dpi");
+    assert!((got - dpi).abs() < 0.1, "dpi {got} != {dpi}");
+    // Page size in points = pixels at the image's DPI.
+    let width = page["width"].as_f64().expect("width");
+    assert!((width - px.0 as f64 * 72.0 / got).abs() < 0.1, "{page}");
+    assert_eq!(page["text_source"], "none");
+}
+
+#[test]
+fn png_with_dpi() {
+    let p = pages("images/reportlab-userguide_p0044_150dpi.png");
+    assert_eq!(p.len(), 1);
+    check(&p[0], (1241, 1754), 149.987, true);
+}
+
+#[test]
+fn jpeg_with_jfif_density() {
+    let p = pages("images/maximabook_p0051_150dpi.jpg");
+    check(&p[0], (1275, 1650), 150.0, true);
+}
+
+#[test]
+fn multi_page_tiff() {
+    let p = pages("images/two_pages_150dpi.tiff");
+    assert_eq!(p.len(), 2);
+    check(&p[0], (1240, 1755), 150.0, true);
+    check(&p[1], (1241, 1754), 150.0, true);
+    assert_eq!(p[1]["number"], 2);
+    let only_second = extract_json(&fixture("images/two_pages_150dpi.tiff"), &["--pages", "2"]);
+    assert_eq!(only_second["pages"].as_array().map(Vec::len), Some(1));
+    assert_eq!(only_second["metadata"]["page_count"], 2);
+}
+
+#[test]
+fn webp_without_dpi_assumes_72() {
+    let p = pages("images/amc-sample-exam_p0010_150dpi.webp");
+    check(&p[0], (1275, 1650), 72.0, false);
+}
+
+#[test]
+fn bmp_with_pixels_per_metre() {
+    let p = pages("images/bfh-beamer-slides_p0001_100dpi.bmp");
+    check(&p[0], (630, 355), 100.0, true);
+}
+
+#[test]
+fn media_types_are_sniffed() {
+    for (file, mime) in [
+        ("images/reportlab-userguide_p0044_150dpi.png", "image/png"),
+        ("images/maximabook_p0051_150dpi.jpg", "image/jpeg"),
+        ("images/two_pages_150dpi.tiff", "image/tiff"),
+        ("images/amc-sample-exam_p0010_150dpi.webp", "image/webp"),
+        ("images/bfh-beamer-slides_p0001_100dpi.bmp", "image/bmp"),
+    ] {
+        let doc = extract_json(&fixture(file), &[]);
+        assert_eq!(doc["source"]["media_type"], mime, "{file}");
+    }
+}
