@@ -2,8 +2,9 @@
 //!
 //! Pages stream: pdfium reads one page at a time on the calling thread and hands its glyphs
 //! through a bounded queue to a structure worker, which keeps only the page's blocks. Memory is
-//! therefore bounded by the queue, not by the document's length. A per-document deadline is
-//! checked between pages.
+//! therefore bounded by the queue, not by the document's length; pdfium's own cache of parsed
+//! objects is bounded by reopening the file every [`REOPEN_EVERY`] pages. A per-document
+//! deadline is checked between pages.
 
 mod config;
 mod pages;
@@ -25,6 +26,8 @@ use tracing::{debug, info_span, warn};
 
 /// Pages waiting for the structure worker.
 const PAGE_QUEUE: usize = 8;
+/// Pages read before the PDF is reopened, which frees pdfium's object cache.
+const REOPEN_EVERY: usize = 100;
 /// Page sizes outside this range (points) are reported as suspicious.
 const SANE_SIDE: std::ops::RangeInclusive<f32> = 1.0..=14_400.0;
 
@@ -143,7 +146,8 @@ impl Extractor {
     ) -> Result<Metadata> {
         let pdfium = crate::pdf::library(&self.models)?;
         let t = Instant::now();
-        let file = PdfFile::open(pdfium, source, options.password.as_deref())?;
+        let password = options.password.as_deref();
+        let mut file = PdfFile::open(pdfium, source, password)?;
         let metadata = file.metadata();
         let numbers = select_pages(metadata.page_count, options)?;
         run.add_ms("pdf", t.elapsed());
@@ -161,9 +165,13 @@ impl Extractor {
                     .collect::<Vec<_>>()
             });
             let read = (|| -> Result<()> {
-                for &number in &numbers {
+                for (i, &number) in numbers.iter().enumerate() {
                     run.check_deadline()?;
                     let t = Instant::now();
+                    if i > 0 && i % REOPEN_EVERY == 0 {
+                        // pdfium keeps every object it has parsed until the document closes.
+                        file = PdfFile::open(pdfium, source, password)?;
+                    }
                     let raw = file.page(number)?;
                     run.add_ms("pdf", t.elapsed());
                     let page =
