@@ -240,3 +240,43 @@ fn stats_and_pipeline_are_recorded() {
     assert!(doc["stats"]["stage_ms"]["pdf"].is_u64());
     assert!(doc["stats"]["pages_per_second"].as_f64().unwrap_or(0.0) > 0.0);
 }
+
+#[test]
+fn rotated_page_reads_like_the_upright_one() {
+    let upright = collapse(&extract_as(
+        &fixture("docs/koma-brief.de.pdf"),
+        "text",
+        &["--pages", "1"],
+    ));
+    let doc = extract_json(&fixture("docs/rotated90.pdf"), &[]);
+    assert_eq!(doc["pages"][0]["rotation"], 90);
+    let rotated: Vec<String> = blocks(&doc)
+        .iter()
+        .filter_map(|b| b["text"].as_str())
+        .map(collapse)
+        .collect();
+    assert_eq!(collapse(&rotated.join(" ")), upright);
+    // Boxes are in the displayed (rotated) page: the first line now runs down the right side.
+    let first = &blocks(&doc)[0]["bbox"];
+    let (w, h) = (
+        first[2].as_f64().unwrap_or(0.0) - first[0].as_f64().unwrap_or(0.0),
+        first[3].as_f64().unwrap_or(0.0) - first[1].as_f64().unwrap_or(0.0),
+    );
+    assert!(h > 3.0 * w, "first block should be tall and thin: {first}");
+    assert!(
+        first[0].as_f64().unwrap_or(0.0) > 400.0,
+        "and on the right: {first}"
+    );
+}
+
+#[test]
+fn a_page_without_text_layer_is_marked() {
+    let doc = extract_json(&fixture("docs/scan_only.pdf"), &[]);
+    let page = &doc["pages"][0];
+    assert_eq!(page["text_source"], "none");
+    assert!(
+        page["note"].as_str().unwrap_or("").contains("OCR"),
+        "{page}"
+    );
+    assert!(blocks(&doc).is_empty());
+}

@@ -11,6 +11,7 @@ mod classify;
 mod furniture;
 mod lines;
 mod order;
+mod orient;
 mod render;
 mod text;
 
@@ -110,15 +111,32 @@ pub struct PageLayout {
     pub size_histogram: HashMap<u32, usize>,
 }
 
-/// Lines, reading order and blocks of one page. The glyphs are consumed.
+/// Lines, reading order and blocks of one page, found in the frame where its text runs left
+/// to right. The glyphs are consumed.
 pub fn analyze_page(raw: RawPage) -> PageLayout {
     let mut size_histogram = HashMap::new();
     for g in &raw.glyphs {
         *size_histogram.entry(size_key(g.size)).or_insert(0) += 1;
     }
-    let lines = lines::build_lines(&raw.glyphs);
+    let orientation = orient::Orientation::detect(&raw.glyphs, raw.width, raw.height);
+    let mut glyphs = raw.glyphs;
+    if orientation != orient::Orientation::Horizontal {
+        for g in &mut glyphs {
+            g.bbox = orientation.forward(g.bbox);
+        }
+    }
+    let lines = lines::build_lines(&glyphs);
+    drop(glyphs);
     let placed = order::reading_order(&lines);
-    let blocks = blocks::group(raw.number, lines, &placed);
+    let mut blocks = blocks::group(raw.number, lines, &placed);
+    if orientation != orient::Orientation::Horizontal {
+        for b in &mut blocks {
+            b.bbox = orientation.back(b.bbox);
+            for l in &mut b.lines {
+                l.bbox = orientation.back(l.bbox);
+            }
+        }
+    }
     PageLayout {
         number: raw.number,
         width: raw.width,
