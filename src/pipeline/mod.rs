@@ -144,6 +144,7 @@ impl Extractor {
         options: &ExtractOptions,
         run: &mut Run,
     ) -> Result<Metadata> {
+        let _stage = info_span!("stage", name = "pdf").entered();
         let pdfium = crate::pdf::library(&self.models)?;
         let t = Instant::now();
         let password = options.password.as_deref();

@@ -40,8 +40,8 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// `folio extract FILE ARGS…` must succeed; returns its JSON, validated against the schema.
-pub fn extract_json(file: &Path, args: &[&str]) -> Value {
+/// `folio extract FILE ARGS…` must succeed; returns its stdout.
+fn extract_ok(file: &Path, args: &[&str]) -> Vec<u8> {
     let path = file.to_string_lossy().into_owned();
     let mut all = vec!["extract", path.as_str()];
     all.extend_from_slice(args);
@@ -51,23 +51,21 @@ pub fn extract_json(file: &Path, args: &[&str]) -> Value {
         "folio {all:?} failed: {}",
         stderr(&out)
     );
-    let doc: Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    out.stdout
+}
+
+/// `folio extract FILE ARGS…` as JSON, validated against the schema.
+pub fn extract_json(file: &Path, args: &[&str]) -> Value {
+    let doc: Value = serde_json::from_slice(&extract_ok(file, args)).expect("stdout is JSON");
     assert_valid(&doc);
     doc
 }
 
-/// `folio extract FILE --format F ARGS…` must succeed; returns stdout.
+/// `folio extract FILE --format F ARGS…`; returns stdout.
 pub fn extract_as(file: &Path, format: &str, args: &[&str]) -> String {
-    let path = file.to_string_lossy().into_owned();
-    let mut all = vec!["extract", path.as_str(), "--format", format];
+    let mut all = vec!["--format", format];
     all.extend_from_slice(args);
-    let out = folio(&all);
-    assert!(
-        out.status.success(),
-        "folio {all:?} failed: {}",
-        stderr(&out)
-    );
-    stdout(&out)
+    String::from_utf8_lossy(&extract_ok(file, &all)).into_owned()
 }
 
 /// Fails unless `doc` validates against `schemas/document.schema.json`.
