@@ -35,6 +35,10 @@ pub enum Error {
     Timeout(f64),
     #[error("{what} is missing or damaged ({detail}); run `models/fetch` (or `make run`), or set FOLIO_MODELS_DIR to a folder fetched by it")]
     Model { what: String, detail: String },
+    #[error("ONNX Runtime: {0}")]
+    Runtime(String),
+    #[error("OCR: {0}")]
+    Ocr(String),
     #[error("pipeline: {0}")]
     Pipeline(String),
     #[error("pdfium: {0}")]

@@ -1,13 +1,13 @@
 //! Raster input: PNG, JPEG, TIFF (every page of a multi-page file), WebP and BMP, decoded with
 //! the `image` and `tiff` crates into pages with pixel size, resolution and EXIF orientation.
 //!
-//! Pixels are decoded once to prove the file is whole; the OCR stage decodes them again when
-//! it needs them, so no bitmap is held between stages.
+//! Pages are decoded one at a time and handed to a callback, so a long multi-page TIFF never
+//! holds more than one page's pixels.
 
 use crate::document::ImageInfo;
 use crate::error::{Error, Result};
 use crate::source::MediaType;
-use ::image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
+use ::image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbImage};
 use std::io::Cursor;
 
 /// Largest width or height accepted, in pixels.
@@ -32,17 +32,24 @@ impl ImagePage {
     }
 }
 
-/// Decodes every page of an image file.
-pub fn pages(bytes: &[u8], media_type: MediaType) -> Result<Vec<ImagePage>> {
+/// Decodes every page of an image file in turn and hands it, with its pixels, to `each`.
+/// Returns the number of pages.
+pub fn for_each_page(
+    bytes: &[u8],
+    media_type: MediaType,
+    mut each: impl FnMut(ImagePage, RgbImage) -> Result<()>,
+) -> Result<usize> {
     match media_type {
-        MediaType::Tiff => tiff_pages(bytes),
-        MediaType::Png => single(bytes, ImageFormat::Png, png_dpi(bytes)),
-        MediaType::Jpeg => single(bytes, ImageFormat::Jpeg, jpeg_dpi(bytes)),
-        MediaType::Bmp => single(bytes, ImageFormat::Bmp, bmp_dpi(bytes)),
-        MediaType::Webp => single(bytes, ImageFormat::WebP, None),
+        MediaType::Tiff => tiff_pages(bytes, &mut each),
+        MediaType::Png => single(bytes, ImageFormat::Png, png_dpi(bytes), &mut each),
+        MediaType::Jpeg => single(bytes, ImageFormat::Jpeg, jpeg_dpi(bytes), &mut each),
+        MediaType::Bmp => single(bytes, ImageFormat::Bmp, bmp_dpi(bytes), &mut each),
+        MediaType::Webp => single(bytes, ImageFormat::WebP, None, &mut each),
         MediaType::Pdf => Err(Error::BadImage("a PDF is not an image".into())),
     }
 }
+
+type Each<'a> = &'a mut dyn FnMut(ImagePage, RgbImage) -> Result<()>;
 
 fn limits() -> Limits {
     let mut l = Limits::default();
@@ -52,7 +59,7 @@ fn limits() -> Limits {
     l
 }
 
-fn single(bytes: &[u8], format: ImageFormat, dpi: Option<[f32; 2]>) -> Result<Vec<ImagePage>> {
+fn single(bytes: &[u8], format: ImageFormat, dpi: Option<[f32; 2]>, each: Each) -> Result<usize> {
     let bad = |e: ::image::ImageError| Error::BadImage(e.to_string());
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     reader.limits(limits());
@@ -62,7 +69,8 @@ fn single(bytes: &[u8], format: ImageFormat, dpi: Option<[f32; 2]>) -> Result<Ve
         .unwrap_or(::image::metadata::Orientation::NoTransforms);
     let mut img = DynamicImage::from_decoder(decoder).map_err(bad)?;
     img.apply_orientation(orientation);
-    Ok(vec![page(img.width(), img.height(), dpi)])
+    each(page(img.width(), img.height(), dpi), img.into_rgb8())?;
+    Ok(1)
 }
 
 fn page(width: u32, height: u32, dpi: Option<[f32; 2]>) -> ImagePage {
@@ -77,7 +85,7 @@ fn page(width: u32, height: u32, dpi: Option<[f32; 2]>) -> ImagePage {
     }
 }
 
-fn tiff_pages(bytes: &[u8]) -> Result<Vec<ImagePage>> {
+fn tiff_pages(bytes: &[u8], each: Each) -> Result<usize> {
     use tiff::decoder::{ifd::Value, Decoder};
     use tiff::tags::Tag;
     let bad = |e: tiff::TiffError| Error::BadImage(e.to_string());
@@ -86,13 +94,13 @@ fn tiff_pages(bytes: &[u8]) -> Result<Vec<ImagePage>> {
     let mut decoder = Decoder::new(Cursor::new(bytes))
         .map_err(bad)?
         .with_limits(limits);
-    let mut out = Vec::new();
+    let mut count = 0;
     loop {
         let (w, h) = decoder.dimensions().map_err(bad)?;
         if w > MAX_SIDE || h > MAX_SIDE {
             return Err(Error::BadImage(format!(
                 "page {} is {w}×{h} pixels, over {MAX_SIDE}",
-                out.len() + 1
+                count + 1
             )));
         }
         let rational = |v: Option<Value>| match v {
@@ -117,14 +125,56 @@ fn tiff_pages(bytes: &[u8]) -> Result<Vec<ImagePage>> {
             (Some(x), None, Some(s)) => Some([x * s, x * s]),
             _ => None,
         };
-        decoder.read_image().map_err(bad)?;
-        out.push(page(w, h, dpi));
+        let color = decoder.colortype().map_err(bad)?;
+        let data = decoder.read_image().map_err(bad)?;
+        let pixels = tiff_rgb(data, color, w, h).ok_or_else(|| {
+            Error::BadImage(format!(
+                "page {}: unsupported TIFF colour type {color:?}",
+                count + 1
+            ))
+        })?;
+        count += 1;
+        each(page(w, h, dpi), pixels)?;
         if !decoder.more_images() {
             break;
         }
         decoder.next_image().map_err(bad)?;
     }
-    Ok(out)
+    Ok(count)
+}
+
+/// 8-bit grey, grey+alpha, RGB and RGBA (and 16-bit, scaled down) TIFF pixels as RGB.
+fn tiff_rgb(
+    data: tiff::decoder::DecodingResult,
+    color: tiff::ColorType,
+    w: u32,
+    h: u32,
+) -> Option<RgbImage> {
+    use tiff::decoder::DecodingResult;
+    let samples: Vec<u8> = match data {
+        DecodingResult::U8(v) => v,
+        DecodingResult::U16(v) => v.into_iter().map(|x| (x >> 8) as u8).collect(),
+        _ => return None,
+    };
+    let channels = match color {
+        tiff::ColorType::Gray(_) => 1,
+        tiff::ColorType::GrayA(_) => 2,
+        tiff::ColorType::RGB(_) => 3,
+        tiff::ColorType::RGBA(_) => 4,
+        _ => return None,
+    };
+    let n = (w as usize) * (h as usize);
+    if samples.len() < n * channels {
+        return None;
+    }
+    let mut rgb = Vec::with_capacity(n * 3);
+    for px in samples.chunks_exact(channels).take(n) {
+        match channels {
+            1 | 2 => rgb.extend([px[0], px[0], px[0]]),
+            _ => rgb.extend([px[0], px[1], px[2]]),
+        }
+    }
+    RgbImage::from_raw(w, h, rgb)
 }
 
 /// PNG `pHYs` chunk (pixels per metre).

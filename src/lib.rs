@@ -20,8 +20,10 @@ pub mod document;
 pub mod error;
 pub mod image;
 pub mod models;
+pub mod ocr;
 pub mod pdf;
 pub mod pipeline;
+pub mod runtime;
 pub mod source;
 pub mod structure;
 

@@ -53,6 +53,9 @@ struct ExtractArgs {
     /// Time limit for the document in seconds (default: the pipeline's).
     #[arg(long)]
     timeout: Option<f64>,
+    /// OCR pages without a usable text layer (auto), every page (always) or none (never).
+    #[arg(long, value_parser = ["auto", "always", "never"])]
+    ocr: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -109,6 +112,7 @@ fn run_extract(args: &ExtractArgs) -> anyhow::Result<String> {
     let pipeline = PipelineConfig::load(&args.pipeline)?;
     let mut options = ExtractOptions::new(pipeline);
     options.password = args.password.clone();
+    options.ocr = args.ocr.as_deref().map(str::parse).transpose()?;
     options.pages = args
         .pages
         .as_deref()

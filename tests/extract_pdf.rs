@@ -270,8 +270,8 @@ fn rotated_page_reads_like_the_upright_one() {
 }
 
 #[test]
-fn a_page_without_text_layer_is_marked() {
-    let doc = extract_json(&fixture("docs/scan_only.pdf"), &[]);
+fn a_page_without_text_layer_is_marked_when_ocr_is_off() {
+    let doc = extract_json(&fixture("docs/scan_only.pdf"), &["--ocr", "never"]);
     let page = &doc["pages"][0];
     assert_eq!(page["text_source"], "none");
     assert!(

@@ -3,8 +3,9 @@
 mod common;
 use common::*;
 
+/// Geometry only: OCR is off here (tests/ocr.rs reads the text).
 fn pages(file: &str) -> Vec<serde_json::Value> {
-    let doc = extract_json(&fixture(file), &[]);
+    let doc = extract_json(&fixture(file), &["--ocr", "never"]);
     doc["pages"].as_array().expect("pages").clone()
 }
 
@@ -41,7 +42,10 @@ fn multi_page_tiff() {
     check(&p[0], (1240, 1755), 150.0, true);
     check(&p[1], (1241, 1754), 150.0, true);
     assert_eq!(p[1]["number"], 2);
-    let only_second = extract_json(&fixture("images/two_pages_150dpi.tiff"), &["--pages", "2"]);
+    let only_second = extract_json(
+        &fixture("images/two_pages_150dpi.tiff"),
+        &["--pages", "2", "--ocr", "never"],
+    );
     assert_eq!(only_second["pages"].as_array().map(Vec::len), Some(1));
     assert_eq!(only_second["metadata"]["page_count"], 2);
 }
@@ -67,7 +71,7 @@ fn media_types_are_sniffed() {
         ("images/amc-sample-exam_p0010_150dpi.webp", "image/webp"),
         ("images/bfh-beamer-slides_p0001_100dpi.bmp", "image/bmp"),
     ] {
-        let doc = extract_json(&fixture(file), &[]);
+        let doc = extract_json(&fixture(file), &["--ocr", "never"]);
         assert_eq!(doc["source"]["media_type"], mime, "{file}");
     }
 }

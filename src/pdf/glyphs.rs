@@ -25,6 +25,8 @@ pub struct Glyph {
     pub font: u16,
     /// A whitespace or line break (real or inserted by pdfium) precedes this glyph.
     pub space_before: bool,
+    /// The box is estimated (OCR), not exact: gaps between boxes say less about spaces.
+    pub estimated: bool,
 }
 
 /// A page's geometry and text layer, before any structure.
@@ -174,6 +176,7 @@ pub(super) fn read_page(page: &PdfPage, number: u32) -> Result<RawPage> {
             style: styles[font],
             font: font.min(u16::MAX as usize) as u16,
             space_before: std::mem::take(&mut space_pending),
+            estimated: false,
         });
     }
     Ok(RawPage {

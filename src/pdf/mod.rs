@@ -71,6 +71,48 @@ impl PdfFile {
     }
 }
 
+/// Largest rendered side in pixels: absurd page sizes must not allocate absurd bitmaps.
+pub const MAX_RENDER_SIDE: f32 = 8000.0;
+
+impl PdfFile {
+    /// Renders page `number` at `dpi` (less if the page is huge); returns the RGB image and
+    /// the page points per pixel.
+    pub fn render(&self, number: u32, dpi: f32) -> Result<(::image::RgbImage, f32)> {
+        let index = PdfPageIndex::try_from(number.saturating_sub(1)).map_err(|_| {
+            Error::PageOutOfRange {
+                page: number,
+                count: self.page_count(),
+            }
+        })?;
+        let page = self
+            .doc
+            .pages()
+            .get(index)
+            .map_err(|e| Error::BadPdf(format!("page {number}: {e}")))?;
+        let (w, h) = (page.width().value, page.height().value);
+        if !(w >= 1.0 && h >= 1.0) {
+            return Err(Error::BadPdf(format!(
+                "page {number} has no area to render"
+            )));
+        }
+        let scale = (dpi / 72.0).min(MAX_RENDER_SIDE / w.max(h));
+        let config = PdfRenderConfig::new()
+            .scale_page_by_factor(scale)
+            .set_maximum_width(MAX_RENDER_SIDE as i32)
+            .set_maximum_height(MAX_RENDER_SIDE as i32)
+            .render_form_data(true);
+        let bitmap = page
+            .render_with_config(&config)
+            .map_err(|e| Error::BadPdf(format!("page {number}: cannot render: {e}")))?;
+        let image = bitmap
+            .as_image()
+            .map_err(|e| Error::BadPdf(format!("page {number}: cannot render: {e}")))?
+            .into_rgb8();
+        let points_per_pixel = w / image.width().max(1) as f32;
+        Ok((image, points_per_pixel))
+    }
+}
+
 fn open_error(e: PdfiumError, had_password: bool) -> Error {
     match e {
         PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::PasswordError) => {

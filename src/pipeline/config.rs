@@ -2,6 +2,7 @@
 //! The shipped pipelines are compiled in; `--pipeline` also accepts a path to a TOML file.
 
 use crate::error::{Error, Result};
+use crate::ocr::OcrSettings;
 use serde::Deserialize;
 use std::path::Path;
 
@@ -20,7 +21,45 @@ pub struct PipelineConfig {
     pub description: String,
     pub text: TextConfig,
     pub structure: StructureConfig,
+    pub ocr: OcrConfig,
     pub limits: LimitsConfig,
+}
+
+/// When pages are OCR'd.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum OcrMode {
+    /// Pages without a usable text layer, and every image.
+    Auto,
+    /// Every page, ignoring any text layer.
+    Always,
+    /// No page: textless pages stay marked `text_source: "none"`.
+    Never,
+}
+
+impl std::str::FromStr for OcrMode {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "auto" => Ok(OcrMode::Auto),
+            "always" => Ok(OcrMode::Always),
+            "never" => Ok(OcrMode::Never),
+            other => Err(Error::Pipeline(format!(
+                "unknown OCR mode '{other}' (auto, always, never)"
+            ))),
+        }
+    }
+}
+
+/// The OCR stage.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OcrConfig {
+    pub mode: OcrMode,
+    /// Resolution PDF pages are rendered at for OCR.
+    pub dpi: f32,
+    pub engine: OcrSettings,
 }
 
 /// When a page's text layer is usable.

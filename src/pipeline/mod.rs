@@ -1,7 +1,9 @@
-//! The extraction stage graph: source → pages → text → structure → [`Document`].
+//! The extraction stage graph: source → pages → text (text layer or OCR) → structure →
+//! [`Document`].
 //!
-//! Pages stream: pdfium reads one page at a time on the calling thread and hands its glyphs
-//! through a bounded queue to a structure worker, which keeps only the page's blocks. Memory is
+//! Pages stream: pdfium reads (or renders, for OCR) one page at a time on the calling thread
+//! and hands its glyphs or bitmap through a bounded queue to a worker that OCRs it when needed
+//! and keeps only the page's blocks. Memory is
 //! therefore bounded by the queue, not by the document's length; pdfium's own cache of parsed
 //! objects is bounded by reopening the file every [`REOPEN_EVERY`] pages. A per-document
 //! deadline is checked between pages.
@@ -9,23 +11,29 @@
 mod config;
 mod pages;
 
-pub use config::{PipelineConfig, BUILTIN, DEFAULT_PIPELINE};
+pub use config::{OcrConfig, OcrMode, PipelineConfig, BUILTIN, DEFAULT_PIPELINE};
 pub use pages::PageRange;
 
-use crate::document::{Document, Metadata, Page, PipelineInfo, SourceInfo, Stats, TextSource};
+use crate::document::{
+    BlockSource, Document, Metadata, Page, PipelineInfo, SourceInfo, Stats, TextSource,
+};
 use crate::error::{Error, Result};
-use crate::image::pages as image_pages;
+use crate::image::for_each_page;
 use crate::models::ModelStore;
+use crate::ocr::{Ocr, OcrSettings};
 use crate::pdf::{PdfFile, RawPage};
 use crate::source::{MediaType, Source};
 use crate::structure::{self, PageLayout, StructureOptions};
+use ::image::RgbImage;
 use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tracing::{debug, info_span, warn};
 
 /// Pages waiting for the structure worker.
-const PAGE_QUEUE: usize = 8;
+const PAGE_QUEUE: usize = 4;
 /// Pages read before the PDF is reopened, which frees pdfium's object cache.
 const REOPEN_EVERY: usize = 100;
 /// Page sizes outside this range (points) are reported as suspicious.
@@ -39,6 +47,8 @@ pub struct ExtractOptions {
     pub password: Option<String>,
     /// Overrides the pipeline's time limit.
     pub timeout: Option<Duration>,
+    /// Overrides the pipeline's OCR mode.
+    pub ocr: Option<OcrMode>,
 }
 
 impl ExtractOptions {
@@ -48,6 +58,7 @@ impl ExtractOptions {
             pages: None,
             password: None,
             timeout: None,
+            ocr: None,
         }
     }
 
@@ -55,21 +66,61 @@ impl ExtractOptions {
         self.timeout
             .unwrap_or_else(|| Duration::from_secs_f64(self.pipeline.limits.timeout_seconds))
     }
+
+    fn ocr_mode(&self) -> OcrMode {
+        self.ocr.unwrap_or(self.pipeline.ocr.mode)
+    }
 }
 
-/// Runs pipelines over sources. Cheap to share; model files are verified on first use.
+/// Runs pipelines over sources. Cheap to share; model files are verified and models loaded on
+/// first use, once.
 #[derive(Debug)]
 pub struct Extractor {
     models: ModelStore,
+    ocr: Mutex<HashMap<String, Arc<Ocr>>>,
+}
+
+/// One page on its way to the structure worker.
+enum PageJob {
+    /// The page's own text layer.
+    Text(RawPage),
+    /// A rendered page (or image) to OCR; `RawPage` carries its geometry.
+    Image(RawPage, RgbImage, f32),
+}
+
+/// What the worker made of a page.
+struct PageResult {
+    layout: PageLayout,
+    ocr_confidence: Option<Option<f32>>,
+    ocr: Duration,
+    structure: Duration,
 }
 
 impl Extractor {
     pub fn new(models: ModelStore) -> Self {
-        Self { models }
+        Self {
+            models,
+            ocr: Mutex::new(HashMap::new()),
+        }
     }
 
     pub fn models(&self) -> &ModelStore {
         &self.models
+    }
+
+    /// The OCR engine for `settings`, loaded on first use.
+    pub fn ocr_engine(&self, settings: &OcrSettings) -> Result<Arc<Ocr>> {
+        let key = format!("{settings:?}");
+        let mut engines = self
+            .ocr
+            .lock()
+            .map_err(|_| Error::Pipeline("OCR engine cache poisoned".into()))?;
+        if let Some(engine) = engines.get(&key) {
+            return Ok(engine.clone());
+        }
+        let engine = Arc::new(Ocr::load(&self.models, settings)?);
+        engines.insert(key, engine.clone());
+        Ok(engine)
     }
 
     /// Extracts one document.
@@ -86,7 +137,7 @@ impl Extractor {
         let mut run = Run::new(started, options);
         let metadata = match source.media_type {
             MediaType::Pdf => self.extract_pdf(source, options, &mut run)?,
-            _ => extract_image(source, options, &mut run)?,
+            _ => self.extract_image(source, options, &mut run)?,
         };
         let blocks = {
             let _s = info_span!("stage", name = "structure").entered();
@@ -101,11 +152,6 @@ impl Extractor {
             blocks
         };
         let total = started.elapsed();
-        let mut models = BTreeMap::new();
-        if source.media_type == MediaType::Pdf {
-            let pdfium = self.models.entry("pdfium")?;
-            models.insert("pdfium".to_string(), format!("sha256:{}", pdfium.sha256));
-        }
         let page_count = run.pages.len().max(1) as f32;
         Ok(Document {
             schema_version: crate::document::SCHEMA_VERSION.to_string(),
@@ -122,7 +168,7 @@ impl Extractor {
             pipeline: PipelineInfo {
                 name: options.pipeline.name.clone(),
                 version: options.pipeline.version(),
-                models,
+                models: run.models,
             },
             stats: Stats {
                 pages_per_second: (page_count / total.as_secs_f32().max(1e-6) * 10.0).round()
@@ -146,6 +192,11 @@ impl Extractor {
     ) -> Result<Metadata> {
         let _stage = info_span!("stage", name = "pdf").entered();
         let pdfium = crate::pdf::library(&self.models)?;
+        let pdfium_entry = self.models.entry("pdfium")?;
+        run.models.insert(
+            "pdfium".to_string(),
+            format!("sha256:{}", pdfium_entry.sha256),
+        );
         let t = Instant::now();
         let password = options.password.as_deref();
         let mut file = PdfFile::open(pdfium, source, password)?;
@@ -153,17 +204,14 @@ impl Extractor {
         let numbers = select_pages(metadata.page_count, options)?;
         run.add_ms("pdf", t.elapsed());
 
+        let mode = options.ocr_mode();
+        let ocr_cfg = &options.pipeline.ocr;
         let text_cfg = &options.pipeline.text;
-        let (tx, rx) = mpsc::sync_channel::<RawPage>(PAGE_QUEUE);
-        let layouts = std::thread::scope(|scope| -> Result<Vec<(PageLayout, Duration)>> {
-            let worker = scope.spawn(move || {
-                rx.into_iter()
-                    .map(|raw| {
-                        let t = Instant::now();
-                        let layout = structure::analyze_page(raw);
-                        (layout, t.elapsed())
-                    })
-                    .collect::<Vec<_>>()
+        let (tx, rx) = mpsc::sync_channel::<Job>(PAGE_QUEUE);
+        let mut engine: Option<Arc<Ocr>> = None;
+        let results = std::thread::scope(|scope| -> Result<Vec<PageResult>> {
+            let worker = scope.spawn(move || -> Result<Vec<PageResult>> {
+                rx.into_iter().map(process).collect()
             });
             let read = (|| -> Result<()> {
                 for (i, &number) in numbers.iter().enumerate() {
@@ -174,37 +222,215 @@ impl Extractor {
                         file = PdfFile::open(pdfium, source, password)?;
                     }
                     let raw = file.page(number)?;
-                    run.add_ms("pdf", t.elapsed());
                     let page =
                         run.page_from_raw(&raw, text_cfg.min_chars, text_cfg.max_unmapped_ratio);
                     let usable = page.text_source == TextSource::Pdf;
+                    let renderable = raw.width >= 1.0 && raw.height >= 1.0;
+                    let wants_ocr = renderable
+                        && match mode {
+                            OcrMode::Always => true,
+                            OcrMode::Auto => !usable,
+                            OcrMode::Never => false,
+                        };
                     run.pages.push(page);
-                    let raw = if usable {
-                        raw
-                    } else {
-                        RawPage {
+                    let job = if wants_ocr {
+                        let (image, points_per_pixel) = file.render(number, ocr_cfg.dpi)?;
+                        run.add_ms("pdf", t.elapsed());
+                        let engine = match &engine {
+                            Some(e) => e.clone(),
+                            None => {
+                                let t = Instant::now();
+                                let e = self.ocr_engine(&ocr_cfg.engine)?;
+                                run.add_ms("ocr_load", t.elapsed());
+                                engine.insert(e).clone()
+                            }
+                        };
+                        let raw = RawPage {
                             glyphs: Vec::new(),
                             ..raw
+                        };
+                        Job {
+                            page: PageJob::Image(raw, image, points_per_pixel),
+                            engine: Some(engine),
+                        }
+                    } else {
+                        run.add_ms("pdf", t.elapsed());
+                        let raw = if usable {
+                            raw
+                        } else {
+                            RawPage {
+                                glyphs: Vec::new(),
+                                ..raw
+                            }
+                        };
+                        Job {
+                            page: PageJob::Text(raw),
+                            engine: None,
                         }
                     };
-                    if tx.send(raw).is_err() {
+                    if tx.send(job).is_err() {
                         break;
                     }
                 }
                 Ok(())
             })();
             drop(tx);
-            let layouts = worker
+            let results = worker
                 .join()
-                .map_err(|_| Error::Pipeline("the structure worker failed".into()))?;
-            read.map(|_| layouts)
+                .map_err(|_| Error::Pipeline("the structure worker failed".into()))??;
+            read.map(|_| results)
         })?;
-        for (layout, took) in layouts {
-            run.add_ms("structure", took);
-            run.layouts.push(layout);
+        if let Some(engine) = &engine {
+            run.record_ocr_models(engine);
+        }
+        for (page, result) in run.pages.iter_mut().zip(&results) {
+            apply_ocr(page, result.ocr_confidence);
+        }
+        for result in results {
+            run.add_ms("ocr", result.ocr);
+            run.add_ms("structure", result.structure);
+            run.layouts.push(result.layout);
         }
         debug!(pages = numbers.len(), "text layer read");
         Ok(metadata)
+    }
+
+    fn extract_image(
+        &self,
+        source: &Source,
+        options: &ExtractOptions,
+        run: &mut Run,
+    ) -> Result<Metadata> {
+        let _s = info_span!("stage", name = "image").entered();
+        let bytes = source.read_all()?;
+        let engine = match options.ocr_mode() {
+            OcrMode::Never => None,
+            _ => {
+                let t = Instant::now();
+                let e = self.ocr_engine(&options.pipeline.ocr.engine)?;
+                run.add_ms("ocr_load", t.elapsed());
+                Some(e)
+            }
+        };
+        let mut wanted: Vec<u32> = Vec::new();
+        let mut number = 0u32;
+        let t = Instant::now();
+        let count = for_each_page(&bytes, source.media_type, |img, pixels| {
+            number += 1;
+            if let Some(range) = &options.pages {
+                // Ranges are checked against the real page count once it is known.
+                if !range.contains(number) {
+                    return Ok(());
+                }
+            }
+            run.check_deadline()?;
+            wanted.push(number);
+            let (width, height) = img.size_points();
+            let mut page = Page {
+                number,
+                width: round2(width),
+                height: round2(height),
+                rotation: 0,
+                text_source: TextSource::None,
+                ocr_confidence: None,
+                note: Some("image page: OCR is off (--ocr never)".into()),
+                image: Some(img.info.clone()),
+            };
+            let raw = RawPage {
+                number,
+                width,
+                height,
+                rotation: 0,
+                glyphs: Vec::new(),
+                fonts: vec!["ocr".into()],
+                unmapped: 0,
+            };
+            let job = match &engine {
+                Some(e) => Job {
+                    page: PageJob::Image(raw, pixels, 72.0 / img.info.dpi[0]),
+                    engine: Some(e.clone()),
+                },
+                None => Job {
+                    page: PageJob::Text(raw),
+                    engine: None,
+                },
+            };
+            let result = process(job)?;
+            apply_ocr(&mut page, result.ocr_confidence);
+            run.add_ms("ocr", result.ocr);
+            run.add_ms("structure", result.structure);
+            run.pages.push(page);
+            run.layouts.push(result.layout);
+            Ok(())
+        })?;
+        run.add_ms(
+            "image",
+            t.elapsed()
+                .saturating_sub(run.stage("ocr") + run.stage("structure")),
+        );
+        if let Some(range) = &options.pages {
+            range.resolve(count as u32)?;
+        }
+        if count == 0 {
+            return Err(Error::NoPages);
+        }
+        if let Some(engine) = &engine {
+            run.record_ocr_models(engine);
+        }
+        Ok(Metadata {
+            page_count: count as u32,
+            ..Metadata::default()
+        })
+    }
+}
+
+/// A job and the OCR engine it needs.
+struct Job {
+    page: PageJob,
+    engine: Option<Arc<Ocr>>,
+}
+
+/// OCR (when asked) and layout analysis of one page.
+fn process(job: Job) -> Result<PageResult> {
+    match (job.page, job.engine) {
+        (PageJob::Image(mut raw, image, points_per_pixel), Some(engine)) => {
+            let t = Instant::now();
+            let read = engine.read(&image, points_per_pixel)?;
+            drop(image);
+            let ocr = t.elapsed();
+            raw.glyphs = read.glyphs;
+            raw.fonts = vec!["ocr".into()];
+            let t = Instant::now();
+            let mut layout = structure::analyze_page(raw);
+            layout.source = BlockSource::Ocr;
+            layout.ocr_confidence = read.confidence;
+            Ok(PageResult {
+                layout,
+                ocr_confidence: Some(read.confidence),
+                ocr,
+                structure: t.elapsed(),
+            })
+        }
+        (PageJob::Image(raw, ..), None) | (PageJob::Text(raw), _) => {
+            let t = Instant::now();
+            Ok(PageResult {
+                layout: structure::analyze_page(raw),
+                ocr_confidence: None,
+                ocr: Duration::ZERO,
+                structure: t.elapsed(),
+            })
+        }
+    }
+}
+
+/// Marks a page as OCR'd (when it was).
+fn apply_ocr(page: &mut Page, ocr: Option<Option<f32>>) {
+    if let Some(confidence) = ocr {
+        page.text_source = TextSource::Ocr;
+        page.ocr_confidence = confidence.map(|c| (c * 1000.0).round() / 1000.0);
+        page.note = confidence
+            .is_none()
+            .then(|| "OCR found no text".to_string());
     }
 }
 
@@ -226,44 +452,6 @@ fn select_pages(count: u32, options: &ExtractOptions) -> Result<Vec<u32>> {
     Ok(numbers)
 }
 
-fn extract_image(source: &Source, options: &ExtractOptions, run: &mut Run) -> Result<Metadata> {
-    let _s = info_span!("stage", name = "image").entered();
-    let t = Instant::now();
-    let bytes = source.read_all()?;
-    let decoded = image_pages(&bytes, source.media_type)?;
-    let numbers = select_pages(decoded.len() as u32, options)?;
-    for number in &numbers {
-        let Some(img) = decoded.get(*number as usize - 1) else {
-            continue;
-        };
-        let (width, height) = img.size_points();
-        run.pages.push(Page {
-            number: *number,
-            width: round2(width),
-            height: round2(height),
-            rotation: 0,
-            text_source: TextSource::None,
-            ocr_confidence: None,
-            note: Some(
-                "image page: its text needs OCR, which the fast pipeline does not run".into(),
-            ),
-            image: Some(img.info.clone()),
-        });
-        run.layouts.push(PageLayout {
-            number: *number,
-            width,
-            height,
-            blocks: Vec::new(),
-            size_histogram: Default::default(),
-        });
-    }
-    run.add_ms("image", t.elapsed());
-    Ok(Metadata {
-        page_count: decoded.len() as u32,
-        ..Metadata::default()
-    })
-}
-
 /// Per-document bookkeeping while the stages run.
 struct Run {
     started: Instant,
@@ -272,6 +460,7 @@ struct Run {
     layouts: Vec<PageLayout>,
     stage_ms: BTreeMap<String, Duration>,
     warnings: Vec<String>,
+    models: BTreeMap<String, String>,
 }
 
 impl Run {
@@ -283,11 +472,22 @@ impl Run {
             layouts: Vec::new(),
             stage_ms: BTreeMap::new(),
             warnings: Vec::new(),
+            models: BTreeMap::new(),
         }
     }
 
     fn add_ms(&mut self, stage: &str, d: Duration) {
         *self.stage_ms.entry(stage.to_string()).or_default() += d;
+    }
+
+    fn stage(&self, name: &str) -> Duration {
+        self.stage_ms.get(name).copied().unwrap_or_default()
+    }
+
+    fn record_ocr_models(&mut self, engine: &Ocr) {
+        for (name, hash) in &engine.models {
+            self.models.insert(name.clone(), hash.clone());
+        }
     }
 
     fn check_deadline(&self) -> Result<()> {

@@ -36,6 +36,13 @@ impl std::str::FromStr for PageRange {
 }
 
 impl PageRange {
+    /// Whether page `n` is selected (open ranges run to any end).
+    pub fn contains(&self, n: u32) -> bool {
+        self.0
+            .iter()
+            .any(|&(start, end)| n >= start && end.is_none_or(|e| n <= e))
+    }
+
     /// The selected page numbers, ascending and unique, checked against the page count.
     pub fn resolve(&self, count: u32) -> Result<Vec<u32>> {
         let mut pages = Vec::new();

@@ -21,6 +21,7 @@ enum Level {
 
 struct Draft<'a> {
     proto: &'a ProtoBlock,
+    source: BlockSource,
     kind: BlockKind,
     level: Option<Level>,
     confidence: f32,
@@ -36,9 +37,10 @@ pub fn classify(
     let mut drafts: Vec<Draft> = Vec::new();
     for (pi, page) in pages.iter().enumerate() {
         for (bi, proto) in page.blocks.iter().enumerate() {
-            let draft = match furniture.get(&(pi, bi)) {
+            let mut draft = match furniture.get(&(pi, bi)) {
                 Some(&(kind, confidence)) => Draft {
                     proto,
+                    source: page.source,
                     kind,
                     level: None,
                     confidence,
@@ -46,6 +48,10 @@ pub fn classify(
                 },
                 None => classify_one(proto, page, body),
             };
+            // OCR'd text is only as sure as the recogniser was.
+            if let Some(c) = page.ocr_confidence {
+                draft.confidence = ((draft.confidence * c) * 100.0).round() / 100.0;
+            }
             drafts.push(draft);
         }
     }
@@ -58,6 +64,7 @@ fn classify_one<'a>(proto: &'a ProtoBlock, page: &PageLayout, body: f32) -> Draf
     let first_line = proto.lines.first().map(|l| l.text.as_str()).unwrap_or("");
     let draft = |kind, level, confidence, text| Draft {
         proto,
+        source: page.source,
         kind,
         level,
         confidence,
@@ -399,7 +406,7 @@ fn finish(drafts: Vec<Draft>) -> Vec<Block> {
             bbox: round_box(d.proto.bbox),
             text: d.text,
             confidence: d.confidence,
-            source: BlockSource::Pdf,
+            source: d.source,
             level,
             parent,
             table: None,

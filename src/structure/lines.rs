@@ -16,6 +16,8 @@ const FRAGMENT_GAP_EM: f32 = 1.0;
 const RESTYLED_GAP_EM: f32 = 0.5;
 /// Horizontal gap, in ems, that separates two words when pdfium gave no space.
 const WORD_GAP_EM: f32 = 0.2;
+/// The same for OCR'd glyphs, whose boxes are estimated from the recogniser's time steps.
+const OCR_WORD_GAP_EM: f32 = 0.6;
 
 /// Gap between CJK characters, in ems, that still counts as a space.
 const CJK_GAP_EM: f32 = 0.6;
@@ -215,7 +217,12 @@ fn to_line(run: &Run) -> Option<Line> {
                 // Japanese sets Latin words apart from kana/kanji by about a quarter em.
                 g.space_before || gap > 0.15 * em
             } else {
-                g.space_before || gap > WORD_GAP_EM * em
+                let word_gap = if g.estimated {
+                    OCR_WORD_GAP_EM
+                } else {
+                    WORD_GAP_EM
+                };
+                g.space_before || gap > word_gap * em
             };
             if spaced {
                 raw.push(' ');

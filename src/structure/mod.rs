@@ -18,7 +18,7 @@ mod text;
 pub use render::{to_markdown, to_text};
 pub use text::{join_lines, normalize_into};
 
-use crate::document::{BBox, Block};
+use crate::document::{BBox, Block, BlockSource};
 use crate::pdf::RawPage;
 use std::collections::HashMap;
 
@@ -109,6 +109,10 @@ pub struct PageLayout {
     pub blocks: Vec<ProtoBlock>,
     /// Characters per font size (in half points), for document statistics.
     pub size_histogram: HashMap<u32, usize>,
+    /// Where the page's text came from.
+    pub source: BlockSource,
+    /// Mean OCR confidence, for OCR'd pages.
+    pub ocr_confidence: Option<f32>,
 }
 
 /// Lines, reading order and blocks of one page, found in the frame where its text runs left
@@ -143,6 +147,8 @@ pub fn analyze_page(raw: RawPage) -> PageLayout {
         height: raw.height,
         blocks,
         size_histogram,
+        source: BlockSource::Pdf,
+        ocr_confidence: None,
     }
 }
 

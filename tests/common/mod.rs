@@ -102,3 +102,57 @@ pub fn block_with_text<'a>(doc: &'a Value, page: u64, text: &str) -> Option<&'a 
         b["page"].as_u64() == Some(page) && collapse(b["text"].as_str().unwrap_or("")) == text
     })
 }
+
+/// Text normalised the way the team's score.py does: NFKC, whitespace collapsed.
+pub fn normalized(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    collapse(&s.nfkc().collect::<String>())
+}
+
+/// Character error rate: edit distance / reference length, after [`normalized`].
+pub fn cer(hyp: &str, reference: &str) -> f64 {
+    let (h, r): (Vec<char>, Vec<char>) = (
+        normalized(hyp).chars().collect(),
+        normalized(reference).chars().collect(),
+    );
+    let mut prev: Vec<usize> = (0..=r.len()).collect();
+    for (i, hc) in h.iter().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, rc) in r.iter().enumerate() {
+            cur.push(
+                (prev[j + 1] + 1)
+                    .min(cur[j] + 1)
+                    .min(prev[j] + usize::from(hc != rc)),
+            );
+        }
+        prev = cur;
+    }
+    prev[r.len()] as f64 / r.len().max(1) as f64
+}
+
+/// Bag-of-words F1 over lower-cased words, as score.py computes it.
+pub fn bow_f1(hyp: &str, reference: &str) -> f64 {
+    use std::collections::HashMap;
+    let bag = |s: &str| {
+        let mut m: HashMap<String, usize> = HashMap::new();
+        for w in normalized(s)
+            .to_lowercase()
+            .split(|c: char| !c.is_alphanumeric() && c != '_')
+            .filter(|w| !w.is_empty())
+        {
+            *m.entry(w.to_string()).or_insert(0) += 1;
+        }
+        m
+    };
+    let (h, r) = (bag(hyp), bag(reference));
+    let common: usize = h
+        .iter()
+        .map(|(w, n)| (*n).min(*r.get(w).unwrap_or(&0)))
+        .sum();
+    let (hn, rn): (usize, usize) = (h.values().sum(), r.values().sum());
+    if common == 0 {
+        return 0.0;
+    }
+    let (p, rc) = (common as f64 / hn as f64, common as f64 / rn as f64);
+    2.0 * p * rc / (p + rc)
+}

@@ -1,0 +1,224 @@
+//! Geometry for text detection: convex hulls, minimum-area rectangles, and sampling a
+//! (possibly rotated) text line out of an image straight at the recogniser's height.
+
+use ::image::RgbImage;
+
+pub type Point = [f32; 2];
+
+/// A text line's quadrilateral in image pixels: top-left, top-right, bottom-right, bottom-left.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Quad(pub [Point; 4]);
+
+impl Quad {
+    pub fn width(&self) -> f32 {
+        dist(self.0[0], self.0[1]).max(dist(self.0[3], self.0[2]))
+    }
+
+    pub fn height(&self) -> f32 {
+        dist(self.0[0], self.0[3]).max(dist(self.0[1], self.0[2]))
+    }
+
+    /// Axis-aligned bounds.
+    pub fn bounds(&self) -> [f32; 4] {
+        let xs = self.0.map(|p| p[0]);
+        let ys = self.0.map(|p| p[1]);
+        [
+            xs.iter().copied().fold(f32::MAX, f32::min),
+            ys.iter().copied().fold(f32::MAX, f32::min),
+            xs.iter().copied().fold(f32::MIN, f32::max),
+            ys.iter().copied().fold(f32::MIN, f32::max),
+        ]
+    }
+
+    /// Reading frame of the line: origin, direction of the text (full length) and of the line
+    /// height (full length). Lines much taller than wide are read top to bottom.
+    pub fn frame(&self) -> (Point, Point, Point) {
+        let [tl, tr, br, _bl] = self.0;
+        if self.height() >= 1.5 * self.width() {
+            (tr, sub(br, tr), sub(self.0[0], tr))
+        } else {
+            (tl, sub(tr, tl), sub(self.0[3], tl))
+        }
+    }
+}
+
+pub fn dist(a: Point, b: Point) -> f32 {
+    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt()
+}
+
+fn sub(a: Point, b: Point) -> Point {
+    [a[0] - b[0], a[1] - b[1]]
+}
+
+fn cross(o: Point, a: Point, b: Point) -> f32 {
+    (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+}
+
+/// Convex hull (Andrew's monotone chain), counter-clockwise.
+pub fn convex_hull(mut pts: Vec<Point>) -> Vec<Point> {
+    pts.sort_by(|a, b| a[0].total_cmp(&b[0]).then(a[1].total_cmp(&b[1])));
+    pts.dedup();
+    if pts.len() < 3 {
+        return pts;
+    }
+    let mut hull: Vec<Point> = Vec::with_capacity(pts.len() * 2);
+    for pass in 0..2 {
+        let start = hull.len();
+        let iter: Box<dyn Iterator<Item = &Point>> = if pass == 0 {
+            Box::new(pts.iter())
+        } else {
+            Box::new(pts.iter().rev())
+        };
+        for &p in iter {
+            while hull.len() >= start + 2
+                && cross(hull[hull.len() - 2], hull[hull.len() - 1], p) <= 0.0
+            {
+                hull.pop();
+            }
+            hull.push(p);
+        }
+        hull.pop();
+    }
+    hull
+}
+
+/// The minimum-area rectangle around a convex hull: (corners, short side, long side).
+pub fn min_area_rect(hull: &[Point]) -> Option<([Point; 4], f32, f32)> {
+    if hull.len() < 3 {
+        return None;
+    }
+    let mut best: Option<(f32, [Point; 4], f32, f32)> = None;
+    for i in 0..hull.len() {
+        let (a, b) = (hull[i], hull[(i + 1) % hull.len()]);
+        let len = dist(a, b);
+        if len < 1e-6 {
+            continue;
+        }
+        let u = [(b[0] - a[0]) / len, (b[1] - a[1]) / len];
+        let v = [-u[1], u[0]];
+        let (mut umin, mut umax, mut vmin, mut vmax) = (f32::MAX, f32::MIN, f32::MAX, f32::MIN);
+        for p in hull {
+            let d = sub(*p, a);
+            let (pu, pv) = (d[0] * u[0] + d[1] * u[1], d[0] * v[0] + d[1] * v[1]);
+            umin = umin.min(pu);
+            umax = umax.max(pu);
+            vmin = vmin.min(pv);
+            vmax = vmax.max(pv);
+        }
+        let area = (umax - umin) * (vmax - vmin);
+        if best.as_ref().is_none_or(|(a0, ..)| area < *a0) {
+            let at =
+                |pu: f32, pv: f32| [a[0] + u[0] * pu + v[0] * pv, a[1] + u[1] * pu + v[1] * pv];
+            let corners = [
+                at(umin, vmin),
+                at(umax, vmin),
+                at(umax, vmax),
+                at(umin, vmax),
+            ];
+            let (w, h) = (umax - umin, vmax - vmin);
+            best = Some((area, corners, w.min(h), w.max(h)));
+        }
+    }
+    best.map(|(_, c, s, l)| (c, s, l))
+}
+
+/// Grows a rectangle by `d` on every side, keeping its orientation.
+pub fn expand(corners: [Point; 4], d: f32) -> [Point; 4] {
+    let c = [
+        corners.iter().map(|p| p[0]).sum::<f32>() / 4.0,
+        corners.iter().map(|p| p[1]).sum::<f32>() / 4.0,
+    ];
+    let e1 = sub(corners[1], corners[0]);
+    let e2 = sub(corners[3], corners[0]);
+    let (l1, l2) = (
+        dist(corners[0], corners[1]).max(1e-6),
+        dist(corners[0], corners[3]).max(1e-6),
+    );
+    let (u, v) = ([e1[0] / l1, e1[1] / l1], [e2[0] / l2, e2[1] / l2]);
+    let (hw, hh) = (l1 / 2.0 + d, l2 / 2.0 + d);
+    let at = |su: f32, sv: f32| {
+        [
+            c[0] + u[0] * hw * su + v[0] * hh * sv,
+            c[1] + u[1] * hw * su + v[1] * hh * sv,
+        ]
+    };
+    [at(-1.0, -1.0), at(1.0, -1.0), at(1.0, 1.0), at(-1.0, 1.0)]
+}
+
+/// Orders four corners as top-left, top-right, bottom-right, bottom-left.
+pub fn order(corners: [Point; 4]) -> Quad {
+    let mut by_x = corners;
+    by_x.sort_by(|a, b| a[0].total_cmp(&b[0]));
+    let (mut left, mut right) = ([by_x[0], by_x[1]], [by_x[2], by_x[3]]);
+    left.sort_by(|a, b| a[1].total_cmp(&b[1]));
+    right.sort_by(|a, b| a[1].total_cmp(&b[1]));
+    Quad([left[0], right[0], right[1], left[1]])
+}
+
+/// Samples the line `q` out of `img` at `height` pixels high (bilinear), returning the
+/// pixels row-major as RGB and the sampled width.
+pub fn sample_line(img: &RgbImage, q: &Quad, height: u32, max_width: u32) -> (Vec<[u8; 3]>, u32) {
+    let (origin, along, across) = q.frame();
+    let len_along = (along[0].powi(2) + along[1].powi(2)).sqrt().max(1.0);
+    let len_across = (across[0].powi(2) + across[1].powi(2)).sqrt().max(1.0);
+    let width = ((height as f32 * len_along / len_across).round() as u32).clamp(4, max_width);
+    let mut out = Vec::with_capacity((width * height) as usize);
+    let (iw, ih) = (img.width() as f32, img.height() as f32);
+    for y in 0..height {
+        let fy = (y as f32 + 0.5) / height as f32;
+        for x in 0..width {
+            let fx = (x as f32 + 0.5) / width as f32;
+            let px = origin[0] + along[0] * fx + across[0] * fy - 0.5;
+            let py = origin[1] + along[1] * fx + across[1] * fy - 0.5;
+            out.push(bilinear(
+                img,
+                px.clamp(0.0, iw - 1.0),
+                py.clamp(0.0, ih - 1.0),
+            ));
+        }
+    }
+    (out, width)
+}
+
+fn bilinear(img: &RgbImage, x: f32, y: f32) -> [u8; 3] {
+    let (x0, y0) = (x.floor() as u32, y.floor() as u32);
+    let (x1, y1) = (
+        (x0 + 1).min(img.width() - 1),
+        (y0 + 1).min(img.height() - 1),
+    );
+    let (dx, dy) = (x - x0 as f32, y - y0 as f32);
+    let p = |xx, yy| img.get_pixel(xx, yy).0;
+    let (a, b, c, d) = (p(x0, y0), p(x1, y0), p(x0, y1), p(x1, y1));
+    let mut out = [0u8; 3];
+    for i in 0..3 {
+        let top = a[i] as f32 * (1.0 - dx) + b[i] as f32 * dx;
+        let bottom = c[i] as f32 * (1.0 - dx) + d[i] as f32 * dx;
+        out[i] = (top * (1.0 - dy) + bottom * dy).round().clamp(0.0, 255.0) as u8;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rectangle_of_a_tilted_square() {
+        let pts = vec![[0.0, 5.0], [5.0, 0.0], [10.0, 5.0], [5.0, 10.0], [5.0, 5.0]];
+        let hull = convex_hull(pts);
+        assert_eq!(hull.len(), 4);
+        let (_, short, long) = min_area_rect(&hull).expect("rect");
+        assert!((short - 50f32.sqrt()).abs() < 1e-3 && (long - 50f32.sqrt()).abs() < 1e-3);
+    }
+
+    #[test]
+    fn orders_corners() {
+        let q = order([[10.0, 0.0], [0.0, 0.0], [0.0, 5.0], [10.0, 5.0]]);
+        assert_eq!(q.0, [[0.0, 0.0], [10.0, 0.0], [10.0, 5.0], [0.0, 5.0]]);
+        assert_eq!(q.width(), 10.0);
+        assert_eq!(
+            expand(q.0, 1.0),
+            [[-1.0, -1.0], [11.0, -1.0], [11.0, 6.0], [-1.0, 6.0]]
+        );
+    }
+}

@@ -1,0 +1,191 @@
+//! Optical character recognition with PP-OCR models through ONNX Runtime: detection of text
+//! lines, then recognition of each line, producing positioned glyphs in page points so the
+//! structure stage treats OCR'd pages exactly like text-layer pages.
+
+mod det;
+mod geometry;
+mod rec;
+
+use crate::error::{Error, Result};
+use crate::models::ModelStore;
+use crate::pdf::{Glyph, GlyphStyle};
+use crate::runtime::SessionPool;
+use ::image::RgbImage;
+use det::Detector;
+use geometry::{sample_line, Quad};
+use rec::{LineImage, RecLine, Recognizer, LINE_HEIGHT, MAX_WIDTH};
+use serde::Deserialize;
+
+/// Which OCR models to run, and how.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OcrSettings {
+    /// `ppocrv5` (PP-OCRv5 mobile), `ppocrv6_small` or `ppocrv6_tiny`.
+    pub model: String,
+    /// Longest side of the image given to the detector, in pixels.
+    pub det_max_side: u32,
+    /// Lines per recognition batch.
+    pub rec_batch: usize,
+    /// Intra-op threads per model session.
+    pub threads: usize,
+}
+
+impl OcrSettings {
+    /// Manifest names of (detector, recogniser, dictionary).
+    fn files(&self) -> Result<(&'static str, &'static str, &'static str)> {
+        Ok(match self.model.as_str() {
+            "ppocrv5" => ("ppocrv5_det", "ppocrv5_rec", "ppocrv5_dict"),
+            "ppocrv6_small" => ("ppocrv6_small_det", "ppocrv6_small_rec", "ppocrv6_dict"),
+            "ppocrv6_tiny" => ("ppocrv6_tiny_det", "ppocrv6_tiny_rec", "ppocrv6_tiny_dict"),
+            other => {
+                return Err(Error::Pipeline(format!(
+                    "unknown OCR model '{other}' (available: ppocrv5, ppocrv6_small, ppocrv6_tiny)"
+                )))
+            }
+        })
+    }
+}
+
+/// The text of one page image.
+#[derive(Debug, Clone)]
+pub struct OcrPage {
+    pub glyphs: Vec<Glyph>,
+    /// Mean confidence of the recognised lines, if any.
+    pub confidence: Option<f32>,
+}
+
+/// A loaded OCR engine; share it, sessions are pooled.
+pub struct Ocr {
+    detector: Detector,
+    recognizer: Recognizer,
+    /// sha256 of each model file used, by manifest name.
+    pub models: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for Ocr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ocr").field("models", &self.models).finish()
+    }
+}
+
+impl Ocr {
+    /// Loads the models named by `settings` (verified against the manifest).
+    pub fn load(models: &ModelStore, settings: &OcrSettings) -> Result<Self> {
+        let (det, rec, dict) = settings.files()?;
+        let dict_path = models.path(dict)?;
+        let dict_text = std::fs::read_to_string(&dict_path).map_err(|source| Error::Io {
+            path: dict_path.clone(),
+            source,
+        })?;
+        let workers = 2;
+        let detector = Detector::new(
+            SessionPool::new(models, det, settings.threads, workers)?,
+            settings.det_max_side,
+        );
+        let recognizer = Recognizer::new(
+            SessionPool::new(models, rec, settings.threads, workers)?,
+            &dict_text,
+            settings.rec_batch,
+        );
+        let hashes = [det, rec, dict]
+            .iter()
+            .filter_map(|n| models.entry(n).ok())
+            .map(|e| (e.name.clone(), format!("sha256:{}", e.sha256)))
+            .collect();
+        Ok(Self {
+            detector,
+            recognizer,
+            models: hashes,
+        })
+    }
+
+    /// Reads `img`; `points_per_pixel` converts its pixels to page points (72 / dpi).
+    pub fn read(&self, img: &RgbImage, points_per_pixel: f32) -> Result<OcrPage> {
+        if img.width() < 8 || img.height() < 8 {
+            return Ok(OcrPage {
+                glyphs: Vec::new(),
+                confidence: None,
+            });
+        }
+        let quads: Vec<Quad> = self
+            .detector
+            .detect(img)?
+            .into_iter()
+            .map(|(q, _)| q)
+            .collect();
+        let lines: Vec<LineImage> = quads
+            .iter()
+            .map(|q| {
+                let (pixels, width) = sample_line(img, q, LINE_HEIGHT, MAX_WIDTH);
+                LineImage { pixels, width }
+            })
+            .collect();
+        let recognized = self.recognizer.recognize(&lines)?;
+        let mut glyphs = Vec::new();
+        let mut confidences = Vec::new();
+        for (quad, line) in quads.iter().zip(recognized) {
+            if let Some(line) = line {
+                confidences.push(line.confidence);
+                glyphs.extend(line_glyphs(quad, &line, points_per_pixel));
+            }
+        }
+        let confidence = (!confidences.is_empty())
+            .then(|| confidences.iter().sum::<f32>() / confidences.len() as f32);
+        Ok(OcrPage { glyphs, confidence })
+    }
+}
+
+/// Places each recognised character on the line: boxes run from midpoint to midpoint between
+/// neighbouring character centres; spaces become word breaks.
+fn line_glyphs(quad: &Quad, line: &RecLine, scale: f32) -> Vec<Glyph> {
+    let (origin, along, across) = quad.frame();
+    let height = (across[0].powi(2) + across[1].powi(2)).sqrt() * scale;
+    // The detector's box is grown around the ink; the font size is about 3/4 of it.
+    let size = (height * 0.75).max(1.0);
+    let centres: Vec<f32> = line.chars.iter().map(|c| c.at).collect();
+    let n = centres.len();
+    let step = if n > 1 {
+        (centres[n - 1] - centres[0]) / (n - 1) as f32
+    } else {
+        0.5
+    };
+    let mut out = Vec::with_capacity(n);
+    let mut space = false;
+    for (i, ch) in line.chars.iter().enumerate() {
+        if ch.text.trim().is_empty() {
+            space = true;
+            continue;
+        }
+        let left = if i == 0 {
+            centres[0] - step / 2.0
+        } else {
+            (centres[i - 1] + centres[i]) / 2.0
+        };
+        let right = if i + 1 == n {
+            centres[i] + step / 2.0
+        } else {
+            (centres[i] + centres[i + 1]) / 2.0
+        };
+        let (left, right) = (left.clamp(0.0, 1.0), right.clamp(0.0, 1.0));
+        let at = |f: f32, g: f32| {
+            [
+                (origin[0] + along[0] * f + across[0] * g) * scale,
+                (origin[1] + along[1] * f + across[1] * g) * scale,
+            ]
+        };
+        let corners = [at(left, 0.0), at(right, 0.0), at(right, 1.0), at(left, 1.0)];
+        let bbox = Quad(corners).bounds();
+        for c in ch.text.chars() {
+            out.push(Glyph {
+                c,
+                bbox,
+                size,
+                style: GlyphStyle::default(),
+                font: 0,
+                space_before: std::mem::take(&mut space),
+                estimated: true,
+            });
+        }
+    }
+    out
+}
