@@ -8,7 +8,7 @@ OUT     := out
 RUN_INPUTS := $(wildcard fixtures/docs/*.pdf fixtures/images/*.png fixtures/images/*.jpg \
                          fixtures/images/*.tiff fixtures/images/*.webp fixtures/images/*.bmp)
 
-.PHONY: run test fetch build schema lint bench-text clean
+.PHONY: run test fetch build schema lint bench-text bench-ocr clean
 
 fetch:
 	@python3 models/fetch --quiet
@@ -19,15 +19,7 @@ build: fetch
 # Extract every fixture to out/NAME.json and out/NAME.md; one summary line per file.
 run: build
 	@mkdir -p $(OUT)
-	@for f in $(RUN_INPUTS); do \
-	  name=$$(basename "$$f"); \
-	  start=$$(date +%s%N); \
-	  if $(FOLIO) extract "$$f" > "$(OUT)/$$name.json"; then \
-	    ms=$$(( ($$(date +%s%N) - start) / 1000000 )); \
-	    $(FOLIO) extract "$$f" --format markdown > "$(OUT)/$$name.md"; \
-	    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%-44s pages=%-4d blocks=%-5d ms=%s" % (sys.argv[2], len(d["pages"]), len(d["blocks"]), sys.argv[3]))' "$(OUT)/$$name.json" "$$name" "$$ms"; \
-	  else echo "$$name: FAILED"; fi; \
-	done
+	@for f in $(RUN_INPUTS); do $(FOLIO) extract "$$f" --out $(OUT) || echo "$$(basename $$f): FAILED"; done
 	@echo "JSON and Markdown written to $(OUT)/"
 
 test: fetch
@@ -44,6 +36,10 @@ lint:
 # Text layer vs pdftotext over ../shared/corpus/docs (needs poppler-utils; see benches/README.md).
 bench-text: build
 	python3 benches/text_layer.py --folio $(FOLIO)
+
+# OCR accuracy and CPU per page vs tesseract over ../shared/corpus/scans (needs tesseract-ocr).
+bench-ocr: build
+	python3 benches/ocr.py --folio $(FOLIO)
 
 clean:
 	rm -rf $(OUT) bench-out

@@ -53,6 +53,9 @@ struct ExtractArgs {
     /// Time limit for the document in seconds (default: the pipeline's).
     #[arg(long)]
     timeout: Option<f64>,
+    /// Write DIR/NAME.json and DIR/NAME.md instead of printing, and print a summary line.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
     /// OCR pages without a usable text layer (auto), every page (always) or none (never).
     #[arg(long, value_parser = ["auto", "always", "never"])]
     ocr: Option<String>,
@@ -137,6 +140,9 @@ fn run_extract(args: &ExtractArgs) -> anyhow::Result<String> {
     )?;
     let extractor = Extractor::new(ModelStore::locate()?);
     let doc = extractor.extract(&source, &options)?;
+    if let Some(dir) = &args.out {
+        return write_outputs(dir, &args.file, &doc);
+    }
     Ok(match args.format {
         Format::Json => {
             serde_json::to_string_pretty(&doc).context("serialising the document")? + "\n"
@@ -144,6 +150,31 @@ fn run_extract(args: &ExtractArgs) -> anyhow::Result<String> {
         Format::Markdown => folio::structure::to_markdown(&doc),
         Format::Text => folio::structure::to_text(&doc),
     })
+}
+
+/// `--out DIR`: the JSON and the Markdown side by side; returns the summary line.
+fn write_outputs(
+    dir: &std::path::Path,
+    file: &std::path::Path,
+    doc: &folio::document::Document,
+) -> anyhow::Result<String> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| doc.id.clone());
+    let json = dir.join(format!("{name}.json"));
+    let md = dir.join(format!("{name}.md"));
+    std::fs::write(&json, serde_json::to_string_pretty(doc)? + "\n")
+        .with_context(|| format!("writing {}", json.display()))?;
+    std::fs::write(&md, folio::structure::to_markdown(doc))
+        .with_context(|| format!("writing {}", md.display()))?;
+    Ok(format!(
+        "{name:<44} pages={:<4} blocks={:<5} ms={}\n",
+        doc.pages.len(),
+        doc.blocks.len(),
+        doc.stats.total_ms
+    ))
 }
 
 /// The library checks its deadline between pages; this catches a single call that never

@@ -109,3 +109,18 @@ fn ocr_always_reads_a_born_digital_page_from_its_pixels() {
     let c = cer(&ocr, &layer);
     assert!(c <= 0.1, "CER {c:.3} against the text layer");
 }
+
+#[test]
+fn skewed_degraded_scan_is_deskewed_and_read_in_order() {
+    // A 300 dpi scan fed in at an angle, with noise, blur and JPEG artefacts. Measured when
+    // the floor was set: CER 0.094, bag-of-words F1 0.974 (before deskewing: CER ~0.4).
+    let text = extract_as(
+        &fixture("images/amc-sample-exam_p0010_300dpi_noisy.jpg"),
+        "text",
+        &[],
+    );
+    let reference = truth("amc-sample-exam_p0010");
+    let (c, f) = (cer(&text, &reference), bow_f1(&text, &reference));
+    assert!(f >= 0.93, "bag-of-words F1 {f:.3}\n{text}");
+    assert!(c <= 0.15, "CER {c:.3}: lines out of order?\n{text}");
+}

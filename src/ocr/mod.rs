@@ -121,17 +121,63 @@ impl Ocr {
             })
             .collect();
         let recognized = self.recognizer.recognize(&lines)?;
+        let deskew = Deskew::estimate(&quads, img.width() as f32, img.height() as f32);
         let mut glyphs = Vec::new();
         let mut confidences = Vec::new();
         for (quad, line) in quads.iter().zip(recognized) {
             if let Some(line) = line {
                 confidences.push(line.confidence);
-                glyphs.extend(line_glyphs(quad, &line, points_per_pixel));
+                glyphs.extend(line_glyphs(&deskew.apply(quad), &line, points_per_pixel));
             }
         }
         let confidence = (!confidences.is_empty())
             .then(|| confidences.iter().sum::<f32>() / confidences.len() as f32);
         Ok(OcrPage { glyphs, confidence })
+    }
+}
+
+/// Small page skew (a scan fed in at an angle), measured from the detected lines and undone
+/// around the page centre so lines come out level for the structure stage.
+struct Deskew {
+    cos: f32,
+    sin: f32,
+    centre: [f32; 2],
+}
+
+impl Deskew {
+    /// The median angle of clearly horizontal lines, if it is between 0.2 and 10 degrees.
+    fn estimate(quads: &[Quad], width: f32, height: f32) -> Self {
+        let mut angles: Vec<f32> = quads
+            .iter()
+            .filter(|q| q.width() > 3.0 * q.height())
+            .map(|q| {
+                let [tl, tr, ..] = q.0;
+                (tr[1] - tl[1]).atan2(tr[0] - tl[0])
+            })
+            .collect();
+        angles.sort_by(f32::total_cmp);
+        let angle = angles.get(angles.len() / 2).copied().unwrap_or(0.0);
+        let angle = if (0.2f32.to_radians()..10f32.to_radians()).contains(&angle.abs()) {
+            angle
+        } else {
+            0.0
+        };
+        Self {
+            cos: (-angle).cos(),
+            sin: (-angle).sin(),
+            centre: [width / 2.0, height / 2.0],
+        }
+    }
+
+    fn apply(&self, q: &Quad) -> Quad {
+        let [cx, cy] = self.centre;
+        Quad(q.0.map(|[x, y]| {
+            let (dx, dy) = (x - cx, y - cy);
+            [
+                cx + dx * self.cos - dy * self.sin,
+                cy + dx * self.sin + dy * self.cos,
+            ]
+        }))
     }
 }
 

@@ -41,6 +41,9 @@ pub struct RawPage {
     pub fonts: Vec<String>,
     /// Characters pdfium could not map to Unicode (U+FFFD, private use, controls).
     pub unmapped: usize,
+    /// The page draws images (or forms that may hold them): pixels that OCR could read.
+    /// Only looked at on pages with (almost) no text layer.
+    pub has_images: bool,
 }
 
 /// Maps user-space points to display space: crop-box origin, y flipped, rotation applied.
@@ -179,6 +182,15 @@ pub(super) fn read_page(page: &PdfPage, number: u32) -> Result<RawPage> {
             estimated: false,
         });
     }
+    let has_images = glyphs.len() < 16
+        && page.objects().iter().any(|o| {
+            matches!(
+                o.object_type(),
+                PdfPageObjectType::Image
+                    | PdfPageObjectType::XObjectForm
+                    | PdfPageObjectType::Shading
+            )
+        });
     Ok(RawPage {
         number,
         width,
@@ -187,6 +199,7 @@ pub(super) fn read_page(page: &PdfPage, number: u32) -> Result<RawPage> {
         glyphs,
         fonts,
         unmapped,
+        has_images,
     })
 }
 

@@ -229,7 +229,8 @@ impl Extractor {
                     let wants_ocr = renderable
                         && match mode {
                             OcrMode::Always => true,
-                            OcrMode::Auto => !usable,
+                            // A page with no text and nothing but vector art has nothing to read.
+                            OcrMode::Auto => !usable && raw.has_images,
                             OcrMode::Never => false,
                         };
                     run.pages.push(page);
@@ -344,6 +345,7 @@ impl Extractor {
                 glyphs: Vec::new(),
                 fonts: vec!["ocr".into()],
                 unmapped: 0,
+                has_images: true,
             };
             let job = match &engine {
                 Some(e) => Job {
@@ -514,7 +516,9 @@ impl Run {
         } else {
             raw.unmapped as f32 / total as f32
         };
-        let note = if mapped == 0 && raw.unmapped == 0 {
+        let note = if mapped == 0 && raw.unmapped == 0 && !raw.has_images {
+            Some("blank page: no text and no images".to_string())
+        } else if mapped == 0 && raw.unmapped == 0 {
             Some("no text layer: the page needs OCR".to_string())
         } else if unmapped_ratio > max_unmapped {
             Some(format!(
