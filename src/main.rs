@@ -56,6 +56,9 @@ struct ExtractArgs {
     /// Write DIR/NAME.json and DIR/NAME.md instead of printing, and print a summary line.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Where models run: auto, cpu, cuda or cuda:N (default: the pipeline's).
+    #[arg(long)]
+    device: Option<String>,
     /// OCR pages without a usable text layer (auto), every page (always) or none (never).
     #[arg(long, value_parser = ["auto", "always", "never"])]
     ocr: Option<String>,
@@ -116,6 +119,7 @@ fn run_extract(args: &ExtractArgs) -> anyhow::Result<String> {
     let mut options = ExtractOptions::new(pipeline);
     options.password = args.password.clone();
     options.ocr = args.ocr.as_deref().map(str::parse).transpose()?;
+    options.device = args.device.as_deref().map(str::parse).transpose()?;
     options.pages = args
         .pages
         .as_deref()
@@ -201,7 +205,15 @@ fn models_check() -> ExitCode {
         }
     };
     let mut bad = 0;
-    let mut out = format!("models directory: {}\n", store.root().display());
+    let mut out = format!(
+        "models directory: {}\nexecution provider for models: {}\n",
+        store.root().display(),
+        if cfg!(feature = "cuda") {
+            "CUDA when a device answers (device = auto | cuda | cuda:N), else CPU"
+        } else {
+            "CPU (this build has no CUDA support; build with --features cuda)"
+        }
+    );
     for f in store.files() {
         let status = match store.status(f) {
             FileStatus::Ok => "ok".to_string(),

@@ -1,6 +1,10 @@
 //! ONNX Runtime: one environment per process, loaded from the fetched `libonnxruntime.so`,
-//! and pools of sessions so concurrent workers share each model (`Session::run` needs
-//! exclusive access, so a worker checks a session out and returns it when done).
+//! the execution-provider choice (`cpu`, `cuda`, `cuda:N`, `auto`), and pools of sessions so
+//! concurrent workers share each model (`Session::run` needs exclusive access, so a worker
+//! checks a session out and returns it when done).
+//!
+//! An explicit CUDA request that cannot be met is an error, never a silent fall-back; `auto`
+//! uses CUDA when this build has it and a device answers, and says so when it falls back.
 
 use crate::error::{Error, Result};
 use crate::models::ModelStore;
@@ -9,7 +13,25 @@ use ort::session::builder::GraphOptimizationLevel;
 use ort::session::Session;
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
-use tracing::info;
+use tracing::{info, warn};
+
+/// The ONNX Runtime provider for `provider`; CUDA is registered so that failing to start it
+/// is an error.
+fn execution_provider(provider: Provider) -> Result<ort::ep::ExecutionProviderDispatch> {
+    match provider {
+        // Without the arena, memory goes back after each page instead of staying at the
+        // high-water mark of the largest input seen.
+        Provider::Cpu => Ok(ort::ep::CPU::default().with_arena_allocator(false).build()),
+        #[cfg(feature = "cuda")]
+        Provider::Cuda(n) => Ok(ort::ep::CUDA::default().with_device_id(n).build().error_on_failure()),
+        #[cfg(not(feature = "cuda"))]
+        Provider::Cuda(_) => Err(Error::Runtime(
+            "CUDA was requested but this folio was built without CUDA support: rebuild with \
+             `cargo build --release --features cuda` on a machine with the CUDA runtime, or use --device cpu"
+                .into(),
+        )),
+    }
+}
 
 static ENVIRONMENT: OnceLock<std::result::Result<Environment, String>> = OnceLock::new();
 
@@ -26,12 +48,80 @@ pub fn environment(models: &ModelStore) -> Result<&'static Environment> {
     env.as_ref().map_err(|e| Error::Runtime(e.clone()))
 }
 
+/// Where a model runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize)]
+#[serde(try_from = "String")]
+pub enum Device {
+    /// CUDA when available, else CPU (with a warning).
+    Auto,
+    Cpu,
+    /// CUDA device N.
+    Cuda(i32),
+}
+
+impl std::str::FromStr for Device {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "auto" => Ok(Device::Auto),
+            "cpu" => Ok(Device::Cpu),
+            "cuda" => Ok(Device::Cuda(0)),
+            other => other
+                .strip_prefix("cuda:")
+                .and_then(|n| n.parse::<i32>().ok())
+                .filter(|n| *n >= 0)
+                .map(Device::Cuda)
+                .ok_or_else(|| {
+                    Error::Runtime(format!(
+                        "unknown device '{other}' (auto, cpu, cuda, cuda:N)"
+                    ))
+                }),
+        }
+    }
+}
+
+impl TryFrom<String> for Device {
+    type Error = Error;
+
+    fn try_from(s: String) -> Result<Self> {
+        s.parse()
+    }
+}
+
+impl std::fmt::Display for Device {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Device::Auto => f.write_str("auto"),
+            Device::Cpu => f.write_str("cpu"),
+            Device::Cuda(n) => write!(f, "cuda:{n}"),
+        }
+    }
+}
+
+/// The provider a session ended up on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Provider {
+    Cpu,
+    Cuda(i32),
+}
+
+impl std::fmt::Display for Provider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Provider::Cpu => f.write_str("CPUExecutionProvider"),
+            Provider::Cuda(n) => write!(f, "CUDAExecutionProvider (device {n})"),
+        }
+    }
+}
+
 /// Up to `capacity` sessions of one model, created on first demand.
 pub struct SessionPool {
     name: String,
     path: PathBuf,
     threads: usize,
     capacity: usize,
+    provider: Provider,
     env: &'static Environment,
     idle: Mutex<Vec<Session>>,
     created: Mutex<usize>,
@@ -49,32 +139,58 @@ impl std::fmt::Debug for SessionPool {
 impl SessionPool {
     /// A pool for the manifest file `name`; the file is verified now, sessions are built lazily
     /// (one is built at once so a broken model fails here, not mid-document).
-    pub fn new(models: &ModelStore, name: &str, threads: usize, capacity: usize) -> Result<Self> {
+    pub fn new(
+        models: &ModelStore,
+        name: &str,
+        device: Device,
+        threads: usize,
+        capacity: usize,
+    ) -> Result<Self> {
         let env = environment(models)?;
-        let pool = Self {
+        let mut pool = Self {
             name: name.to_string(),
             path: models.path(name)?,
             threads: threads.max(1),
             capacity: capacity.max(1),
+            provider: Provider::Cpu,
             env,
             idle: Mutex::new(Vec::new()),
             created: Mutex::new(0),
             available: std::sync::Condvar::new(),
         };
-        let first = pool.build()?;
+        let first = match device {
+            Device::Cpu => pool.build()?,
+            Device::Cuda(n) => {
+                pool.provider = Provider::Cuda(n);
+                pool.build()?
+            }
+            Device::Auto => {
+                pool.provider = Provider::Cuda(0);
+                match pool.build() {
+                    Ok(s) => s,
+                    Err(e) => {
+                        if cfg!(feature = "cuda") {
+                            warn!(model = name, "CUDA unavailable, running on the CPU: {e}");
+                        }
+                        pool.provider = Provider::Cpu;
+                        pool.build()?
+                    }
+                }
+            }
+        };
         if let Ok(mut idle) = pool.idle.lock() {
             idle.push(first);
         }
         if let Ok(mut n) = pool.created.lock() {
             *n = 1;
         }
-        info!(
-            model = name,
-            provider = "cpu",
-            threads = pool.threads,
-            "model loaded"
-        );
+        info!(model = name, provider = %pool.provider, threads = pool.threads, "model loaded");
         Ok(pool)
+    }
+
+    /// The execution provider this pool's sessions run on.
+    pub fn provider(&self) -> Provider {
+        self.provider
     }
 
     fn build(&self) -> Result<Session> {
@@ -86,6 +202,8 @@ impl SessionPool {
             .with_intra_threads(self.threads)
             .map_err(|e| fail(e.to_string()))?
             .with_inter_threads(1)
+            .map_err(|e| fail(e.to_string()))?
+            .with_execution_providers([execution_provider(self.provider)?])
             .map_err(|e| fail(e.to_string()))?
             .commit_from_file(&self.path)
             .map_err(|e| fail(e.to_string()))

@@ -124,3 +124,23 @@ fn skewed_degraded_scan_is_deskewed_and_read_in_order() {
     assert!(f >= 0.93, "bag-of-words F1 {f:.3}\n{text}");
     assert!(c <= 0.15, "CER {c:.3}: lines out of order?\n{text}");
 }
+
+#[test]
+fn an_explicit_cuda_request_that_cannot_be_met_fails_clearly() {
+    let file = fixture("images/bfh-beamer-slides_p0001_100dpi.bmp")
+        .to_string_lossy()
+        .into_owned();
+    let out = folio(&["extract", &file, "--device", "cuda"]);
+    assert!(
+        !out.status.success(),
+        "CUDA must not silently fall back to the CPU"
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("error: {file}: ")) && err.contains("CUDA"),
+        "{err}"
+    );
+    let out = folio(&["extract", &file, "--device", "gpu"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("unknown device 'gpu'"));
+}

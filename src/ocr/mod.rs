@@ -9,7 +9,7 @@ mod rec;
 use crate::error::{Error, Result};
 use crate::models::ModelStore;
 use crate::pdf::{Glyph, GlyphStyle};
-use crate::runtime::SessionPool;
+use crate::runtime::{Device, SessionPool};
 use ::image::RgbImage;
 use det::Detector;
 use geometry::{sample_line, Quad};
@@ -70,7 +70,7 @@ impl std::fmt::Debug for Ocr {
 
 impl Ocr {
     /// Loads the models named by `settings` (verified against the manifest).
-    pub fn load(models: &ModelStore, settings: &OcrSettings) -> Result<Self> {
+    pub fn load(models: &ModelStore, settings: &OcrSettings, device: Device) -> Result<Self> {
         let (det, rec, dict) = settings.files()?;
         let dict_path = models.path(dict)?;
         let dict_text = std::fs::read_to_string(&dict_path).map_err(|source| Error::Io {
@@ -79,11 +79,11 @@ impl Ocr {
         })?;
         let workers = 2;
         let detector = Detector::new(
-            SessionPool::new(models, det, settings.threads, workers)?,
+            SessionPool::new(models, det, device, settings.threads, workers)?,
             settings.det_max_side,
         );
         let recognizer = Recognizer::new(
-            SessionPool::new(models, rec, settings.threads, workers)?,
+            SessionPool::new(models, rec, device, settings.threads, workers)?,
             &dict_text,
             settings.rec_batch,
         );

@@ -3,6 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::ocr::OcrSettings;
+use crate::runtime::Device;
 use serde::Deserialize;
 use std::path::Path;
 
@@ -19,6 +20,8 @@ pub struct PipelineConfig {
     pub name: String,
     pub revision: u32,
     pub description: String,
+    /// Where models run: auto, cpu, cuda or cuda:N.
+    pub device: Device,
     pub text: TextConfig,
     pub structure: StructureConfig,
     pub ocr: OcrConfig,

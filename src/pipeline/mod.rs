@@ -22,6 +22,7 @@ use crate::image::for_each_page;
 use crate::models::ModelStore;
 use crate::ocr::{Ocr, OcrSettings};
 use crate::pdf::{PdfFile, RawPage};
+use crate::runtime::Device;
 use crate::source::{MediaType, Source};
 use crate::structure::{self, PageLayout, StructureOptions};
 use ::image::RgbImage;
@@ -49,6 +50,8 @@ pub struct ExtractOptions {
     pub timeout: Option<Duration>,
     /// Overrides the pipeline's OCR mode.
     pub ocr: Option<OcrMode>,
+    /// Overrides the pipeline's device.
+    pub device: Option<Device>,
 }
 
 impl ExtractOptions {
@@ -59,12 +62,17 @@ impl ExtractOptions {
             password: None,
             timeout: None,
             ocr: None,
+            device: None,
         }
     }
 
     fn deadline(&self) -> Duration {
         self.timeout
             .unwrap_or_else(|| Duration::from_secs_f64(self.pipeline.limits.timeout_seconds))
+    }
+
+    fn device(&self) -> Device {
+        self.device.unwrap_or(self.pipeline.device)
     }
 
     fn ocr_mode(&self) -> OcrMode {
@@ -109,8 +117,8 @@ impl Extractor {
     }
 
     /// The OCR engine for `settings`, loaded on first use.
-    pub fn ocr_engine(&self, settings: &OcrSettings) -> Result<Arc<Ocr>> {
-        let key = format!("{settings:?}");
+    pub fn ocr_engine(&self, settings: &OcrSettings, device: Device) -> Result<Arc<Ocr>> {
+        let key = format!("{settings:?}@{device}");
         let mut engines = self
             .ocr
             .lock()
@@ -118,7 +126,7 @@ impl Extractor {
         if let Some(engine) = engines.get(&key) {
             return Ok(engine.clone());
         }
-        let engine = Arc::new(Ocr::load(&self.models, settings)?);
+        let engine = Arc::new(Ocr::load(&self.models, settings, device)?);
         engines.insert(key, engine.clone());
         Ok(engine)
     }
@@ -241,7 +249,7 @@ impl Extractor {
                             Some(e) => e.clone(),
                             None => {
                                 let t = Instant::now();
-                                let e = self.ocr_engine(&ocr_cfg.engine)?;
+                                let e = self.ocr_engine(&ocr_cfg.engine, options.device())?;
                                 run.add_ms("ocr_load", t.elapsed());
                                 engine.insert(e).clone()
                             }
@@ -308,7 +316,7 @@ impl Extractor {
             OcrMode::Never => None,
             _ => {
                 let t = Instant::now();
-                let e = self.ocr_engine(&options.pipeline.ocr.engine)?;
+                let e = self.ocr_engine(&options.pipeline.ocr.engine, options.device())?;
                 run.add_ms("ocr_load", t.elapsed());
                 Some(e)
             }
