@@ -145,3 +145,47 @@ fn an_explicit_cuda_request_that_cannot_be_met_fails_clearly() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("unknown device 'gpu'"));
 }
+
+#[test]
+fn pages_scanned_sideways_or_upside_down_are_read_upright() {
+    let upright_path = fixture("images/reportlab-userguide_p0044_150dpi.png");
+    let upright = extract_as(&upright_path, "text", &[]);
+    let img = image::open(&upright_path).expect("fixture decodes");
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (degrees, turned) in [
+        (90, img.rotate90()),
+        (180, img.rotate180()),
+        (270, img.rotate270()),
+    ] {
+        let path = dir.path().join(format!("turned{degrees}.png"));
+        turned.save(&path).expect("write turned image");
+        let doc = extract_json(&path, &[]);
+        let text: String = blocks(&doc)
+            .iter()
+            .filter_map(|b| b["text"].as_str())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let c = cer(&text, &upright);
+        assert!(
+            c <= 0.05,
+            "turned {degrees}°: CER {c:.3} against the upright reading\n{text}"
+        );
+        // Boxes stay in the turned image's own frame.
+        let (w, h) = (
+            doc["pages"][0]["width"].as_f64().unwrap_or(0.0),
+            doc["pages"][0]["height"].as_f64().unwrap_or(0.0),
+        );
+        for b in blocks(&doc) {
+            let bb: Vec<f64> = b["bbox"]
+                .as_array()
+                .expect("bbox")
+                .iter()
+                .filter_map(|v| v.as_f64())
+                .collect();
+            assert!(
+                bb[0] >= -2.0 && bb[1] >= -2.0 && bb[2] <= w + 2.0 && bb[3] <= h + 2.0,
+                "{degrees}°: {b}"
+            );
+        }
+    }
+}

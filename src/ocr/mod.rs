@@ -4,6 +4,7 @@
 
 mod det;
 mod geometry;
+mod orientation;
 mod rec;
 
 use crate::error::{Error, Result};
@@ -13,8 +14,12 @@ use crate::runtime::{Device, SessionPool};
 use ::image::RgbImage;
 use det::Detector;
 use geometry::{sample_line, Quad};
+use orientation::PageOrientation;
 use rec::{LineImage, RecLine, Recognizer, LINE_HEIGHT, MAX_WIDTH};
 use serde::Deserialize;
+
+/// Manifest name of the page-orientation classifier.
+const ORIENTATION: &str = "page_orientation";
 
 /// Which OCR models to run, and how.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -56,6 +61,7 @@ pub struct OcrPage {
 
 /// A loaded OCR engine; share it, sessions are pooled.
 pub struct Ocr {
+    orientation: PageOrientation,
     detector: Detector,
     recognizer: Recognizer,
     /// sha256 of each model file used, by manifest name.
@@ -87,12 +93,15 @@ impl Ocr {
             &dict_text,
             settings.rec_batch,
         );
-        let hashes = [det, rec, dict]
+        let orientation =
+            PageOrientation::new(SessionPool::new(models, ORIENTATION, device, 1, workers)?);
+        let hashes = [ORIENTATION, det, rec, dict]
             .iter()
             .filter_map(|n| models.entry(n).ok())
             .map(|e| (e.name.clone(), format!("sha256:{}", e.sha256)))
             .collect();
         Ok(Self {
+            orientation,
             detector,
             recognizer,
             models: hashes,
@@ -107,27 +116,48 @@ impl Ocr {
                 confidence: None,
             });
         }
+        // A page scanned sideways or upside down is read upright; boxes are mapped back.
+        let turned = self.orientation.classify(img)?;
+        let (w, h) = (img.width() as f32, img.height() as f32);
+        let upright = match turned {
+            90 => Some(::image::imageops::rotate270(img)),
+            180 => Some(::image::imageops::rotate180(img)),
+            270 => Some(::image::imageops::rotate90(img)),
+            _ => None,
+        };
+        let view = upright.as_ref().unwrap_or(img);
+        let back = move |[x, y]: [f32; 2]| match turned {
+            90 => [w - y, x],
+            180 => [w - x, h - y],
+            270 => [y, h - x],
+            _ => [x, y],
+        };
         let quads: Vec<Quad> = self
             .detector
-            .detect(img)?
+            .detect(view)?
             .into_iter()
             .map(|(q, _)| q)
             .collect();
         let lines: Vec<LineImage> = quads
             .iter()
             .map(|q| {
-                let (pixels, width) = sample_line(img, q, LINE_HEIGHT, MAX_WIDTH);
+                let (pixels, width) = sample_line(view, q, LINE_HEIGHT, MAX_WIDTH);
                 LineImage { pixels, width }
             })
             .collect();
         let recognized = self.recognizer.recognize(&lines)?;
-        let deskew = Deskew::estimate(&quads, img.width() as f32, img.height() as f32);
+        let deskew = Deskew::estimate(&quads, view.width() as f32, view.height() as f32);
         let mut glyphs = Vec::new();
         let mut confidences = Vec::new();
         for (quad, line) in quads.iter().zip(recognized) {
             if let Some(line) = line {
                 confidences.push(line.confidence);
-                glyphs.extend(line_glyphs(&deskew.apply(quad), &line, points_per_pixel));
+                glyphs.extend(line_glyphs(
+                    &deskew.apply(quad),
+                    &line,
+                    points_per_pixel,
+                    &back,
+                ));
             }
         }
         let confidence = (!confidences.is_empty())
@@ -183,7 +213,12 @@ impl Deskew {
 
 /// Places each recognised character on the line: boxes run from midpoint to midpoint between
 /// neighbouring character centres; spaces become word breaks.
-fn line_glyphs(quad: &Quad, line: &RecLine, scale: f32) -> Vec<Glyph> {
+fn line_glyphs(
+    quad: &Quad,
+    line: &RecLine,
+    scale: f32,
+    back: &dyn Fn([f32; 2]) -> [f32; 2],
+) -> Vec<Glyph> {
     let (origin, along, across) = quad.frame();
     let height = (across[0].powi(2) + across[1].powi(2)).sqrt() * scale;
     // The detector's box is grown around the ink; the font size is about 3/4 of it.
@@ -214,10 +249,11 @@ fn line_glyphs(quad: &Quad, line: &RecLine, scale: f32) -> Vec<Glyph> {
         };
         let (left, right) = (left.clamp(0.0, 1.0), right.clamp(0.0, 1.0));
         let at = |f: f32, g: f32| {
-            [
-                (origin[0] + along[0] * f + across[0] * g) * scale,
-                (origin[1] + along[1] * f + across[1] * g) * scale,
-            ]
+            let [x, y] = back([
+                origin[0] + along[0] * f + across[0] * g,
+                origin[1] + along[1] * f + across[1] * g,
+            ]);
+            [x * scale, y * scale]
         };
         let corners = [at(left, 0.0), at(right, 0.0), at(right, 1.0), at(left, 1.0)];
         let bbox = Quad(corners).bounds();
