@@ -11,6 +11,7 @@ use crate::models::ModelStore;
 use ort::environment::Environment;
 use ort::session::builder::GraphOptimizationLevel;
 use ort::session::Session;
+use ort::value::TensorRef;
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 use tracing::{info, warn};
@@ -218,6 +219,22 @@ impl SessionPool {
         }
         self.available.notify_one();
         result
+    }
+
+    /// Runs the model on one f32 tensor and returns its first output (shape, values).
+    pub fn run_f32(&self, shape: &[usize], input: &[f32]) -> Result<(Vec<i64>, Vec<f32>)> {
+        let fail = |e: String| Error::Runtime(format!("{}: {e}", self.name));
+        self.with(|session| {
+            let tensor = TensorRef::from_array_view((shape.to_vec(), input))
+                .map_err(|e| fail(e.to_string()))?;
+            let outputs = session
+                .run(ort::inputs![tensor])
+                .map_err(|e| fail(e.to_string()))?;
+            let (out_shape, data) = outputs[0]
+                .try_extract_tensor::<f32>()
+                .map_err(|e| fail(e.to_string()))?;
+            Ok((out_shape.to_vec(), data.to_vec()))
+        })
     }
 
     fn checkout(&self) -> Result<Session> {

@@ -129,12 +129,7 @@ fn document_and_page_metadata() {
     assert_eq!(title["text"], "R Data Import/Export");
     // Every box lies on its page.
     for b in blocks(&doc) {
-        let bbox: Vec<f64> = b["bbox"]
-            .as_array()
-            .expect("bbox")
-            .iter()
-            .filter_map(|v| v.as_f64())
-            .collect();
+        let bbox = bbox(b);
         assert!(
             bbox[0] <= bbox[2] && bbox[1] <= bbox[3] && bbox[0] >= 0.0 && bbox[3] <= 792.0,
             "{b}"
@@ -159,10 +154,7 @@ fn unicode_is_clean_in_german_and_japanese() {
         let b = block_with_text(&ja, 1, heading).unwrap_or_else(|| panic!("no heading {heading}"));
         assert_eq!(b["kind"], "section_header", "{heading}");
     }
-    let all: String = blocks(&ja)
-        .iter()
-        .filter_map(|b| b["text"].as_str())
-        .collect();
+    let all = all_text(&ja, None);
     let squeezed: String = all.chars().filter(|c| !c.is_whitespace()).collect();
     assert!(
         squeezed.contains("それに必要なJFMの組み合わせです．"),
@@ -250,12 +242,7 @@ fn rotated_page_reads_like_the_upright_one() {
     ));
     let doc = extract_json(&fixture("docs/rotated90.pdf"), &[]);
     assert_eq!(doc["pages"][0]["rotation"], 90);
-    let rotated: Vec<String> = blocks(&doc)
-        .iter()
-        .filter_map(|b| b["text"].as_str())
-        .map(collapse)
-        .collect();
-    assert_eq!(collapse(&rotated.join(" ")), upright);
+    assert_eq!(collapse(&all_text(&doc, None)), upright);
     // Boxes are in the displayed (rotated) page: the first line now runs down the right side.
     let first = &blocks(&doc)[0]["bbox"];
     let (w, h) = (

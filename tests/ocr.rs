@@ -8,17 +8,22 @@ fn truth(name: &str) -> String {
     std::fs::read_to_string(fixture(&format!("images/{name}.truth.txt"))).expect("truth file")
 }
 
+/// OCRs an image fixture; returns its text with CER and bag-of-words F1 against `truth_name`.
+fn read_scored(image: &str, truth_name: &str) -> (String, f64, f64) {
+    let text = extract_as(&fixture(&format!("images/{image}")), "text", &[]);
+    let reference = truth(truth_name);
+    let (c, f) = (cer(&text, &reference), bow_f1(&text, &reference));
+    (text, c, f)
+}
+
 #[test]
 fn clean_150_dpi_scan_meets_the_accuracy_floor() {
     // Measured when the floor was set: CER 0.014, bag-of-words F1 0.976 (PP-OCRv6 tiny, the
     // default; PP-OCRv5 mobile: 0.039 / 0.947).
-    let text = extract_as(
-        &fixture("images/reportlab-userguide_p0044_150dpi.png"),
-        "text",
-        &[],
+    let (text, c, f) = read_scored(
+        "reportlab-userguide_p0044_150dpi.png",
+        "reportlab-userguide_p0044",
     );
-    let reference = truth("reportlab-userguide_p0044");
-    let (c, f) = (cer(&text, &reference), bow_f1(&text, &reference));
     assert!(c <= 0.08, "CER {c:.3} over the floor\n{text}");
     assert!(f >= 0.90, "bag-of-words F1 {f:.3} under the floor\n{text}");
 }
@@ -41,22 +46,13 @@ fn ocr_pages_and_blocks_are_marked_with_confidence_and_boxes() {
     assert!(blocks(&doc).len() > 5);
     for b in blocks(&doc) {
         assert_eq!(b["source"], "ocr");
-        let bb: Vec<f64> = b["bbox"]
-            .as_array()
-            .expect("bbox")
-            .iter()
-            .filter_map(|v| v.as_f64())
-            .collect();
+        let bb = bbox(b);
         assert!(
             bb[0] >= -1.0 && bb[1] >= -1.0 && bb[2] <= w + 1.0 && bb[3] <= h + 1.0,
             "{b}"
         );
     }
-    let text: String = blocks(&doc)
-        .iter()
-        .filter_map(|b| b["text"].as_str())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let text = all_text(&doc, None);
     let f = bow_f1(&text, &truth("maximabook_p0051"));
     assert!(f >= 0.85, "F1 {f:.3}: {text}");
 }
@@ -66,11 +62,7 @@ fn image_only_pdf_is_ocrd_automatically() {
     let doc = extract_json(&fixture("docs/scan_only.pdf"), &[]);
     let page = &doc["pages"][0];
     assert_eq!(page["text_source"], "ocr", "{page}");
-    let text: String = blocks(&doc)
-        .iter()
-        .filter_map(|b| b["text"].as_str())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let text = all_text(&doc, None);
     let f = bow_f1(&text, &truth("maximabook_p0051"));
     assert!(f >= 0.85, "F1 {f:.3}: {text}");
 }
@@ -79,12 +71,7 @@ fn image_only_pdf_is_ocrd_automatically() {
 fn every_tiff_page_is_read() {
     let doc = extract_json(&fixture("images/two_pages_150dpi.tiff"), &[]);
     for (n, name) in [(1, "siscone-refman_p0112"), (2, "gap-tutorial_p0026")] {
-        let text: String = blocks(&doc)
-            .iter()
-            .filter(|b| b["page"] == n)
-            .filter_map(|b| b["text"].as_str())
-            .collect::<Vec<_>>()
-            .join(" ");
+        let text = all_text(&doc, Some(n));
         let f = bow_f1(&text, &truth(name));
         assert!(f >= 0.8, "page {n}: F1 {f:.3}");
     }
@@ -97,11 +84,7 @@ fn ocr_always_reads_a_born_digital_page_from_its_pixels() {
         &["--pages", "7", "--ocr", "always"],
     );
     assert_eq!(doc["pages"][0]["text_source"], "ocr");
-    let ocr: String = blocks(&doc)
-        .iter()
-        .filter_map(|b| b["text"].as_str())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let ocr = all_text(&doc, None);
     let layer = extract_as(
         &fixture("docs/R-data.pdf"),
         "text",
@@ -115,13 +98,10 @@ fn ocr_always_reads_a_born_digital_page_from_its_pixels() {
 fn skewed_degraded_scan_is_deskewed_and_read_in_order() {
     // A 300 dpi scan fed in at an angle, with noise, blur and JPEG artefacts. Measured when
     // the floor was set: CER 0.104, bag-of-words F1 0.977 (before deskewing: CER ~0.4).
-    let text = extract_as(
-        &fixture("images/amc-sample-exam_p0010_300dpi_noisy.jpg"),
-        "text",
-        &[],
+    let (text, c, f) = read_scored(
+        "amc-sample-exam_p0010_300dpi_noisy.jpg",
+        "amc-sample-exam_p0010",
     );
-    let reference = truth("amc-sample-exam_p0010");
-    let (c, f) = (cer(&text, &reference), bow_f1(&text, &reference));
     assert!(f >= 0.93, "bag-of-words F1 {f:.3}\n{text}");
     assert!(c <= 0.15, "CER {c:.3}: lines out of order?\n{text}");
 }
@@ -160,11 +140,7 @@ fn pages_scanned_sideways_or_upside_down_are_read_upright() {
         let path = dir.path().join(format!("turned{degrees}.png"));
         turned.save(&path).expect("write turned image");
         let doc = extract_json(&path, &[]);
-        let text: String = blocks(&doc)
-            .iter()
-            .filter_map(|b| b["text"].as_str())
-            .collect::<Vec<_>>()
-            .join("\n");
+        let text = all_text(&doc, None);
         let c = cer(&text, &upright);
         assert!(
             c <= 0.05,
@@ -176,12 +152,7 @@ fn pages_scanned_sideways_or_upside_down_are_read_upright() {
             doc["pages"][0]["height"].as_f64().unwrap_or(0.0),
         );
         for b in blocks(&doc) {
-            let bb: Vec<f64> = b["bbox"]
-                .as_array()
-                .expect("bbox")
-                .iter()
-                .filter_map(|v| v.as_f64())
-                .collect();
+            let bb = bbox(b);
             assert!(
                 bb[0] >= -2.0 && bb[1] >= -2.0 && bb[2] <= w + 2.0 && bb[3] <= h + 2.0,
                 "{degrees}°: {b}"

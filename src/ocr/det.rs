@@ -6,7 +6,6 @@ use super::geometry::{convex_hull, expand, min_area_rect, order, Point, Quad};
 use crate::error::{Error, Result};
 use crate::runtime::SessionPool;
 use ::image::{imageops::FilterType, RgbImage};
-use ort::value::TensorRef;
 
 /// Probability above which a pixel is text.
 const BIN_THRESH: f32 = 0.3;
@@ -46,20 +45,9 @@ impl Detector {
             }
         }
         drop(resized);
-        let prob = self.pool.with(|session| {
-            let tensor = TensorRef::from_array_view((
-                [1usize, 3, rh as usize, rw as usize],
-                input.as_slice(),
-            ))
-            .map_err(|e| Error::Ocr(e.to_string()))?;
-            let outputs = session
-                .run(ort::inputs![tensor])
-                .map_err(|e| Error::Ocr(e.to_string()))?;
-            let (_, data) = outputs[0]
-                .try_extract_tensor::<f32>()
-                .map_err(|e| Error::Ocr(e.to_string()))?;
-            Ok(data.to_vec())
-        })?;
+        let (_, prob) = self
+            .pool
+            .run_f32(&[1, 3, rh as usize, rw as usize], &input)?;
         if prob.len() != plane {
             return Err(Error::Ocr(format!(
                 "detector returned {} values for a {rw}×{rh} map",

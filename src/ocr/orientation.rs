@@ -4,7 +4,6 @@
 use crate::error::{Error, Result};
 use crate::runtime::SessionPool;
 use ::image::{imageops::FilterType, RgbImage};
-use ort::value::TensorRef;
 
 const MEAN: [f32; 3] = [0.485, 0.456, 0.406];
 const STD: [f32; 3] = [0.229, 0.224, 0.225];
@@ -41,17 +40,7 @@ impl PageOrientation {
                 }
             }
         }
-        let probs = self.pool.with(|session| {
-            let tensor = TensorRef::from_array_view(([1usize, 3, 224, 224], input.as_slice()))
-                .map_err(|e| Error::Ocr(e.to_string()))?;
-            let outputs = session
-                .run(ort::inputs![tensor])
-                .map_err(|e| Error::Ocr(e.to_string()))?;
-            let (_, data) = outputs[0]
-                .try_extract_tensor::<f32>()
-                .map_err(|e| Error::Ocr(e.to_string()))?;
-            Ok(data.to_vec())
-        })?;
+        let (_, probs) = self.pool.run_f32(&[1, 3, 224, 224], &input)?;
         if probs.len() != 4 {
             return Err(Error::Ocr(format!(
                 "orientation model returned {} scores, expected 4",

@@ -3,7 +3,6 @@
 
 use crate::error::{Error, Result};
 use crate::runtime::SessionPool;
-use ort::value::TensorRef;
 
 /// Height of a line image for the recogniser.
 pub const LINE_HEIGHT: u32 = 48;
@@ -82,33 +81,20 @@ impl Recognizer {
                     }
                 }
             }
-            let decoded = self.pool.with(|session| {
-                let tensor = TensorRef::from_array_view(([n, 3, h, w], input.as_slice()))
-                    .map_err(|e| Error::Ocr(e.to_string()))?;
-                let outputs = session
-                    .run(ort::inputs![tensor])
-                    .map_err(|e| Error::Ocr(e.to_string()))?;
-                let (shape, data) = outputs[0]
-                    .try_extract_tensor::<f32>()
-                    .map_err(|e| Error::Ocr(e.to_string()))?;
-                if shape.len() != 3 || shape[0] as usize != n {
-                    return Err(Error::Ocr(format!(
-                        "unexpected recogniser output shape {shape:?}"
-                    )));
-                }
-                let (steps, classes) = (shape[1] as usize, shape[2] as usize);
-                Ok((0..n)
-                    .map(|b| {
-                        let lw = lines[chunk[b]].width as f32;
-                        self.decode(
-                            &data[b * steps * classes..(b + 1) * steps * classes],
-                            steps,
-                            classes,
-                            w as f32 / lw,
-                        )
-                    })
-                    .collect::<Vec<_>>())
-            })?;
+            let (shape, data) = self.pool.run_f32(&[n, 3, h, w], &input)?;
+            if shape.len() != 3 || shape[0] as usize != n {
+                return Err(Error::Ocr(format!(
+                    "unexpected recogniser output shape {shape:?}"
+                )));
+            }
+            let (steps, classes) = (shape[1] as usize, shape[2] as usize);
+            let decoded: Vec<Option<RecLine>> = (0..n)
+                .map(|b| {
+                    let lw = lines[chunk[b]].width as f32;
+                    let probs = &data[b * steps * classes..(b + 1) * steps * classes];
+                    self.decode(probs, steps, classes, w as f32 / lw)
+                })
+                .collect();
             for (&i, line) in chunk.iter().zip(decoded) {
                 out[i] = line;
             }

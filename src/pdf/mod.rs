@@ -54,20 +54,23 @@ impl PdfFile {
         metadata::read(&self.doc, self.page_count())
     }
 
-    /// Reads the text layer of page `number` (1-based).
-    pub fn page(&self, number: u32) -> Result<RawPage> {
+    /// Page `number` (1-based).
+    fn load(&self, number: u32) -> Result<PdfPage<'_>> {
         let index = PdfPageIndex::try_from(number.saturating_sub(1)).map_err(|_| {
             Error::PageOutOfRange {
                 page: number,
                 count: self.page_count(),
             }
         })?;
-        let page = self
-            .doc
+        self.doc
             .pages()
             .get(index)
-            .map_err(|e| Error::BadPdf(format!("page {number}: {e}")))?;
-        glyphs::read_page(&page, number)
+            .map_err(|e| Error::BadPdf(format!("page {number}: {e}")))
+    }
+
+    /// Reads the text layer of page `number` (1-based).
+    pub fn page(&self, number: u32) -> Result<RawPage> {
+        glyphs::read_page(&self.load(number)?, number)
     }
 }
 
@@ -78,17 +81,7 @@ impl PdfFile {
     /// Renders page `number` at `dpi` (less if the page is huge); returns the RGB image and
     /// the page points per pixel.
     pub fn render(&self, number: u32, dpi: f32) -> Result<(::image::RgbImage, f32)> {
-        let index = PdfPageIndex::try_from(number.saturating_sub(1)).map_err(|_| {
-            Error::PageOutOfRange {
-                page: number,
-                count: self.page_count(),
-            }
-        })?;
-        let page = self
-            .doc
-            .pages()
-            .get(index)
-            .map_err(|e| Error::BadPdf(format!("page {number}: {e}")))?;
+        let page = self.load(number)?;
         let (w, h) = (page.width().value, page.height().value);
         if !(w >= 1.0 && h >= 1.0) {
             return Err(Error::BadPdf(format!(

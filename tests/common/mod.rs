@@ -96,6 +96,26 @@ pub fn blocks(doc: &Value) -> &Vec<Value> {
     doc["blocks"].as_array().expect("blocks array")
 }
 
+/// A block's `bbox` as numbers.
+pub fn bbox(block: &Value) -> Vec<f64> {
+    block["bbox"]
+        .as_array()
+        .expect("bbox")
+        .iter()
+        .filter_map(|v| v.as_f64())
+        .collect()
+}
+
+/// The text of every block (of page `page`, if given), joined by spaces.
+pub fn all_text(doc: &Value, page: Option<u64>) -> String {
+    blocks(doc)
+        .iter()
+        .filter(|b| page.is_none_or(|p| b["page"].as_u64() == Some(p)))
+        .filter_map(|b| b["text"].as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The first block whose text, whitespace collapsed, equals `text`.
 pub fn block_with_text<'a>(doc: &'a Value, page: u64, text: &str) -> Option<&'a Value> {
     blocks(doc).iter().find(|b| {
