@@ -160,3 +160,16 @@ fn pages_scanned_sideways_or_upside_down_are_read_upright() {
         }
     }
 }
+
+#[test]
+fn the_ocr_pipeline_reads_every_page_from_pixels() {
+    let doc = extract_json(
+        &fixture("docs/koma-brief.de.pdf"),
+        &["--pipeline", "ocr", "--pages", "1"],
+    );
+    assert_eq!(doc["pipeline"]["name"], "ocr");
+    assert_eq!(doc["pages"][0]["text_source"], "ocr");
+    let text = all_text(&doc, None);
+    assert!(text.contains("Kapitän Hook"), "{text}");
+    assert!(blocks(&doc).iter().all(|b| b["source"] == "ocr"));
+}

@@ -8,7 +8,10 @@ use serde::Deserialize;
 use std::path::Path;
 
 /// The pipelines that ship with folio, by name.
-pub const BUILTIN: &[(&str, &str)] = &[("fast", include_str!("../../pipelines/fast.toml"))];
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("fast", include_str!("../../pipelines/fast.toml")),
+    ("ocr", include_str!("../../pipelines/ocr.toml")),
+];
 
 /// The pipeline used when none is named.
 pub const DEFAULT_PIPELINE: &str = "fast";
