@@ -42,8 +42,11 @@ pub struct RawPage {
     /// Characters pdfium could not map to Unicode (U+FFFD, private use, controls).
     pub unmapped: usize,
     /// The page draws images (or forms that may hold them): pixels that OCR could read.
-    /// Only looked at on pages with (almost) no text layer.
+    /// Only looked at on pages with (almost) no text layer, or when image regions are wanted.
     pub has_images: bool,
+    /// Boxes of sizeable images with no text layer over them (display coordinates), when asked
+    /// for: candidates for OCR on a page that otherwise has text.
+    pub image_regions: Vec<BBox>,
 }
 
 /// Maps user-space points to display space: crop-box origin, y flipped, rotation applied.
@@ -81,7 +84,10 @@ impl Frame {
     }
 }
 
-pub(super) fn read_page(page: &PdfPage, number: u32) -> Result<RawPage> {
+/// Smallest image region worth OCR, as a fraction of the page area.
+const MIN_REGION_AREA: f32 = 0.03;
+
+pub(super) fn read_page(page: &PdfPage, number: u32, want_regions: bool) -> Result<RawPage> {
     let rotation = match page.rotation() {
         Ok(PdfPageRenderRotation::Degrees90) => 90,
         Ok(PdfPageRenderRotation::Degrees180) => 180,
@@ -182,15 +188,30 @@ pub(super) fn read_page(page: &PdfPage, number: u32) -> Result<RawPage> {
             estimated: false,
         });
     }
-    let has_images = glyphs.len() < 16
-        && page.objects().iter().any(|o| {
-            matches!(
-                o.object_type(),
-                PdfPageObjectType::Image
-                    | PdfPageObjectType::XObjectForm
-                    | PdfPageObjectType::Shading
-            )
+    let (mut has_images, mut image_regions) = (false, Vec::new());
+    if glyphs.len() < 16 || want_regions {
+        for object in page.objects().iter() {
+            match object.object_type() {
+                PdfPageObjectType::Image => {
+                    has_images = true;
+                    if let Ok(quad) = object.bounds() {
+                        image_regions.push(frame.rect(&quad.to_rect()));
+                    }
+                }
+                PdfPageObjectType::XObjectForm | PdfPageObjectType::Shading => has_images = true,
+                _ => {}
+            }
+        }
+    }
+    let page_area = (width * height).max(1.0);
+    image_regions.retain(|r| {
+        let area = (r[2] - r[0]) * (r[3] - r[1]);
+        let covered = glyphs.iter().filter(|g| {
+            let (cx, cy) = ((g.bbox[0] + g.bbox[2]) / 2.0, (g.bbox[1] + g.bbox[3]) / 2.0);
+            cx >= r[0] && cx <= r[2] && cy >= r[1] && cy <= r[3]
         });
+        area >= MIN_REGION_AREA * page_area && covered.count() < 3
+    });
     Ok(RawPage {
         number,
         width,
@@ -200,6 +221,7 @@ pub(super) fn read_page(page: &PdfPage, number: u32) -> Result<RawPage> {
         fonts,
         unmapped,
         has_images,
+        image_regions,
     })
 }
 

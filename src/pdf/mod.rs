@@ -68,9 +68,10 @@ impl PdfFile {
             .map_err(|e| Error::BadPdf(format!("page {number}: {e}")))
     }
 
-    /// Reads the text layer of page `number` (1-based).
-    pub fn page(&self, number: u32) -> Result<RawPage> {
-        glyphs::read_page(&self.load(number)?, number)
+    /// Reads the text layer of page `number` (1-based); `image_regions` also lists the
+    /// sizeable images that have no text over them.
+    pub fn page(&self, number: u32, image_regions: bool) -> Result<RawPage> {
+        glyphs::read_page(&self.load(number)?, number, image_regions)
     }
 }
 

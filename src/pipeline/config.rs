@@ -65,6 +65,9 @@ pub struct OcrConfig {
     pub mode: OcrMode,
     /// Resolution PDF pages are rendered at for OCR.
     pub dpi: f32,
+    /// In `auto` mode, also OCR sizeable images on pages that have a text layer (a scanned
+    /// figure or table pasted into a document): such pages become `mixed`.
+    pub images_on_text_pages: bool,
     pub engine: OcrSettings,
 }
 

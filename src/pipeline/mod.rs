@@ -94,12 +94,15 @@ enum PageJob {
     Text(RawPage),
     /// A rendered page (or image) to OCR; `RawPage` carries its geometry.
     Image(RawPage, RgbImage, f32),
+    /// A page with a text layer whose image regions are OCR'd too.
+    Mixed(RawPage, RgbImage, f32),
 }
 
 /// What the worker made of a page.
 struct PageResult {
     layout: PageLayout,
-    ocr_confidence: Option<Option<f32>>,
+    /// For pages that were OCR'd (wholly or in part): their text source and OCR confidence.
+    ocr_confidence: Option<(TextSource, Option<f32>)>,
     ocr: Duration,
     structure: Duration,
 }
@@ -229,7 +232,10 @@ impl Extractor {
                         // pdfium keeps every object it has parsed until the document closes.
                         file = PdfFile::open(pdfium, source, password)?;
                     }
-                    let raw = file.page(number)?;
+                    let raw = file.page(
+                        number,
+                        mode == OcrMode::Auto && ocr_cfg.images_on_text_pages,
+                    )?;
                     let page =
                         run.page_from_raw(&raw, text_cfg.min_chars, text_cfg.max_unmapped_ratio);
                     let usable = page.text_source == TextSource::Pdf;
@@ -241,8 +247,9 @@ impl Extractor {
                             OcrMode::Auto => !usable && raw.has_images,
                             OcrMode::Never => false,
                         };
+                    let mixed = renderable && !wants_ocr && usable && !raw.image_regions.is_empty();
                     run.pages.push(page);
-                    let job = if wants_ocr {
+                    let job = if wants_ocr || mixed {
                         let (image, points_per_pixel) = file.render(number, ocr_cfg.dpi)?;
                         run.add_ms("pdf", t.elapsed());
                         let engine = match &engine {
@@ -254,12 +261,17 @@ impl Extractor {
                                 engine.insert(e).clone()
                             }
                         };
-                        let raw = RawPage {
-                            glyphs: Vec::new(),
-                            ..raw
+                        let page = if mixed {
+                            PageJob::Mixed(raw, image, points_per_pixel)
+                        } else {
+                            let raw = RawPage {
+                                glyphs: Vec::new(),
+                                ..raw
+                            };
+                            PageJob::Image(raw, image, points_per_pixel)
                         };
                         Job {
-                            page: PageJob::Image(raw, image, points_per_pixel),
+                            page,
                             engine: Some(engine),
                         }
                     } else {
@@ -354,6 +366,7 @@ impl Extractor {
                 fonts: vec!["ocr".into()],
                 unmapped: 0,
                 has_images: true,
+                image_regions: Vec::new(),
             };
             let job = match &engine {
                 Some(e) => Job {
@@ -416,12 +429,49 @@ fn process(job: Job) -> Result<PageResult> {
             layout.ocr_confidence = read.confidence;
             Ok(PageResult {
                 layout,
-                ocr_confidence: Some(read.confidence),
+                ocr_confidence: Some((TextSource::Ocr, read.confidence)),
                 ocr,
                 structure: t.elapsed(),
             })
         }
-        (PageJob::Image(raw, ..), None) | (PageJob::Text(raw), _) => {
+        (PageJob::Mixed(mut raw, image, points_per_pixel), Some(engine)) => {
+            let t = Instant::now();
+            let mut confidences = Vec::new();
+            for region in std::mem::take(&mut raw.image_regions) {
+                let px = region.map(|v| (v / points_per_pixel).max(0.0) as u32);
+                let (x0, y0) = (px[0].min(image.width()), px[1].min(image.height()));
+                let (x1, y1) = (px[2].min(image.width()), px[3].min(image.height()));
+                if x1 <= x0 + 8 || y1 <= y0 + 8 {
+                    continue;
+                }
+                let crop = ::image::imageops::crop_imm(&image, x0, y0, x1 - x0, y1 - y0).to_image();
+                let read = engine.read(&crop, points_per_pixel)?;
+                let (dx, dy) = (x0 as f32 * points_per_pixel, y0 as f32 * points_per_pixel);
+                raw.glyphs.extend(read.glyphs.into_iter().map(|mut g| {
+                    g.bbox = [
+                        g.bbox[0] + dx,
+                        g.bbox[1] + dy,
+                        g.bbox[2] + dx,
+                        g.bbox[3] + dy,
+                    ];
+                    g
+                }));
+                confidences.extend(read.confidence);
+            }
+            drop(image);
+            let ocr = t.elapsed();
+            let t = Instant::now();
+            let layout = structure::analyze_page(raw);
+            let confidence = (!confidences.is_empty())
+                .then(|| confidences.iter().sum::<f32>() / confidences.len() as f32);
+            Ok(PageResult {
+                layout,
+                ocr_confidence: confidence.map(|c| (TextSource::Mixed, Some(c))),
+                ocr,
+                structure: t.elapsed(),
+            })
+        }
+        (PageJob::Image(raw, ..) | PageJob::Mixed(raw, ..), None) | (PageJob::Text(raw), _) => {
             let t = Instant::now();
             Ok(PageResult {
                 layout: structure::analyze_page(raw),
@@ -433,10 +483,10 @@ fn process(job: Job) -> Result<PageResult> {
     }
 }
 
-/// Marks a page as OCR'd (when it was).
-fn apply_ocr(page: &mut Page, ocr: Option<Option<f32>>) {
-    if let Some(confidence) = ocr {
-        page.text_source = TextSource::Ocr;
+/// Marks a page as OCR'd, wholly or in part (when it was).
+fn apply_ocr(page: &mut Page, ocr: Option<(TextSource, Option<f32>)>) {
+    if let Some((source, confidence)) = ocr {
+        page.text_source = source;
         page.ocr_confidence = confidence.map(|c| (c * 1000.0).round() / 1000.0);
         page.note = confidence
             .is_none()

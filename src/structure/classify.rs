@@ -406,7 +406,11 @@ fn finish(drafts: Vec<Draft>) -> Vec<Block> {
             bbox: round_box(d.proto.bbox),
             text: d.text,
             confidence: d.confidence,
-            source: d.source,
+            source: if d.proto.lines.iter().filter(|l| l.ocr).count() * 2 > d.proto.lines.len() {
+                BlockSource::Ocr
+            } else {
+                d.source
+            },
             level,
             parent,
             table: None,

@@ -253,6 +253,7 @@ fn to_line(run: &Run) -> Option<Line> {
         mono: mono as f32 / n,
         chars: run.glyphs.len(),
         font,
+        ocr: run.glyphs.iter().all(|g| g.estimated),
     })
 }
 

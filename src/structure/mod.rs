@@ -36,6 +36,8 @@ pub struct Line {
     pub chars: usize,
     /// Dominant font (index into the page's font list).
     pub font: u16,
+    /// Every glyph came from OCR.
+    pub ocr: bool,
 }
 
 impl Line {
@@ -51,6 +53,7 @@ impl Line {
             self.font = other.font;
         }
         self.chars += other.chars;
+        self.ocr = self.ocr && other.ocr;
         self.bbox = lines::union(self.bbox, other.bbox);
         self.text.push(' ');
         self.text.push_str(&other.text);
