@@ -13,8 +13,10 @@ RUN_INPUTS := $(wildcard fixtures/docs/*.pdf fixtures/images/*.png fixtures/imag
 fetch:
 	@python3 models/fetch --quiet
 
+# --all-targets builds the tests too, so this and `make test` share one set of artifacts
+# (dev-dependencies change dependency features; without it each target rebuilds the other's).
 build: fetch
-	$(CARGO) build --release --locked
+	$(CARGO) build --release --locked --all-targets
 
 # Extract every fixture to out/NAME.json and out/NAME.md; one summary line per file.
 run: build
