@@ -214,3 +214,14 @@ fn a_scanned_figure_on_a_text_page_is_ocrd_and_the_page_is_mixed() {
     assert_eq!(off["pages"][0]["text_source"], "pdf");
     assert_eq!(blocks(&off).len(), 1);
 }
+
+#[test]
+fn a_scan_with_a_stamped_text_line_is_still_ocrd() {
+    // A scanner's few words of real text (a Bates stamp) over a full-page image must not
+    // pass for the page's text layer.
+    let doc = extract_json(&fixture("docs/stamped_scan.pdf"), &[]);
+    let page = &doc["pages"][0];
+    assert_eq!(page["text_source"], "ocr", "{page}");
+    let f = bow_f1(&all_text(&doc, None), &truth("maximabook_p0051"));
+    assert!(f >= 0.85, "F1 {f:.3}");
+}

@@ -47,6 +47,9 @@ pub struct RawPage {
     /// Boxes of sizeable images with no text layer over them (display coordinates), when asked
     /// for: candidates for OCR on a page that otherwise has text.
     pub image_regions: Vec<BBox>,
+    /// Share of the page covered by its largest image (pages with sparse text only): a scan
+    /// with a few stamped words is still a scan.
+    pub image_cover: f32,
 }
 
 /// Maps user-space points to display space: crop-box origin, y flipped, rotation applied.
@@ -86,6 +89,8 @@ impl Frame {
 
 /// Smallest image region worth OCR, as a fraction of the page area.
 const MIN_REGION_AREA: f32 = 0.03;
+/// Pages with fewer glyphs than this have their images looked at.
+const SPARSE_TEXT: usize = 200;
 
 pub(super) fn read_page(page: &PdfPage, number: u32, want_regions: bool) -> Result<RawPage> {
     let rotation = match page.rotation() {
@@ -189,7 +194,7 @@ pub(super) fn read_page(page: &PdfPage, number: u32, want_regions: bool) -> Resu
         });
     }
     let (mut has_images, mut image_regions) = (false, Vec::new());
-    if glyphs.len() < 16 || want_regions {
+    if glyphs.len() < SPARSE_TEXT || want_regions {
         for object in page.objects().iter() {
             match object.object_type() {
                 PdfPageObjectType::Image => {
@@ -204,6 +209,17 @@ pub(super) fn read_page(page: &PdfPage, number: u32, want_regions: bool) -> Resu
         }
     }
     let page_area = (width * height).max(1.0);
+    let image_cover = image_regions
+        .iter()
+        .map(|r: &BBox| {
+            ((r[2].min(width) - r[0].max(0.0)).max(0.0)
+                * (r[3].min(height) - r[1].max(0.0)).max(0.0))
+                / page_area
+        })
+        .fold(0.0f32, f32::max);
+    if !want_regions {
+        image_regions.clear();
+    }
     image_regions.retain(|r| {
         let area = (r[2] - r[0]) * (r[3] - r[1]);
         let covered = glyphs.iter().filter(|g| {
@@ -222,6 +238,7 @@ pub(super) fn read_page(page: &PdfPage, number: u32, want_regions: bool) -> Resu
         unmapped,
         has_images,
         image_regions,
+        image_cover,
     })
 }
 

@@ -35,6 +35,10 @@ use tracing::{debug, info_span, warn};
 
 /// Pages waiting for the structure worker.
 const PAGE_QUEUE: usize = 4;
+/// A page this much covered by one image, with fewer characters than [`STAMP_CHARS`] of
+/// text (a page number, a Bates stamp), is a scan and gets OCR'd.
+const SCAN_COVER: f32 = 0.6;
+const STAMP_CHARS: usize = 64;
 /// Pages read before the PDF is reopened, which frees pdfium's object cache.
 const REOPEN_EVERY: usize = 100;
 /// Page sizes outside this range (points) are reported as suspicious.
@@ -367,6 +371,7 @@ impl Extractor {
                 unmapped: 0,
                 has_images: true,
                 image_regions: Vec::new(),
+                image_cover: 1.0,
             };
             let job = match &engine {
                 Some(e) => Job {
@@ -586,6 +591,11 @@ impl Run {
         } else if mapped < min_chars {
             Some(format!(
                 "text layer has only {mapped} characters: the page needs OCR"
+            ))
+        } else if mapped < STAMP_CHARS && raw.image_cover >= SCAN_COVER {
+            Some(format!(
+                "a {:.0}% page image with only {mapped} characters of text over it: a scan, the page needs OCR",
+                raw.image_cover * 100.0
             ))
         } else {
             None
