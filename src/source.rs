@@ -34,10 +34,6 @@ impl MediaType {
             MediaType::Bmp => "image/bmp",
         }
     }
-
-    pub fn is_image(self) -> bool {
-        self != MediaType::Pdf
-    }
 }
 
 /// Where the bytes are.

@@ -119,10 +119,6 @@ impl Extractor {
         }
     }
 
-    pub fn models(&self) -> &ModelStore {
-        &self.models
-    }
-
     /// The OCR engine for `settings`, loaded on first use.
     pub fn ocr_engine(&self, settings: &OcrSettings, device: Device) -> Result<Arc<Ocr>> {
         let key = format!("{settings:?}@{device}");
@@ -135,6 +131,14 @@ impl Extractor {
         }
         let engine = Arc::new(Ocr::load(&self.models, settings, device)?);
         engines.insert(key, engine.clone());
+        Ok(engine)
+    }
+
+    /// The pipeline's OCR engine, its load time booked to the document.
+    fn load_ocr(&self, options: &ExtractOptions, run: &mut Run) -> Result<Arc<Ocr>> {
+        let t = Instant::now();
+        let engine = self.ocr_engine(&options.pipeline.ocr.engine, options.device())?;
+        run.add_ms("ocr_load", t.elapsed());
         Ok(engine)
     }
 
@@ -258,12 +262,7 @@ impl Extractor {
                         run.add_ms("pdf", t.elapsed());
                         let engine = match &engine {
                             Some(e) => e.clone(),
-                            None => {
-                                let t = Instant::now();
-                                let e = self.ocr_engine(&ocr_cfg.engine, options.device())?;
-                                run.add_ms("ocr_load", t.elapsed());
-                                engine.insert(e).clone()
-                            }
+                            None => engine.insert(self.load_ocr(options, run)?).clone(),
                         };
                         let page = if mixed {
                             PageJob::Mixed(raw, image, points_per_pixel)
@@ -330,12 +329,7 @@ impl Extractor {
         let bytes = source.read_all()?;
         let engine = match options.ocr_mode() {
             OcrMode::Never => None,
-            _ => {
-                let t = Instant::now();
-                let e = self.ocr_engine(&options.pipeline.ocr.engine, options.device())?;
-                run.add_ms("ocr_load", t.elapsed());
-                Some(e)
-            }
+            _ => Some(self.load_ocr(options, run)?),
         };
         let mut wanted: Vec<u32> = Vec::new();
         let mut number = 0u32;

@@ -243,7 +243,6 @@ fn to_line(run: &Run) -> Option<Line> {
     }
     let n = run.glyphs.len() as f32;
     sizes.sort_by(f32::total_cmp);
-    let font = dominant(run.glyphs.iter().map(|g| g.font));
     Some(Line {
         text,
         bbox: run.bbox,
@@ -252,24 +251,8 @@ fn to_line(run: &Run) -> Option<Line> {
         italic: italic as f32 / n,
         mono: mono as f32 / n,
         chars: run.glyphs.len(),
-        font,
         ocr: run.glyphs.iter().all(|g| g.estimated),
     })
-}
-
-fn dominant(items: impl Iterator<Item = u16>) -> u16 {
-    let mut counts: Vec<(u16, usize)> = Vec::new();
-    for f in items {
-        match counts.iter_mut().find(|(k, _)| *k == f) {
-            Some((_, c)) => *c += 1,
-            None => counts.push((f, 1)),
-        }
-    }
-    counts
-        .iter()
-        .max_by_key(|(_, c)| *c)
-        .map(|(k, _)| *k)
-        .unwrap_or(0)
 }
 
 /// Union of two boxes.

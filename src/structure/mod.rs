@@ -34,8 +34,6 @@ pub struct Line {
     pub italic: f32,
     pub mono: f32,
     pub chars: usize,
-    /// Dominant font (index into the page's font list).
-    pub font: u16,
     /// Every glyph came from OCR.
     pub ocr: bool,
 }
@@ -50,7 +48,6 @@ impl Line {
         self.mono = mix(self.mono, other.mono);
         if other.chars > self.chars {
             self.size = other.size;
-            self.font = other.font;
         }
         self.chars += other.chars;
         self.ocr = self.ocr && other.ocr;
