@@ -146,6 +146,8 @@ pub enum BlockKind {
     Caption,
     Formula,
     Footnote,
+    /// An entry of a bibliography or reference list.
+    Reference,
     PageHeader,
     PageFooter,
     Code,

@@ -39,6 +39,8 @@ pub enum Error {
     Runtime(String),
     #[error("OCR: {0}")]
     Ocr(String),
+    #[error("layout: {0}")]
+    Layout(String),
     #[error("pipeline: {0}")]
     Pipeline(String),
     #[error("pdfium: {0}")]

@@ -2,8 +2,9 @@
 //! applications.
 //!
 //! The library is a chain of stages, each in its own module (see `ARCHITECTURE.md`):
-//! [`source`] sniffs and hashes the input, [`pdf`] and [`image`] read pages, [`structure`]
-//! finds lines, reading order and typed blocks, and [`pipeline`] runs them as configured in
+//! [`source`] sniffs and hashes the input, [`pdf`] and [`image`] read pages, [`ocr`] reads
+//! scans, [`layout`] finds typed regions, [`structure`] finds lines, reading order and typed
+//! blocks (and [`table`] their cells), and [`pipeline`] runs them as configured in
 //! `pipelines/*.toml`, producing a [`document::Document`]. [`models`] locates and verifies the
 //! native libraries and model files fetched by `models/fetch`.
 //!
@@ -19,6 +20,7 @@
 pub mod document;
 pub mod error;
 pub mod image;
+pub mod layout;
 pub mod models;
 pub mod ocr;
 pub mod pdf;
@@ -26,5 +28,6 @@ pub mod pipeline;
 pub mod runtime;
 pub mod source;
 pub mod structure;
+pub mod table;
 
 pub use error::{Error, Result};

@@ -223,6 +223,15 @@ impl SessionPool {
 
     /// Runs the model on one f32 tensor and returns its first output (shape, values).
     pub fn run_f32(&self, shape: &[usize], input: &[f32]) -> Result<(Vec<i64>, Vec<f32>)> {
+        self.run_f32_all(shape, input)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::Runtime(format!("{}: the model has no output", self.name)))
+    }
+
+    /// Runs the model on one f32 tensor and returns every output (shape, values), in the
+    /// model's output order.
+    pub fn run_f32_all(&self, shape: &[usize], input: &[f32]) -> Result<Vec<(Vec<i64>, Vec<f32>)>> {
         let fail = |e: String| Error::Runtime(format!("{}: {e}", self.name));
         self.with(|session| {
             let tensor = TensorRef::from_array_view((shape.to_vec(), input))
@@ -230,10 +239,15 @@ impl SessionPool {
             let outputs = session
                 .run(ort::inputs![tensor])
                 .map_err(|e| fail(e.to_string()))?;
-            let (out_shape, data) = outputs[0]
-                .try_extract_tensor::<f32>()
-                .map_err(|e| fail(e.to_string()))?;
-            Ok((out_shape.to_vec(), data.to_vec()))
+            outputs
+                .values()
+                .map(|value| {
+                    let (out_shape, data) = value
+                        .try_extract_tensor::<f32>()
+                        .map_err(|e| fail(e.to_string()))?;
+                    Ok((out_shape.to_vec(), data.to_vec()))
+                })
+                .collect()
         })
     }
 

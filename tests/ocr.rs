@@ -176,23 +176,11 @@ fn the_ocr_pipeline_reads_every_page_from_pixels() {
 
 #[test]
 fn a_scanned_figure_on_a_text_page_is_ocrd_and_the_page_is_mixed() {
-    // `fast` leaves figures alone for speed; a pipeline that asks for it OCRs them.
-    let fast = std::fs::read_to_string(repo().join("pipelines/fast.toml")).expect("fast.toml");
-    assert!(fast.contains("images_on_text_pages = false"));
-    let dir = tempfile::tempdir().expect("tempdir");
-    let pipeline = dir.path().join("figures.toml");
-    std::fs::write(
-        &pipeline,
-        fast.replace(
-            "images_on_text_pages = false",
-            "images_on_text_pages = true",
-        ),
-    )
-    .expect("write pipeline");
-    let pipeline = pipeline.to_string_lossy().into_owned();
-    let plain = extract_json(&fixture("docs/mixed.pdf"), &[]);
+    // `fast` leaves figures alone for speed; `accurate` (the default) OCRs them.
+    let plain = extract_json(&fixture("docs/mixed.pdf"), &["--pipeline", "fast"]);
     assert_eq!(plain["pages"][0]["text_source"], "pdf");
-    let doc = extract_json(&fixture("docs/mixed.pdf"), &["--pipeline", &pipeline]);
+    let doc = extract_json(&fixture("docs/mixed.pdf"), &[]);
+    assert_eq!(doc["pipeline"]["name"], "accurate");
     let page = &doc["pages"][0];
     assert_eq!(page["text_source"], "mixed", "{page}");
     let typed =
@@ -207,10 +195,7 @@ fn a_scanned_figure_on_a_text_page_is_ocrd_and_the_page_is_mixed() {
     let bb = bbox(scanned);
     assert!(bb[1] > 140.0 && bb[3] < 400.0, "{scanned}");
     // With OCR off the page keeps only its text layer.
-    let off = extract_json(
-        &fixture("docs/mixed.pdf"),
-        &["--pipeline", &pipeline, "--ocr", "never"],
-    );
+    let off = extract_json(&fixture("docs/mixed.pdf"), &["--ocr", "never"]);
     assert_eq!(off["pages"][0]["text_source"], "pdf");
     assert_eq!(blocks(&off).len(), 1);
 }

@@ -50,10 +50,21 @@ pub struct RawPage {
     /// Share of the page covered by its largest image (pages with sparse text only): a scan
     /// with a few stamped words is still a scan.
     pub image_cover: f32,
+    /// Horizontal and vertical rules drawn on the page (table borders), when asked for.
+    pub rulings: Vec<super::rulings::Ruling>,
+}
+
+/// What to read of a page besides its text layer.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PageRead {
+    /// Sizeable images with no text over them (candidates for OCR on a text page).
+    pub image_regions: bool,
+    /// Ruling lines (for table structure).
+    pub rulings: bool,
 }
 
 /// Maps user-space points to display space: crop-box origin, y flipped, rotation applied.
-struct Frame {
+pub(super) struct Frame {
     left: f32,
     top: f32,
     w0: f32,
@@ -62,7 +73,7 @@ struct Frame {
 }
 
 impl Frame {
-    fn point(&self, x: f32, y: f32) -> (f32, f32) {
+    pub(super) fn point(&self, x: f32, y: f32) -> (f32, f32) {
         let (u, v) = (x - self.left, self.top - y);
         match self.rotation {
             90 => (self.h0 - v, u),
@@ -92,7 +103,8 @@ const MIN_REGION_AREA: f32 = 0.03;
 /// Pages with fewer glyphs than this have their images looked at.
 const SPARSE_TEXT: usize = 200;
 
-pub(super) fn read_page(page: &PdfPage, number: u32, want_regions: bool) -> Result<RawPage> {
+pub(super) fn read_page(page: &PdfPage, number: u32, want: PageRead) -> Result<RawPage> {
+    let want_regions = want.image_regions;
     let rotation = match page.rotation() {
         Ok(PdfPageRenderRotation::Degrees90) => 90,
         Ok(PdfPageRenderRotation::Degrees180) => 180,
@@ -239,6 +251,11 @@ pub(super) fn read_page(page: &PdfPage, number: u32, want_regions: bool) -> Resu
         has_images,
         image_regions,
         image_cover,
+        rulings: if want.rulings {
+            super::rulings::read(page, &frame)
+        } else {
+            Vec::new()
+        },
     })
 }
 

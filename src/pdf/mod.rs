@@ -7,8 +7,10 @@
 
 mod glyphs;
 mod metadata;
+mod rulings;
 
-pub use glyphs::{Glyph, GlyphStyle, RawPage};
+pub use glyphs::{Glyph, GlyphStyle, PageRead, RawPage};
+pub use rulings::Ruling;
 
 use crate::document::Metadata;
 use crate::error::{Error, Result};
@@ -68,10 +70,9 @@ impl PdfFile {
             .map_err(|e| Error::BadPdf(format!("page {number}: {e}")))
     }
 
-    /// Reads the text layer of page `number` (1-based); `image_regions` also lists the
-    /// sizeable images that have no text over them.
-    pub fn page(&self, number: u32, image_regions: bool) -> Result<RawPage> {
-        glyphs::read_page(&self.load(number)?, number, image_regions)
+    /// Reads the text layer of page `number` (1-based), and what else `want` asks for.
+    pub fn page(&self, number: u32, want: PageRead) -> Result<RawPage> {
+        glyphs::read_page(&self.load(number)?, number, want)
     }
 }
 

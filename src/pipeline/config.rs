@@ -2,6 +2,7 @@
 //! The shipped pipelines are compiled in; `--pipeline` also accepts a path to a TOML file.
 
 use crate::error::{Error, Result};
+use crate::layout::LayoutSettings;
 use crate::ocr::OcrSettings;
 use crate::runtime::Device;
 use serde::Deserialize;
@@ -9,12 +10,13 @@ use std::path::Path;
 
 /// The pipelines that ship with folio, by name.
 pub const BUILTIN: &[(&str, &str)] = &[
+    ("accurate", include_str!("../../pipelines/accurate.toml")),
     ("fast", include_str!("../../pipelines/fast.toml")),
     ("ocr", include_str!("../../pipelines/ocr.toml")),
 ];
 
 /// The pipeline used when none is named.
-pub const DEFAULT_PIPELINE: &str = "fast";
+pub const DEFAULT_PIPELINE: &str = "accurate";
 
 /// A parsed pipeline definition.
 #[derive(Debug, Clone, Deserialize)]
@@ -25,8 +27,11 @@ pub struct PipelineConfig {
     pub description: String,
     /// Where models run: auto, cpu, cuda or cuda:N.
     pub device: Device,
+    /// Pages analysed at once (layout, OCR and structure run on this many worker threads).
+    pub workers: usize,
     pub text: TextConfig,
     pub structure: StructureConfig,
+    pub layout: LayoutSettings,
     pub ocr: OcrConfig,
     pub limits: LimitsConfig,
 }
@@ -119,6 +124,8 @@ impl PipelineConfig {
             toml::from_str(text).map_err(|e| Error::Pipeline(format!("{origin}: {e}")))?;
         if !(0.0..=1.0).contains(&config.text.max_unmapped_ratio)
             || config.limits.timeout_seconds <= 0.0
+            || !(1..=64).contains(&config.workers)
+            || !(0.0..1.0).contains(&config.layout.min_score)
         {
             return Err(Error::Pipeline(format!(
                 "{origin}: a setting is out of range"

@@ -10,28 +10,27 @@
 
 mod config;
 mod pages;
+mod worker;
 
 pub use config::{OcrConfig, OcrMode, PipelineConfig, BUILTIN, DEFAULT_PIPELINE};
 pub use pages::PageRange;
 
-use crate::document::{
-    BlockSource, Document, Metadata, Page, PipelineInfo, SourceInfo, Stats, TextSource,
-};
+use crate::document::{Document, Metadata, Page, PipelineInfo, SourceInfo, Stats, TextSource};
 use crate::error::{Error, Result};
 use crate::image::for_each_page;
+use crate::layout::{LayoutModel, LayoutSettings};
 use crate::models::ModelStore;
 use crate::ocr::{Ocr, OcrSettings};
-use crate::pdf::{PdfFile, RawPage};
+use crate::pdf::{PageRead, PdfFile, RawPage};
 use crate::runtime::Device;
 use crate::source::{MediaType, Source};
 use crate::structure::{self, PageLayout, StructureOptions};
-use ::image::RgbImage;
 use std::collections::BTreeMap;
 use std::collections::HashMap;
-use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tracing::{debug, info_span, warn};
+use worker::{Bitmap, Job, PageJob, PageResult};
 
 /// Pages waiting for the structure worker.
 const PAGE_QUEUE: usize = 4;
@@ -90,25 +89,24 @@ impl ExtractOptions {
 pub struct Extractor {
     models: ModelStore,
     ocr: Mutex<HashMap<String, Arc<Ocr>>>,
+    layout: Mutex<HashMap<String, Arc<LayoutModel>>>,
 }
 
-/// One page on its way to the structure worker.
-enum PageJob {
-    /// The page's own text layer.
-    Text(RawPage),
-    /// A rendered page (or image) to OCR; `RawPage` carries its geometry.
-    Image(RawPage, RgbImage, f32),
-    /// A page with a text layer whose image regions are OCR'd too.
-    Mixed(RawPage, RgbImage, f32),
-}
-
-/// What the worker made of a page.
-struct PageResult {
-    layout: PageLayout,
-    /// For pages that were OCR'd (wholly or in part): their text source and OCR confidence.
-    ocr_confidence: Option<(TextSource, Option<f32>)>,
-    ocr: Duration,
-    structure: Duration,
+/// The model in `cache` under `key`, loaded by `load` on first use.
+fn cached<T>(
+    cache: &Mutex<HashMap<String, Arc<T>>>,
+    key: String,
+    load: impl FnOnce() -> Result<T>,
+) -> Result<Arc<T>> {
+    let mut models = cache
+        .lock()
+        .map_err(|_| Error::Pipeline("model cache poisoned".into()))?;
+    if let Some(model) = models.get(&key) {
+        return Ok(model.clone());
+    }
+    let model = Arc::new(load()?);
+    models.insert(key, model.clone());
+    Ok(model)
 }
 
 impl Extractor {
@@ -116,22 +114,29 @@ impl Extractor {
         Self {
             models,
             ocr: Mutex::new(HashMap::new()),
+            layout: Mutex::new(HashMap::new()),
         }
     }
 
     /// The OCR engine for `settings`, loaded on first use.
     pub fn ocr_engine(&self, settings: &OcrSettings, device: Device) -> Result<Arc<Ocr>> {
-        let key = format!("{settings:?}@{device}");
-        let mut engines = self
-            .ocr
-            .lock()
-            .map_err(|_| Error::Pipeline("OCR engine cache poisoned".into()))?;
-        if let Some(engine) = engines.get(&key) {
-            return Ok(engine.clone());
-        }
-        let engine = Arc::new(Ocr::load(&self.models, settings, device)?);
-        engines.insert(key, engine.clone());
-        Ok(engine)
+        cached(&self.ocr, format!("{settings:?}@{device}"), || {
+            Ocr::load(&self.models, settings, device)
+        })
+    }
+
+    /// The layout model for `settings`, loaded on first use.
+    pub fn layout_model(
+        &self,
+        settings: &LayoutSettings,
+        device: Device,
+        workers: usize,
+    ) -> Result<Arc<LayoutModel>> {
+        cached(
+            &self.layout,
+            format!("{settings:?}@{device}x{workers}"),
+            || LayoutModel::load(&self.models, settings, device, workers),
+        )
     }
 
     /// The pipeline's OCR engine, its load time booked to the document.
@@ -139,7 +144,28 @@ impl Extractor {
         let t = Instant::now();
         let engine = self.ocr_engine(&options.pipeline.ocr.engine, options.device())?;
         run.add_ms("ocr_load", t.elapsed());
+        run.record_ocr_models(&engine);
         Ok(engine)
+    }
+
+    /// The pipeline's layout model, when it runs one, its load time booked to the document.
+    fn load_layout(
+        &self,
+        options: &ExtractOptions,
+        run: &mut Run,
+    ) -> Result<Option<Arc<LayoutModel>>> {
+        let settings = &options.pipeline.layout;
+        if !settings.enabled {
+            return Ok(None);
+        }
+        let t = Instant::now();
+        let model = self.layout_model(settings, options.device(), options.pipeline.workers)?;
+        run.add_ms("layout_load", t.elapsed());
+        run.models.insert(
+            crate::layout::MODEL.to_string(),
+            format!("sha256:{}", model.sha256),
+        );
+        Ok(Some(model))
     }
 
     /// Extracts one document.
@@ -226,95 +252,80 @@ impl Extractor {
         let mode = options.ocr_mode();
         let ocr_cfg = &options.pipeline.ocr;
         let text_cfg = &options.pipeline.text;
-        let (tx, rx) = mpsc::sync_channel::<Job>(PAGE_QUEUE);
+        let layout = self.load_layout(options, run)?;
+        let want = PageRead {
+            image_regions: mode == OcrMode::Auto && ocr_cfg.images_on_text_pages,
+            rulings: layout.is_some(),
+        };
         let mut engine: Option<Arc<Ocr>> = None;
-        let results = std::thread::scope(|scope| -> Result<Vec<PageResult>> {
-            let worker = scope.spawn(move || -> Result<Vec<PageResult>> {
-                rx.into_iter().map(process).collect()
-            });
-            let read = (|| -> Result<()> {
-                for (i, &number) in numbers.iter().enumerate() {
-                    run.check_deadline()?;
-                    let t = Instant::now();
-                    if i > 0 && i % REOPEN_EVERY == 0 {
-                        // pdfium keeps every object it has parsed until the document closes.
-                        file = PdfFile::open(pdfium, source, password)?;
-                    }
-                    let raw = file.page(
-                        number,
-                        mode == OcrMode::Auto && ocr_cfg.images_on_text_pages,
-                    )?;
-                    let page =
-                        run.page_from_raw(&raw, text_cfg.min_chars, text_cfg.max_unmapped_ratio);
-                    let usable = page.text_source == TextSource::Pdf;
-                    let renderable = raw.width >= 1.0 && raw.height >= 1.0;
-                    let wants_ocr = renderable
-                        && match mode {
-                            OcrMode::Always => true,
-                            // A page with no text and nothing but vector art has nothing to read.
-                            OcrMode::Auto => !usable && raw.has_images,
-                            OcrMode::Never => false,
-                        };
-                    let mixed = renderable && !wants_ocr && usable && !raw.image_regions.is_empty();
-                    run.pages.push(page);
-                    let job = if wants_ocr || mixed {
-                        let (image, points_per_pixel) = file.render(number, ocr_cfg.dpi)?;
-                        run.add_ms("pdf", t.elapsed());
-                        let engine = match &engine {
-                            Some(e) => e.clone(),
-                            None => engine.insert(self.load_ocr(options, run)?).clone(),
-                        };
-                        let page = if mixed {
-                            PageJob::Mixed(raw, image, points_per_pixel)
-                        } else {
-                            let raw = RawPage {
-                                glyphs: Vec::new(),
-                                ..raw
-                            };
-                            PageJob::Image(raw, image, points_per_pixel)
-                        };
-                        Job {
-                            page,
-                            engine: Some(engine),
-                        }
-                    } else {
-                        run.add_ms("pdf", t.elapsed());
-                        let raw = if usable {
-                            raw
-                        } else {
-                            RawPage {
-                                glyphs: Vec::new(),
-                                ..raw
-                            }
-                        };
-                        Job {
-                            page: PageJob::Text(raw),
-                            engine: None,
-                        }
-                    };
-                    if tx.send(job).is_err() {
-                        break;
-                    }
+        let results = worker::run_pages(options.pipeline.workers, PAGE_QUEUE, |tx| {
+            for (index, &number) in numbers.iter().enumerate() {
+                run.check_deadline()?;
+                let t = Instant::now();
+                if index > 0 && index % REOPEN_EVERY == 0 {
+                    // pdfium keeps every object it has parsed until the document closes.
+                    file = PdfFile::open(pdfium, source, password)?;
                 }
-                Ok(())
-            })();
-            drop(tx);
-            let results = worker
-                .join()
-                .map_err(|_| Error::Pipeline("the structure worker failed".into()))??;
-            read.map(|_| results)
+                let raw = file.page(number, want)?;
+                let page = run.page_from_raw(&raw, text_cfg.min_chars, text_cfg.max_unmapped_ratio);
+                let usable = page.text_source == TextSource::Pdf;
+                let renderable = raw.width >= 1.0 && raw.height >= 1.0;
+                let wants_ocr = renderable
+                    && match mode {
+                        OcrMode::Always => true,
+                        // A page with no text and nothing but vector art has nothing to read.
+                        OcrMode::Auto => !usable && raw.has_images,
+                        OcrMode::Never => false,
+                    };
+                let mixed = renderable && !wants_ocr && usable && !raw.image_regions.is_empty();
+                run.pages.push(page);
+                let raw = if usable && !wants_ocr {
+                    raw
+                } else {
+                    RawPage {
+                        glyphs: Vec::new(),
+                        ..raw
+                    }
+                };
+                let render = |dpi: f32| -> Result<Bitmap> {
+                    let (image, points_per_pixel) = file.render(number, dpi)?;
+                    Ok(Bitmap {
+                        image,
+                        points_per_pixel,
+                    })
+                };
+                let page = if wants_ocr || mixed {
+                    let bitmap = render(ocr_cfg.dpi)?;
+                    if mixed {
+                        PageJob::Mixed(raw, bitmap)
+                    } else {
+                        PageJob::Image(raw, bitmap)
+                    }
+                } else if layout.is_some() && renderable && usable {
+                    let dpi = LayoutModel::render_dpi(raw.width, raw.height);
+                    PageJob::Text(raw, Some(render(dpi)?))
+                } else {
+                    PageJob::Text(raw, None)
+                };
+                run.add_ms("pdf", t.elapsed());
+                let ocr = match (&page, &engine) {
+                    (PageJob::Text(..), _) => None,
+                    (_, Some(e)) => Some(e.clone()),
+                    (_, None) => Some(engine.insert(self.load_ocr(options, run)?).clone()),
+                };
+                let job = Job {
+                    index,
+                    page,
+                    ocr,
+                    layout: layout.clone(),
+                };
+                if tx.send(job).is_err() {
+                    break;
+                }
+            }
+            Ok(())
         })?;
-        if let Some(engine) = &engine {
-            run.record_ocr_models(engine);
-        }
-        for (page, result) in run.pages.iter_mut().zip(&results) {
-            apply_ocr(page, result.ocr_confidence);
-        }
-        for result in results {
-            run.add_ms("ocr", result.ocr);
-            run.add_ms("structure", result.structure);
-            run.layouts.push(result.layout);
-        }
+        run.absorb(results);
         debug!(pages = numbers.len(), "text layer read");
         Ok(metadata)
     }
@@ -331,64 +342,68 @@ impl Extractor {
             OcrMode::Never => None,
             _ => Some(self.load_ocr(options, run)?),
         };
-        let mut wanted: Vec<u32> = Vec::new();
+        let layout = self.load_layout(options, run)?;
         let mut number = 0u32;
+        let mut count = 0usize;
         let t = Instant::now();
-        let count = for_each_page(&bytes, source.media_type, |img, pixels| {
-            number += 1;
-            if let Some(range) = &options.pages {
-                // Ranges are checked against the real page count once it is known.
-                if !range.contains(number) {
-                    return Ok(());
+        let results = worker::run_pages(options.pipeline.workers, PAGE_QUEUE, |tx| {
+            count = for_each_page(&bytes, source.media_type, |img, pixels| {
+                number += 1;
+                if let Some(range) = &options.pages {
+                    // Ranges are checked against the real page count once it is known.
+                    if !range.contains(number) {
+                        return Ok(());
+                    }
                 }
-            }
-            run.check_deadline()?;
-            wanted.push(number);
-            let (width, height) = img.size_points();
-            let mut page = Page {
-                number,
-                width: round2(width),
-                height: round2(height),
-                rotation: 0,
-                text_source: TextSource::None,
-                ocr_confidence: None,
-                note: Some("image page: OCR is off (--ocr never)".into()),
-                image: Some(img.info.clone()),
-            };
-            let raw = RawPage {
-                number,
-                width,
-                height,
-                rotation: 0,
-                glyphs: Vec::new(),
-                fonts: vec!["ocr".into()],
-                unmapped: 0,
-                has_images: true,
-                image_regions: Vec::new(),
-                image_cover: 1.0,
-            };
-            let job = match &engine {
-                Some(e) => Job {
-                    page: PageJob::Image(raw, pixels, 72.0 / img.info.dpi[0]),
-                    engine: Some(e.clone()),
-                },
-                None => Job {
-                    page: PageJob::Text(raw),
-                    engine: None,
-                },
-            };
-            let result = process(job)?;
-            apply_ocr(&mut page, result.ocr_confidence);
-            run.add_ms("ocr", result.ocr);
-            run.add_ms("structure", result.structure);
-            run.pages.push(page);
-            run.layouts.push(result.layout);
+                run.check_deadline()?;
+                let (width, height) = img.size_points();
+                run.pages.push(Page {
+                    number,
+                    width: round2(width),
+                    height: round2(height),
+                    rotation: 0,
+                    text_source: TextSource::None,
+                    ocr_confidence: None,
+                    note: Some("image page: OCR is off (--ocr never)".into()),
+                    image: Some(img.info.clone()),
+                });
+                let raw = RawPage {
+                    number,
+                    width,
+                    height,
+                    rotation: 0,
+                    glyphs: Vec::new(),
+                    fonts: vec!["ocr".into()],
+                    unmapped: 0,
+                    has_images: true,
+                    image_regions: Vec::new(),
+                    image_cover: 1.0,
+                    rulings: Vec::new(),
+                };
+                let bitmap = Bitmap {
+                    image: pixels,
+                    points_per_pixel: 72.0 / img.info.dpi[0],
+                };
+                let page = match &engine {
+                    Some(_) => PageJob::Image(raw, bitmap),
+                    None => PageJob::Text(raw, Some(bitmap)),
+                };
+                let job = Job {
+                    index: run.pages.len() - 1,
+                    page,
+                    ocr: engine.clone(),
+                    layout: layout.clone(),
+                };
+                tx.send(job)
+                    .map_err(|_| Error::Pipeline("the page workers stopped".into()))
+            })?;
             Ok(())
         })?;
+        run.absorb(results);
         run.add_ms(
             "image",
             t.elapsed()
-                .saturating_sub(run.stage("ocr") + run.stage("structure")),
+                .saturating_sub(run.stage("ocr") + run.stage("structure") + run.stage("layout")),
         );
         if let Some(range) = &options.pages {
             range.resolve(count as u32)?;
@@ -396,89 +411,10 @@ impl Extractor {
         if count == 0 {
             return Err(Error::NoPages);
         }
-        if let Some(engine) = &engine {
-            run.record_ocr_models(engine);
-        }
         Ok(Metadata {
             page_count: count as u32,
             ..Metadata::default()
         })
-    }
-}
-
-/// A job and the OCR engine it needs.
-struct Job {
-    page: PageJob,
-    engine: Option<Arc<Ocr>>,
-}
-
-/// OCR (when asked) and layout analysis of one page.
-fn process(job: Job) -> Result<PageResult> {
-    match (job.page, job.engine) {
-        (PageJob::Image(mut raw, image, points_per_pixel), Some(engine)) => {
-            let t = Instant::now();
-            let read = engine.read(&image, points_per_pixel)?;
-            drop(image);
-            let ocr = t.elapsed();
-            raw.glyphs = read.glyphs;
-            raw.fonts = vec!["ocr".into()];
-            let t = Instant::now();
-            let mut layout = structure::analyze_page(raw);
-            layout.source = BlockSource::Ocr;
-            layout.ocr_confidence = read.confidence;
-            Ok(PageResult {
-                layout,
-                ocr_confidence: Some((TextSource::Ocr, read.confidence)),
-                ocr,
-                structure: t.elapsed(),
-            })
-        }
-        (PageJob::Mixed(mut raw, image, points_per_pixel), Some(engine)) => {
-            let t = Instant::now();
-            let mut confidences = Vec::new();
-            for region in std::mem::take(&mut raw.image_regions) {
-                let px = region.map(|v| (v / points_per_pixel).max(0.0) as u32);
-                let (x0, y0) = (px[0].min(image.width()), px[1].min(image.height()));
-                let (x1, y1) = (px[2].min(image.width()), px[3].min(image.height()));
-                if x1 <= x0 + 8 || y1 <= y0 + 8 {
-                    continue;
-                }
-                let crop = ::image::imageops::crop_imm(&image, x0, y0, x1 - x0, y1 - y0).to_image();
-                let read = engine.read(&crop, points_per_pixel)?;
-                let (dx, dy) = (x0 as f32 * points_per_pixel, y0 as f32 * points_per_pixel);
-                raw.glyphs.extend(read.glyphs.into_iter().map(|mut g| {
-                    g.bbox = [
-                        g.bbox[0] + dx,
-                        g.bbox[1] + dy,
-                        g.bbox[2] + dx,
-                        g.bbox[3] + dy,
-                    ];
-                    g
-                }));
-                confidences.extend(read.confidence);
-            }
-            drop(image);
-            let ocr = t.elapsed();
-            let t = Instant::now();
-            let layout = structure::analyze_page(raw);
-            let confidence = (!confidences.is_empty())
-                .then(|| confidences.iter().sum::<f32>() / confidences.len() as f32);
-            Ok(PageResult {
-                layout,
-                ocr_confidence: confidence.map(|c| (TextSource::Mixed, Some(c))),
-                ocr,
-                structure: t.elapsed(),
-            })
-        }
-        (PageJob::Image(raw, ..) | PageJob::Mixed(raw, ..), None) | (PageJob::Text(raw), _) => {
-            let t = Instant::now();
-            Ok(PageResult {
-                layout: structure::analyze_page(raw),
-                ocr_confidence: None,
-                ocr: Duration::ZERO,
-                structure: t.elapsed(),
-            })
-        }
     }
 }
 
@@ -541,6 +477,19 @@ impl Run {
 
     fn stage(&self, name: &str) -> Duration {
         self.stage_ms.get(name).copied().unwrap_or_default()
+    }
+
+    /// Takes in the workers' results, in page order: OCR marks, stage times, page layouts.
+    fn absorb(&mut self, results: Vec<PageResult>) {
+        for result in results {
+            if let Some(page) = self.pages.get_mut(result.index) {
+                apply_ocr(page, result.ocr_confidence);
+            }
+            self.add_ms("layout", result.times.layout);
+            self.add_ms("ocr", result.times.ocr);
+            self.add_ms("structure", result.times.structure);
+            self.layouts.push(result.layout);
+        }
     }
 
     fn record_ocr_models(&mut self, engine: &Ocr) {

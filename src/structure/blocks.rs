@@ -5,23 +5,38 @@
 use super::lines::{h_overlap, union, v_overlap};
 use super::order::Placed;
 use super::{Line, ProtoBlock};
+use crate::layout::RegionKind;
 
-/// Groups the page's lines, already in reading order, into blocks.
-pub fn group(page: u32, lines: Vec<Line>, order: &[Placed]) -> Vec<ProtoBlock> {
+/// Groups the page's lines, already in reading order, into blocks; a block never crosses a
+/// layout region's border (`regions[i]`: the region of line `i`, if any).
+pub fn group(
+    page: u32,
+    lines: Vec<Line>,
+    order: &[Placed],
+    regions: &[Option<(usize, RegionKind, f32)>],
+) -> Vec<ProtoBlock> {
     let mut slots: Vec<Option<Line>> = lines.into_iter().map(Some).collect();
     let mut blocks: Vec<ProtoBlock> = Vec::new();
+    let mut last_region: Option<usize> = None;
     for placed in order {
         let Some(line) = slots.get_mut(placed.line).and_then(Option::take) else {
             continue;
         };
+        let region = regions.get(placed.line).copied().flatten();
+        let same_region = last_region == region.map(|r| r.0);
+        last_region = region.map(|r| r.0);
         match blocks.last_mut() {
-            Some(block) if block.column == placed.column && same_row(block, &line) => {
+            Some(block)
+                if same_region && block.column == placed.column && same_row(block, &line) =>
+            {
                 block.bbox = union(block.bbox, line.bbox);
                 if let Some(last) = block.lines.last_mut() {
                     last.absorb(line);
                 }
             }
-            Some(block) if block.column == placed.column && continues(block, &line) => {
+            Some(block)
+                if same_region && block.column == placed.column && continues(block, &line) =>
+            {
                 block.bbox = union(block.bbox, line.bbox);
                 block.lines.push(line);
             }
@@ -30,6 +45,8 @@ pub fn group(page: u32, lines: Vec<Line>, order: &[Placed]) -> Vec<ProtoBlock> {
                 bbox: line.bbox,
                 column: placed.column,
                 lines: vec![line],
+                region: region.map(|r| (r.1, r.2)),
+                table: None,
             }),
         }
     }
@@ -72,7 +89,7 @@ fn continues(block: &ProtoBlock, next: &Line) -> bool {
     if h_overlap(block.bbox, next.bbox) < 0.3 && h_overlap(prev.bbox, next.bbox) < 0.3 {
         return false;
     }
-    if starts_item(&next.text) && prev.mono < 0.8 {
+    if (starts_item(&next.text) || starts_reference(&next.text)) && prev.mono < 0.8 {
         return false;
     }
     // A short line followed by an indented one ends a paragraph.
@@ -89,6 +106,16 @@ fn continues(block: &ProtoBlock, next: &Line) -> bool {
         return false;
     }
     true
+}
+
+/// Does this line open a bibliography entry: `[12]`, `[Knu97]`?
+fn starts_reference(text: &str) -> bool {
+    text.strip_prefix('[')
+        .and_then(|rest| rest.split_once(']'))
+        .is_some_and(|(label, _)| {
+            (1..=12).contains(&label.len())
+                && label.chars().all(|c| c.is_alphanumeric() || c == '+')
+        })
 }
 
 /// Bullets that open a list item.

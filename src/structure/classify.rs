@@ -5,6 +5,7 @@ use super::blocks::{starts_item, BULLETS};
 use super::furniture::BlockRef;
 use super::{PageLayout, ProtoBlock};
 use crate::document::{Block, BlockKind, BlockSource};
+use crate::layout::RegionKind;
 use std::collections::HashMap;
 
 /// How a heading got its level.
@@ -46,7 +47,10 @@ pub fn classify(
                     confidence,
                     text: proto.text(),
                 },
-                None => classify_one(proto, page, body),
+                None => match proto.region {
+                    Some((kind, score)) => classify_region(proto, page, body, kind, score),
+                    None => classify_one(proto, page, body),
+                },
             };
             // OCR'd text is only as sure as the recogniser was.
             if let Some(c) = page.ocr_confidence {
@@ -92,6 +96,90 @@ fn classify_one<'a>(proto: &'a ProtoBlock, page: &PageLayout, body: f32) -> Draf
         return draft(BlockKind::Footnote, None, 0.7, text);
     }
     draft(BlockKind::Paragraph, None, 0.9, text)
+}
+
+/// A block inside a layout region: the region's kind decides, typography refines (heading
+/// levels, lists and code inside text regions).
+fn classify_region<'a>(
+    proto: &'a ProtoBlock,
+    page: &PageLayout,
+    body: f32,
+    kind: RegionKind,
+    score: f32,
+) -> Draft<'a> {
+    let draft = |kind, level, text| Draft {
+        proto,
+        source: page.source,
+        kind,
+        level,
+        confidence: (score * 100.0).round() / 100.0,
+        text,
+    };
+    let text = || proto.text();
+    match kind {
+        RegionKind::Table => draft(
+            BlockKind::Table,
+            None,
+            proto
+                .table
+                .as_ref()
+                .map(crate::table::to_text)
+                .unwrap_or_else(text),
+        ),
+        RegionKind::Figure => draft(BlockKind::Figure, None, text()),
+        RegionKind::Equation => draft(BlockKind::Formula, None, text()),
+        RegionKind::FigureCaption | RegionKind::TableCaption => {
+            let t = text();
+            // A numbered heading the model took for a caption stays a heading.
+            match heading(proto, &t, body) {
+                Some((level @ (Level::Numbered(_) | Level::Single), _)) if !is_caption(&t) => {
+                    draft(BlockKind::SectionHeader, Some(level), t)
+                }
+                _ => draft(BlockKind::Caption, None, t),
+            }
+        }
+        // Running headers and footers are set small; large type at the top is a title.
+        RegionKind::Header | RegionKind::Footer if proto.size() > 1.1 * body => {
+            classify_one(proto, page, body)
+        }
+        RegionKind::Header => draft(BlockKind::PageHeader, None, text()),
+        RegionKind::Footer => draft(BlockKind::PageFooter, None, text()),
+        RegionKind::Reference => {
+            let t = text();
+            if looks_like_reference(&t) {
+                draft(BlockKind::Reference, None, t)
+            } else {
+                classify_one(proto, page, body)
+            }
+        }
+        RegionKind::Title => {
+            let t = text();
+            if t.chars().count() > 200 || proto.lines.len() > 3 {
+                return classify_one(proto, page, body);
+            }
+            let level = heading(proto, &t, body).map_or(Level::ByStyle, |(level, _)| level);
+            draft(BlockKind::SectionHeader, Some(level), t)
+        }
+        RegionKind::Text => {
+            let mut d = classify_one(proto, page, body);
+            d.confidence = d.confidence.max(score).min(1.0);
+            d
+        }
+    }
+}
+
+/// A bibliography entry: opens with a label ("[12]", "12.", "(Smith 2001)") or cites a year.
+fn looks_like_reference(text: &str) -> bool {
+    let labelled = text.starts_with('[')
+        || text.split_whitespace().next().is_some_and(|w| {
+            w.trim_end_matches(['.', ')'])
+                .chars()
+                .all(|c| c.is_ascii_digit())
+        });
+    let year = text.as_bytes().windows(4).any(|w| {
+        (w.starts_with(b"19") || w.starts_with(b"20")) && w.iter().all(u8::is_ascii_digit)
+    });
+    labelled || year
 }
 
 /// Is this block a heading, and how sure are we?
@@ -413,7 +501,7 @@ fn finish(drafts: Vec<Draft>) -> Vec<Block> {
             },
             level,
             parent,
-            table: None,
+            table: d.proto.table.clone(),
             caption_of: None,
         });
     }

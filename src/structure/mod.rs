@@ -7,18 +7,21 @@
 //! document-wide statistics (body font size, repeated page furniture) are known.
 
 mod blocks;
+mod captions;
 mod classify;
 mod furniture;
 mod lines;
 mod order;
 mod orient;
+mod regions;
 mod render;
 mod text;
 
 pub use render::{to_markdown, to_text};
 pub use text::{join_lines, normalize_into};
 
-use crate::document::{BBox, Block, BlockSource};
+use crate::document::{BBox, Block, BlockSource, Table};
+use crate::layout::{Region, RegionKind};
 use crate::pdf::RawPage;
 use std::collections::HashMap;
 
@@ -65,6 +68,10 @@ pub struct ProtoBlock {
     /// Reading-order column the block was found in.
     pub column: u32,
     pub lines: Vec<Line>,
+    /// The layout region the block lies in, with the model's score, when layout ran.
+    pub region: Option<(RegionKind, f32)>,
+    /// Cells, for a table region.
+    pub table: Option<Table>,
 }
 
 impl ProtoBlock {
@@ -116,14 +123,24 @@ pub struct PageLayout {
 }
 
 /// Lines, reading order and blocks of one page, found in the frame where its text runs left
-/// to right. The glyphs are consumed.
-pub fn analyze_page(raw: RawPage) -> PageLayout {
+/// to right. The glyphs are consumed. `regions` are the page's layout regions (none when the
+/// pipeline runs no layout model): blocks then break at region borders and carry the
+/// region's kind, and tables, figures and equations become one block each.
+pub fn analyze_page(raw: RawPage, regions: &[Region]) -> PageLayout {
     let mut size_histogram = HashMap::new();
     for g in &raw.glyphs {
         *size_histogram.entry(size_key(g.size)).or_insert(0) += 1;
     }
     let orientation = orient::Orientation::detect(&raw.glyphs, raw.width, raw.height);
     let mut glyphs = raw.glyphs;
+    // Layout regions are found on the page as displayed; sideways text is analysed without them.
+    let regions = if orientation == orient::Orientation::Horizontal {
+        regions
+    } else {
+        &[]
+    };
+    let (atomic, rest) = regions::split_atomic(glyphs, regions, &raw.rulings, raw.number);
+    glyphs = rest;
     if orientation != orient::Orientation::Horizontal {
         for g in &mut glyphs {
             g.bbox = orientation.forward(g.bbox);
@@ -132,7 +149,8 @@ pub fn analyze_page(raw: RawPage) -> PageLayout {
     let lines = lines::build_lines(&glyphs);
     drop(glyphs);
     let placed = order::reading_order(&lines);
-    let mut blocks = blocks::group(raw.number, lines, &placed);
+    let line_regions = regions::of_lines(&lines, regions);
+    let mut blocks = blocks::group(raw.number, lines, &placed, &line_regions);
     if orientation != orient::Orientation::Horizontal {
         for b in &mut blocks {
             b.bbox = orientation.back(b.bbox);
@@ -141,6 +159,7 @@ pub fn analyze_page(raw: RawPage) -> PageLayout {
             }
         }
     }
+    regions::insert_atomic(&mut blocks, atomic);
     PageLayout {
         number: raw.number,
         width: raw.width,
@@ -168,7 +187,9 @@ pub struct StructureOptions {
 pub fn assemble(pages: &[PageLayout], options: &StructureOptions) -> Vec<Block> {
     let body = body_size(pages);
     let furniture = furniture::detect(pages, options.furniture_min_pages);
-    classify::classify(pages, body, &furniture)
+    let mut blocks = classify::classify(pages, body, &furniture);
+    captions::link(&mut blocks);
+    blocks
 }
 
 /// The most common font size, weighted by characters: the body text's size.

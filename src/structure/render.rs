@@ -1,13 +1,13 @@
 //! Renderings of a [`Document`]: Markdown for people and LLMs, plain text in reading order.
 
-use crate::document::{Block, BlockKind, Document, Table};
+use crate::document::{Block, BlockKind, Document};
 
 /// Markdown: headings by level, lists, fenced code, pipe tables; page headers and footers left out.
 pub fn to_markdown(doc: &Document) -> String {
     let mut out = String::new();
     for block in doc.blocks.iter().filter(|b| !b.kind.is_furniture()) {
         let text = block.text.trim();
-        if text.is_empty() && block.table.is_none() {
+        if text.is_empty() && block.table.is_none() && block.kind != BlockKind::Figure {
             continue;
         }
         match block.kind {
@@ -20,8 +20,10 @@ pub fn to_markdown(doc: &Document) -> String {
             BlockKind::Code => push_para(&mut out, &format!("```\n{text}\n```")),
             BlockKind::Caption => push_para(&mut out, &format!("*{}*", one_line(text))),
             BlockKind::Formula => push_para(&mut out, &format!("$$\n{text}\n$$")),
+            // A figure's own text is chart labels and the like: kept in the JSON, not here.
+            BlockKind::Figure => push_para(&mut out, "<!-- figure -->"),
             BlockKind::Table => match &block.table {
-                Some(table) => push_para(&mut out, &pipe_table(table)),
+                Some(table) => push_para(&mut out, &crate::table::to_markdown(table)),
                 None => push_para(&mut out, &escape(text)),
             },
             _ => push_para(&mut out, &escape(text)),
@@ -96,19 +98,4 @@ fn escape(text: &str) -> String {
         Some('#' | '>' | '|') => format!("\\{t}"),
         _ => t,
     }
-}
-
-fn pipe_table(table: &Table) -> String {
-    let cols = table.rows.iter().map(Vec::len).max().unwrap_or(0);
-    let cell = |s: &str| one_line(s).replace('|', "\\|");
-    let mut out = String::new();
-    for (i, row) in table.rows.iter().enumerate() {
-        let mut cells: Vec<String> = row.iter().map(|c| cell(&c.text)).collect();
-        cells.resize(cols, String::new());
-        out.push_str(&format!("| {} |\n", cells.join(" | ")));
-        if i == 0 {
-            out.push_str(&format!("|{}\n", " --- |".repeat(cols)));
-        }
-    }
-    out.trim_end().to_string()
 }

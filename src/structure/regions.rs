@@ -1,0 +1,157 @@
+//! Layout regions meet text: glyphs inside a table, figure or equation become one block each
+//! (a table with its cells), every other line learns which region it lies in, and the atomic
+//! blocks are slotted into the page's reading order.
+
+use super::lines::{build_lines, h_overlap};
+use super::{order, Line, ProtoBlock};
+use crate::document::BBox;
+use crate::layout::{Region, RegionKind};
+use crate::pdf::{Glyph, Ruling};
+
+/// Share of the smaller of two atomic regions that must overlap for them to be one.
+const SAME_REGION: f32 = 0.6;
+/// A figure with at least this many glyphs, half the page's, is taken for text.
+const FIGURE_MAX_GLYPHS: usize = 150;
+/// Share of a line's area a region must cover to hold it.
+const LINE_INSIDE: f32 = 0.5;
+
+/// Takes the glyphs of the page's tables, figures and equations out of `glyphs` and returns
+/// one block per such region, plus the remaining glyphs.
+pub fn split_atomic(
+    glyphs: Vec<Glyph>,
+    regions: &[Region],
+    rulings: &[Ruling],
+    page: u32,
+) -> (Vec<ProtoBlock>, Vec<Glyph>) {
+    let mut atomic: Vec<&Region> = Vec::new();
+    let mut by_score: Vec<&Region> = regions.iter().filter(|r| r.kind.is_atomic()).collect();
+    by_score.sort_by(|a, b| b.score.total_cmp(&a.score));
+    for r in by_score {
+        if !atomic
+            .iter()
+            .any(|k| overlap_of_smaller(k.bbox, r.bbox) >= SAME_REGION)
+        {
+            atomic.push(r);
+        }
+    }
+    if atomic.is_empty() {
+        return (Vec::new(), glyphs);
+    }
+    let captions: Vec<&Region> = regions.iter().filter(|r| r.kind.is_caption()).collect();
+    let mut buckets: Vec<Vec<Glyph>> = vec![Vec::new(); atomic.len()];
+    let mut rest = Vec::with_capacity(glyphs.len());
+    for g in glyphs {
+        let c = centre(g.bbox);
+        let in_caption = captions.iter().any(|r| contains(r.bbox, c, 0.0));
+        match atomic.iter().position(|r| contains(r.bbox, c, 1.0)) {
+            Some(i) if !in_caption => buckets[i].push(g),
+            _ => rest.push(g),
+        }
+    }
+    let total = rest.len() + buckets.iter().map(Vec::len).sum::<usize>();
+    let mut blocks = Vec::with_capacity(atomic.len());
+    for (region, glyphs) in atomic.into_iter().zip(buckets) {
+        // A "figure" holding most of a text page is the model misreading an odd page.
+        if region.kind == RegionKind::Figure
+            && glyphs.len() >= FIGURE_MAX_GLYPHS
+            && glyphs.len() * 2 >= total
+        {
+            rest.extend(glyphs);
+            continue;
+        }
+        blocks.push(atomic_block(region, &glyphs, rulings, page));
+    }
+    (blocks, rest)
+}
+
+fn atomic_block(region: &Region, glyphs: &[Glyph], rulings: &[Ruling], page: u32) -> ProtoBlock {
+    let lines = build_lines(glyphs);
+    let ordered: Vec<Line> = {
+        let placed = order::reading_order(&lines);
+        let mut slots: Vec<Option<Line>> = lines.into_iter().map(Some).collect();
+        placed
+            .iter()
+            .filter_map(|p| slots.get_mut(p.line).and_then(Option::take))
+            .collect()
+    };
+    let table = (region.kind == RegionKind::Table)
+        .then(|| {
+            let refs: Vec<&Glyph> = glyphs.iter().collect();
+            crate::table::build(&refs, rulings, region.bbox)
+        })
+        .flatten();
+    let bbox = ordered
+        .iter()
+        .fold(region.bbox, |b, l| super::lines::union(b, l.bbox));
+    ProtoBlock {
+        page,
+        bbox,
+        column: 0,
+        lines: ordered,
+        region: Some((region.kind, region.score)),
+        table,
+    }
+}
+
+/// For each line, the text-bearing region (not table, figure or equation) that holds it:
+/// (index in `regions`, kind, score).
+pub fn of_lines(lines: &[Line], regions: &[Region]) -> Vec<Option<(usize, RegionKind, f32)>> {
+    if regions.is_empty() {
+        return Vec::new();
+    }
+    lines
+        .iter()
+        .map(|line| {
+            let area = box_area(line.bbox).max(1e-3);
+            regions
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| !r.kind.is_atomic())
+                .filter(|(_, r)| intersection(r.bbox, line.bbox) / area >= LINE_INSIDE)
+                .max_by(|a, b| a.1.score.total_cmp(&b.1.score))
+                .map(|(i, r)| (i, r.kind, r.score))
+        })
+        .collect()
+}
+
+/// Places each atomic block before the first block that lies below its top edge and shares
+/// its horizontal extent (in reading order), or at the end of the page.
+pub fn insert_atomic(blocks: &mut Vec<ProtoBlock>, mut atomic: Vec<ProtoBlock>) {
+    atomic.sort_by(|a, b| a.bbox[1].total_cmp(&b.bbox[1]));
+    for block in atomic {
+        let at = blocks
+            .iter()
+            .position(|b| {
+                b.region.is_none_or(|(k, _)| !k.is_atomic())
+                    && h_overlap(b.bbox, block.bbox) > 0.0
+                    && b.bbox[1] >= block.bbox[1]
+            })
+            .unwrap_or(blocks.len());
+        blocks.insert(at, block);
+    }
+}
+
+fn centre(b: BBox) -> (f32, f32) {
+    ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0)
+}
+
+fn contains(b: BBox, (x, y): (f32, f32), pad: f32) -> bool {
+    x >= b[0] - pad && x <= b[2] + pad && y >= b[1] - pad && y <= b[3] + pad
+}
+
+fn box_area(b: BBox) -> f32 {
+    (b[2] - b[0]).max(0.0) * (b[3] - b[1]).max(0.0)
+}
+
+fn intersection(a: BBox, b: BBox) -> f32 {
+    box_area([
+        a[0].max(b[0]),
+        a[1].max(b[1]),
+        a[2].min(b[2]),
+        a[3].min(b[3]),
+    ])
+}
+
+fn overlap_of_smaller(a: BBox, b: BBox) -> f32 {
+    intersection(a, b) / box_area(a).min(box_area(b)).max(1e-3)
+}
