@@ -210,3 +210,43 @@ fn a_scan_with_a_stamped_text_line_is_still_ocrd() {
     let f = bow_f1(&all_text(&doc, None), &truth("maximabook_p0051"));
     assert!(f >= 0.85, "F1 {f:.3}");
 }
+
+#[test]
+fn a_line_printed_upside_down_is_read_upright() {
+    // Turn one line of a clean scan (the figure caption, pixels 360..980 × 620..664 at 150 dpi)
+    // by 180° in place: the page stays upright, only that line is upside down.
+    let mut img = image::open(fixture("images/reportlab-userguide_p0044_150dpi.png"))
+        .expect("fixture image")
+        .to_rgb8();
+    let band = image::imageops::crop_imm(&img, 360, 620, 620, 44).to_image();
+    image::imageops::replace(&mut img, &image::imageops::rotate180(&band), 360, 620);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("one_line_upside_down.png");
+    img.save(&path).expect("save");
+    let doc = extract_json(&path, &[]);
+    let text = collapse(&all_text(&doc, None));
+    assert!(
+        text.contains("Figure 2-30: rectangles, circles, ellipses in path objects"),
+        "{text}"
+    );
+    assert!(doc["pipeline"]["models"]["ppocrv5_cls"].is_string());
+}
+
+#[test]
+fn a_garbled_text_layer_is_replaced_by_ocr() {
+    // A scan under an invisible text layer of symbol soup (a broken Type 3 font's output).
+    let doc = extract_json(&fixture("docs/garbled_layer.pdf"), &[]);
+    assert_eq!(doc["pages"][0]["text_source"], "ocr");
+    let text = collapse(&all_text(&doc, None));
+    assert!(
+        text.contains("Advanced Mathematics - ODEs and Beyond"),
+        "{text}"
+    );
+    assert!(!text.contains("!&+"), "{text}");
+    let off = extract_json(&fixture("docs/garbled_layer.pdf"), &["--ocr", "never"]);
+    assert_eq!(off["pages"][0]["text_source"], "none");
+    assert!(off["pages"][0]["note"]
+        .as_str()
+        .unwrap_or("")
+        .contains("garbled"));
+}

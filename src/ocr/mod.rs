@@ -4,6 +4,7 @@
 
 mod det;
 mod geometry;
+mod line_orientation;
 mod orientation;
 mod rec;
 
@@ -14,12 +15,15 @@ use crate::runtime::{Device, SessionPool};
 use ::image::RgbImage;
 use det::Detector;
 use geometry::{sample_line, Quad};
+use line_orientation::LineOrientation;
 use orientation::PageOrientation;
 use rec::{LineImage, RecLine, Recognizer, LINE_HEIGHT, MAX_WIDTH};
 use serde::Deserialize;
 
 /// Manifest name of the page-orientation classifier.
 const ORIENTATION: &str = "page_orientation";
+/// Manifest name of the text-line orientation classifier.
+const LINE_ORIENTATION: &str = "ppocrv5_cls";
 
 /// Which OCR models to run, and how.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -33,6 +37,8 @@ pub struct OcrSettings {
     pub rec_batch: usize,
     /// Intra-op threads per model session.
     pub threads: usize,
+    /// Check every line for 0°/180° with the text-line orientation classifier.
+    pub line_orientation: bool,
 }
 
 impl OcrSettings {
@@ -62,6 +68,7 @@ pub struct OcrPage {
 /// A loaded OCR engine; share it, sessions are pooled.
 pub struct Ocr {
     orientation: PageOrientation,
+    line_orientation: Option<LineOrientation>,
     detector: Detector,
     recognizer: Recognizer,
     /// sha256 of each model file used, by manifest name.
@@ -95,13 +102,33 @@ impl Ocr {
         );
         let orientation =
             PageOrientation::new(SessionPool::new(models, ORIENTATION, device, 1, workers)?);
-        let hashes = [ORIENTATION, det, rec, dict]
-            .iter()
-            .filter_map(|n| models.entry(n).ok())
-            .map(|e| (e.name.clone(), format!("sha256:{}", e.sha256)))
-            .collect();
+        let line_orientation = if settings.line_orientation {
+            Some(LineOrientation::new(SessionPool::new(
+                models,
+                LINE_ORIENTATION,
+                device,
+                1,
+                workers,
+            )?))
+        } else {
+            None
+        };
+        let line_model = settings.line_orientation.then_some(LINE_ORIENTATION);
+        let hashes = [
+            Some(ORIENTATION),
+            Some(det),
+            line_model,
+            Some(rec),
+            Some(dict),
+        ]
+        .into_iter()
+        .flatten()
+        .filter_map(|n| models.entry(n).ok())
+        .map(|e| (e.name.clone(), format!("sha256:{}", e.sha256)))
+        .collect();
         Ok(Self {
             orientation,
+            line_orientation,
             detector,
             recognizer,
             models: hashes,
@@ -138,13 +165,19 @@ impl Ocr {
             .into_iter()
             .map(|(q, _)| q)
             .collect();
-        let lines: Vec<LineImage> = quads
+        let mut lines: Vec<LineImage> = quads
             .iter()
             .map(|q| {
                 let (pixels, width) = sample_line(view, q, LINE_HEIGHT, MAX_WIDTH);
                 LineImage { pixels, width }
             })
             .collect();
+        if let Some(classifier) = &self.line_orientation {
+            let turned = classifier.straighten(&mut lines)?;
+            if turned > 0 {
+                tracing::debug!(turned, "upside-down lines turned");
+            }
+        }
         let recognized = self.recognizer.recognize(&lines)?;
         let deskew = Deskew::estimate(&quads, view.width() as f32, view.height() as f32);
         let mut glyphs = Vec::new();

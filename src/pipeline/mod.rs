@@ -10,6 +10,7 @@
 
 mod config;
 mod pages;
+mod quality;
 mod worker;
 
 pub use config::{OcrConfig, OcrMode, PipelineConfig, BUILTIN, DEFAULT_PIPELINE};
@@ -535,6 +536,8 @@ impl Run {
             Some(format!(
                 "text layer has only {mapped} characters: the page needs OCR"
             ))
+        } else if let Some(why) = quality::garbled(&raw.glyphs) {
+            Some(format!("{why}; the page needs OCR"))
         } else if mapped < STAMP_CHARS && raw.image_cover >= SCAN_COVER {
             Some(format!(
                 "a {:.0}% page image with only {mapped} characters of text over it: a scan, the page needs OCR",
