@@ -36,10 +36,22 @@ fn execution_provider(provider: Provider) -> Result<ort::ep::ExecutionProviderDi
 
 static ENVIRONMENT: OnceLock<std::result::Result<Environment, String>> = OnceLock::new();
 
+/// Environment variable naming another ONNX Runtime library to load instead of the fetched
+/// one: a GPU build (e.g. from the `onnxruntime-gpu` wheel, with its CUDA provider library next
+/// to it). It is not in the manifest, so it is not verified.
+pub const ORT_LIB_ENV: &str = "FOLIO_ORT_LIB";
+
 /// The process-wide ONNX Runtime environment.
 pub fn environment(models: &ModelStore) -> Result<&'static Environment> {
     let env = ENVIRONMENT.get_or_init(|| {
-        let lib = models.path("onnxruntime").map_err(|e| e.to_string())?;
+        let lib = match std::env::var_os(ORT_LIB_ENV) {
+            Some(path) => {
+                let path = PathBuf::from(path);
+                warn!(library = %path.display(), "ONNX Runtime from {ORT_LIB_ENV} (not verified against the manifest)");
+                path
+            }
+            None => models.path("onnxruntime").map_err(|e| e.to_string())?,
+        };
         ort::init_from(&lib)
             .map_err(|e| format!("cannot load {}: {e}", lib.display()))?
             .with_name("folio")

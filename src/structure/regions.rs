@@ -74,12 +74,19 @@ fn atomic_block(region: &Region, glyphs: &[Glyph], rulings: &[Ruling], page: u32
             .filter_map(|p| slots.get_mut(p.line).and_then(Option::take))
             .collect()
     };
-    let table = (region.kind == RegionKind::Table)
-        .then(|| {
+    let mut kind = region.kind;
+    let table = match kind {
+        RegionKind::Table | RegionKind::Figure if !glyphs.is_empty() => {
             let refs: Vec<&Glyph> = glyphs.iter().collect();
-            crate::table::build(&refs, rulings, region.bbox)
-        })
-        .flatten();
+            let table = crate::table::build(&refs, rulings, region.bbox);
+            // A "figure" whose text fills a grid is a table the model mistook.
+            if kind == RegionKind::Figure && table.as_ref().is_some_and(is_full_grid) {
+                kind = RegionKind::Table;
+            }
+            table.filter(|_| kind == RegionKind::Table)
+        }
+        _ => None,
+    };
     let bbox = ordered
         .iter()
         .fold(region.bbox, |b, l| super::lines::union(b, l.bbox));
@@ -88,9 +95,22 @@ fn atomic_block(region: &Region, glyphs: &[Glyph], rulings: &[Ruling], page: u32
         bbox,
         column: 0,
         lines: ordered,
-        region: Some((region.kind, region.score)),
+        region: Some((kind, region.score)),
         table,
     }
+}
+
+/// At least 3 rows and 2 columns, and 80% of the cells filled: a table, not chart labels.
+fn is_full_grid(table: &crate::document::Table) -> bool {
+    let cols = table.rows.iter().map(Vec::len).max().unwrap_or(0);
+    let cells: usize = table.rows.iter().map(Vec::len).sum();
+    let filled = table
+        .rows
+        .iter()
+        .flatten()
+        .filter(|c| !c.text.is_empty())
+        .count();
+    table.rows.len() >= 3 && cols >= 2 && filled * 5 >= cells * 4
 }
 
 /// For each line, the text-bearing region (not table, figure or equation) that holds it:
