@@ -8,7 +8,7 @@ OUT     := out
 RUN_INPUTS := $(wildcard fixtures/docs/*.pdf fixtures/images/*.png fixtures/images/*.jpg \
                          fixtures/images/*.tiff fixtures/images/*.webp fixtures/images/*.bmp)
 
-.PHONY: run test fetch build schema lint bench-text bench-ocr clean
+.PHONY: run test fetch build schema lint bench-text bench-ocr bench-layout clean
 
 fetch:
 	@python3 models/fetch --quiet
@@ -42,6 +42,12 @@ bench-text: build
 # OCR accuracy and CPU per page vs tesseract over ../shared/corpus/scans (needs tesseract-ocr).
 bench-ocr: build
 	python3 benches/ocr.py --folio $(FOLIO)
+
+# Layout: accurate vs fast throughput, table cells vs tabula-py's labels, memory on long scans.
+bench-layout: build
+	python3 benches/accurate.py --folio $(FOLIO)
+	python3 benches/tables.py --folio $(FOLIO)
+	python3 benches/scan_memory.py --folio $(FOLIO)
 
 clean:
 	rm -rf $(OUT) bench-out

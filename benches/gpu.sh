@@ -5,14 +5,14 @@
 #   benches/gpu.sh stage   here, with a registry and the corpus: builds folio with
 #                          --features cuda, takes the CUDA build of ONNX Runtime out of the
 #                          onnxruntime-gpu wheel, cuts ~200 corpus pages into bench PDFs, and
-#                          packs all of it (xz) into parts of at most 60 MiB in bench-out/gpu/parts/
+#                          packs all of it (xz) into parts of at most 48 MiB in bench-out/gpu/parts/
 #   benches/gpu.sh run     on the GPU host, once every part is there: unpacks, points the loader
 #                          at ONNX Runtime's CUDA provider and at the CUDA 13 / cuDNN 9 libraries
 #                          of the host's Python environment (nvidia-*-cu13 wheels), checks that
 #                          CUDA really starts, then prints pages/s per pipeline and device.
 #
 # Environment: PYTHON (default python3), ORT_GPU_VERSION (1.31.1), PAGES_ACCURATE (200),
-# PAGES_OCR (60), PART_MB (60).
+# PAGES_OCR (60), PART_MB (48).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,7 +21,7 @@ PYTHON=${PYTHON:-python3}
 ORT_GPU_VERSION=${ORT_GPU_VERSION:-1.31.1}
 PAGES_ACCURATE=${PAGES_ACCURATE:-200}
 PAGES_OCR=${PAGES_OCR:-60}
-PART_MB=${PART_MB:-60}
+PART_MB=${PART_MB:-48}
 CORPUS=${CORPUS:-../shared/corpus/docs}
 WHEELS=${FOLIO_WHEEL_CACHE:-$HOME/.cache/folio/wheels}
 

@@ -240,3 +240,34 @@ pub fn json_schema() -> serde_json::Value {
     let schema = schemars::schema_for!(Document);
     serde_json::to_value(schema).unwrap_or(serde_json::Value::Null)
 }
+
+/// A retrieval unit: consecutive content of one section, bounded in tokens, with where it
+/// came from.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Chunk {
+    /// `<document id>:<index>`: the same document always gives the same ids.
+    pub id: String,
+    pub document_id: String,
+    /// Position of the chunk in the document, from 0.
+    pub index: u32,
+    pub text: String,
+    /// Titles of the enclosing sections, outermost first.
+    pub headings: Vec<String>,
+    /// Pages the chunk's blocks are on, ascending.
+    pub pages: Vec<u32>,
+    /// Ids of the blocks the text comes from.
+    pub block_ids: Vec<String>,
+    /// Boxes of those blocks (a split block's box is the whole block's).
+    pub boxes: Vec<PageBox>,
+    /// Length in the embedding model's tokens.
+    pub tokens: u32,
+}
+
+/// A box on a page.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PageBox {
+    pub page: u32,
+    pub bbox: BBox,
+}

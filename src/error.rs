@@ -41,6 +41,12 @@ pub enum Error {
     Ocr(String),
     #[error("layout: {0}")]
     Layout(String),
+    #[error("embedding: {0}")]
+    Embed(String),
+    #[error("index: {0}")]
+    Index(String),
+    #[error("catalog: {0}")]
+    Catalog(String),
     #[error("pipeline: {0}")]
     Pipeline(String),
     #[error("pdfium: {0}")]

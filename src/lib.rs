@@ -17,9 +17,14 @@
 //! # Ok::<(), folio::Error>(())
 //! ```
 
+pub mod catalog;
+pub mod chunk;
 pub mod document;
+pub mod embed;
 pub mod error;
 pub mod image;
+pub mod index;
+pub mod ingest;
 pub mod layout;
 pub mod models;
 pub mod ocr;

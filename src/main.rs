@@ -1,5 +1,7 @@
 //! The `folio` command line: a thin shell over the library.
 
+mod commands;
+
 use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
 use folio::models::{FileStatus, ModelStore};
@@ -25,6 +27,12 @@ struct Cli {
 enum Command {
     /// Extract one document to stdout.
     Extract(ExtractArgs),
+    /// Extract, chunk, embed and index files and folders into a data directory.
+    Ingest(commands::ingest::IngestArgs),
+    /// Search the data directory: ranked chunks with their source.
+    Query(commands::query::QueryArgs),
+    /// What a data directory holds, and whether its stores agree.
+    Status(commands::status::StatusArgs),
     /// Inspect the native libraries and model files.
     Models {
         #[command(subcommand)]
@@ -82,6 +90,31 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Extract(args) => extract(args),
+        Command::Ingest(args) => match commands::ingest::run(args) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::FAILURE,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Status(args) => match commands::status::run(args) {
+            Ok((out, consistent)) => match print_out(&out) {
+                code if consistent => code,
+                _ => ExitCode::FAILURE,
+            },
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Query(args) => match commands::query::run(args) {
+            Ok(out) => print_out(&out),
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Models {
             command: ModelsCommand::Check,
         } => models_check(),

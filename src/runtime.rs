@@ -263,6 +263,31 @@ impl SessionPool {
         })
     }
 
+    /// Runs the model on named i64 tensors (token ids and masks) and returns its first output
+    /// as f32 (shape, values).
+    pub fn run_i64_named(
+        &self,
+        inputs: &[(&str, &[usize], &[i64])],
+    ) -> Result<(Vec<i64>, Vec<f32>)> {
+        let fail = |e: String| Error::Runtime(format!("{}: {e}", self.name));
+        self.with(|session| {
+            let mut values: Vec<(
+                std::borrow::Cow<'_, str>,
+                ort::session::SessionInputValue<'_>,
+            )> = Vec::with_capacity(inputs.len());
+            for (name, shape, data) in inputs {
+                let tensor = TensorRef::from_array_view((shape.to_vec(), *data))
+                    .map_err(|e| fail(e.to_string()))?;
+                values.push(((*name).into(), tensor.into()));
+            }
+            let outputs = session.run(values).map_err(|e| fail(e.to_string()))?;
+            let (out_shape, data) = outputs[0]
+                .try_extract_tensor::<f32>()
+                .map_err(|e| fail(e.to_string()))?;
+            Ok((out_shape.to_vec(), data.to_vec()))
+        })
+    }
+
     fn checkout(&self) -> Result<Session> {
         let poisoned = || Error::Runtime(format!("{}: session pool poisoned", self.name));
         let mut idle = self.idle.lock().map_err(|_| poisoned())?;

@@ -1,0 +1,62 @@
+#!/usr/bin/env python3
+"""Retrieval quality on the corpus questions: recall@1/5/10 of the answer page for keyword,
+vector and hybrid search, scored by ../shared/tools/score.py exactly as engines are compared.
+
+    python3 benches/retrieval.py [--folio target/release/folio] [--docs ../shared/corpus/docs]
+                                 [--qa ../shared/corpus/qa.jsonl] [--data bench-out/retrieval/data]
+                                 [--pipeline fast] [--skip-ingest]
+
+1. `folio ingest DOCS --data DATA --pipeline P` (timed; its summary line gives pages/s and the
+   time split by stage; resumable, so a second run only checks).
+2. For every question and mode: `folio query QUESTION --data DATA --mode M --top-k 10 --json`
+   (query latency per call is reported too; it includes process start and model load).
+3. `score.py qa QA RESULTS K` for K in 1, 5, 10.
+Writes OUT/summary.json next to DATA. Stdlib only.
+"""
+import argparse, json, os, statistics, subprocess, sys, time
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--folio', default='target/release/folio')
+    ap.add_argument('--docs', default='../shared/corpus/docs')
+    ap.add_argument('--qa', default='../shared/corpus/qa.jsonl')
+    ap.add_argument('--data', default='bench-out/retrieval/data')
+    ap.add_argument('--pipeline', default='fast')
+    ap.add_argument('--skip-ingest', action='store_true')
+    args = ap.parse_args()
+    score = os.environ.get('SCORE_PY', '../shared/tools/score.py')
+    out_dir = os.path.dirname(os.path.abspath(args.data))
+    os.makedirs(out_dir, exist_ok=True)
+    summary = {}
+    if not args.skip_ingest:
+        t = time.perf_counter()
+        p = subprocess.run([args.folio, 'ingest', args.docs, '--data', args.data, '--pipeline', args.pipeline],
+                           capture_output=True, text=True)
+        summary['ingest_seconds'] = round(time.perf_counter() - t, 1)
+        summary['ingest_log'] = [l for l in p.stderr.splitlines() if l.startswith(('ingested', 'time:', 'failed'))]
+        print('\n'.join(summary['ingest_log']), flush=True)
+    questions = [json.loads(l) for l in open(args.qa, encoding='utf-8')]
+    for mode in ('keyword', 'vector', 'hybrid'):
+        path = os.path.join(out_dir, f'results-{mode}.jsonl')
+        latencies = []
+        with open(path, 'w', encoding='utf-8') as f:
+            for q in questions:
+                t = time.perf_counter()
+                p = subprocess.run([args.folio, 'query', q['question'], '--data', args.data, '--mode', mode,
+                                    '--top-k', '10', '--json'], capture_output=True, text=True)
+                latencies.append(time.perf_counter() - t)
+                results = json.loads(p.stdout)['results'] if p.returncode == 0 else []
+                f.write(json.dumps({'id': q['id'], 'results': results}) + '\n')
+        row = {'query_process_ms_p50': round(statistics.median(latencies) * 1000, 1)}
+        for k in (1, 5, 10):
+            r = subprocess.run([sys.executable, score, 'qa', args.qa, path, str(k)], capture_output=True, text=True)
+            row[f'recall@{k}'] = json.loads(r.stdout.strip().splitlines()[-1])[f'recall@{k}']
+        summary[mode] = row
+        print(mode, json.dumps(row), flush=True)
+    with open(os.path.join(out_dir, 'summary.json'), 'w') as f:
+        json.dump(summary, f, indent=2)
+
+
+if __name__ == '__main__':
+    main()

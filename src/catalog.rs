@@ -1,0 +1,310 @@
+//! The catalog (SQLite in the data directory): which documents are stored, their hash,
+//! pipeline version, chunk count and compressed JSON, and which files point at them. It is
+//! the source of truth the stores are reconciled against after a crash: a document is
+//! `indexing` from before its chunks are written until after both stores have committed them.
+
+use crate::error::{Error, Result};
+use flate2::{read::GzDecoder, write::GzEncoder, Compression};
+use rusqlite::{params, Connection, OptionalExtension};
+use std::collections::HashSet;
+use std::io::{Read, Write};
+use std::path::Path;
+
+fn err(e: impl std::fmt::Display) -> Error {
+    Error::Catalog(e.to_string())
+}
+
+/// A stored document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocumentRow {
+    pub id: String,
+    pub sha256: String,
+    pub status: String,
+    pub pipeline_version: String,
+    pub pages: u32,
+    pub chunks: u32,
+}
+
+/// A file that was ingested (or failed to be).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileRow {
+    pub path: String,
+    pub document_id: Option<String>,
+    pub sha256: String,
+    pub size: u64,
+    pub mtime: i64,
+    pub status: String,
+}
+
+/// What a new document row records.
+pub struct NewDocument<'a> {
+    pub id: &'a str,
+    pub sha256: &'a str,
+    pub media_type: &'a str,
+    pub bytes: u64,
+    pub filename: Option<&'a str>,
+    pub pipeline_version: &'a str,
+    pub pages: u32,
+}
+
+pub struct Catalog {
+    db: Connection,
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+impl Catalog {
+    /// Opens (or creates) `catalog.sqlite` in `dir`.
+    pub fn open(dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let db = Connection::open(dir.join("catalog.sqlite")).map_err(err)?;
+        db.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = NORMAL;
+             PRAGMA busy_timeout = 5000;
+             CREATE TABLE IF NOT EXISTS documents (
+                 id TEXT PRIMARY KEY,
+                 sha256 TEXT NOT NULL,
+                 media_type TEXT NOT NULL,
+                 bytes INTEGER NOT NULL,
+                 filename TEXT,
+                 status TEXT NOT NULL,
+                 pipeline_version TEXT NOT NULL,
+                 pages INTEGER NOT NULL DEFAULT 0,
+                 chunks INTEGER NOT NULL DEFAULT 0,
+                 json BLOB,
+                 updated_at INTEGER NOT NULL);
+             CREATE TABLE IF NOT EXISTS files (
+                 path TEXT PRIMARY KEY,
+                 document_id TEXT,
+                 sha256 TEXT NOT NULL,
+                 size INTEGER NOT NULL,
+                 mtime INTEGER NOT NULL,
+                 status TEXT NOT NULL,
+                 error TEXT,
+                 updated_at INTEGER NOT NULL);
+             CREATE INDEX IF NOT EXISTS files_document ON files(document_id);",
+        )
+        .map_err(err)?;
+        Ok(Self { db })
+    }
+
+    pub fn file(&self, path: &str) -> Result<Option<FileRow>> {
+        self.db
+            .query_row(
+                "SELECT path, document_id, sha256, size, mtime, status FROM files WHERE path = ?1",
+                params![path],
+                |r| {
+                    Ok(FileRow {
+                        path: r.get(0)?,
+                        document_id: r.get(1)?,
+                        sha256: r.get(2)?,
+                        size: r.get::<_, i64>(3)? as u64,
+                        mtime: r.get(4)?,
+                        status: r.get(5)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(err)
+    }
+
+    pub fn document(&self, id: &str) -> Result<Option<DocumentRow>> {
+        self.db
+            .query_row(
+                "SELECT id, sha256, status, pipeline_version, pages, chunks FROM documents WHERE id = ?1",
+                params![id],
+                |r| {
+                    Ok(DocumentRow {
+                        id: r.get(0)?,
+                        sha256: r.get(1)?,
+                        status: r.get(2)?,
+                        pipeline_version: r.get(3)?,
+                        pages: r.get(4)?,
+                        chunks: r.get(5)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(err)
+    }
+
+    /// Records that `doc`'s chunks are about to be written (status `indexing`).
+    pub fn begin_document(&self, doc: &NewDocument) -> Result<()> {
+        self.db
+            .execute(
+                "INSERT INTO documents (id, sha256, media_type, bytes, filename, status, pipeline_version, pages, chunks, json, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'indexing', ?6, ?7, 0, NULL, ?8)
+                 ON CONFLICT(id) DO UPDATE SET status = 'indexing', pipeline_version = ?6, pages = ?7, updated_at = ?8",
+                params![doc.id, doc.sha256, doc.media_type, doc.bytes as i64, doc.filename, doc.pipeline_version, doc.pages, now()],
+            )
+            .map(|_| ())
+            .map_err(err)
+    }
+
+    /// Marks a document stored: its chunks are in both stores; keeps its JSON (compressed).
+    pub fn finish_document(&self, id: &str, chunks: u32, json: &[u8]) -> Result<()> {
+        let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
+        gz.write_all(json).map_err(err)?;
+        let blob = gz.finish().map_err(err)?;
+        self.db
+            .execute(
+                "UPDATE documents SET status = 'ok', chunks = ?2, json = ?3, updated_at = ?4 WHERE id = ?1",
+                params![id, chunks, blob, now()],
+            )
+            .map(|_| ())
+            .map_err(err)
+    }
+
+    /// The document's JSON as extracted.
+    pub fn document_json(&self, id: &str) -> Result<Option<Vec<u8>>> {
+        let blob: Option<Option<Vec<u8>>> = self
+            .db
+            .query_row(
+                "SELECT json FROM documents WHERE id = ?1",
+                params![id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(err)?;
+        match blob.flatten() {
+            Some(b) => {
+                let mut out = Vec::new();
+                GzDecoder::new(b.as_slice())
+                    .read_to_end(&mut out)
+                    .map_err(err)?;
+                Ok(Some(out))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Points `path` at a document (or records its failure).
+    pub fn set_file(&self, row: &FileRow, error: Option<&str>) -> Result<()> {
+        self.db
+            .execute(
+                "INSERT INTO files (path, document_id, sha256, size, mtime, status, error, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT(path) DO UPDATE SET document_id = ?2, sha256 = ?3, size = ?4, mtime = ?5, status = ?6, error = ?7, updated_at = ?8",
+                params![row.path, row.document_id, row.sha256, row.size as i64, row.mtime, row.status, error, now()],
+            )
+            .map(|_| ())
+            .map_err(err)
+    }
+
+    pub fn delete_file(&self, path: &str) -> Result<()> {
+        self.db
+            .execute("DELETE FROM files WHERE path = ?1", params![path])
+            .map(|_| ())
+            .map_err(err)
+    }
+
+    pub fn delete_document(&self, id: &str) -> Result<()> {
+        self.db
+            .execute("DELETE FROM documents WHERE id = ?1", params![id])
+            .map(|_| ())
+            .map_err(err)
+    }
+
+    /// Every file path recorded.
+    pub fn paths(&self) -> Result<Vec<String>> {
+        let mut stmt = self.db.prepare("SELECT path FROM files").map_err(err)?;
+        let rows = stmt.query_map([], |r| r.get(0)).map_err(err)?;
+        rows.collect::<std::result::Result<_, _>>().map_err(err)
+    }
+
+    /// Documents with the given status.
+    pub fn documents_with_status(&self, status: &str) -> Result<Vec<String>> {
+        let mut stmt = self
+            .db
+            .prepare("SELECT id FROM documents WHERE status = ?1")
+            .map_err(err)?;
+        let rows = stmt.query_map(params![status], |r| r.get(0)).map_err(err)?;
+        rows.collect::<std::result::Result<_, _>>().map_err(err)
+    }
+
+    /// Documents no file points at any more.
+    pub fn unreferenced_documents(&self) -> Result<Vec<String>> {
+        let mut stmt = self
+            .db
+            .prepare(
+                "SELECT id FROM documents d WHERE NOT EXISTS
+                 (SELECT 1 FROM files f WHERE f.document_id = d.id)",
+            )
+            .map_err(err)?;
+        let rows = stmt.query_map([], |r| r.get(0)).map_err(err)?;
+        rows.collect::<std::result::Result<_, _>>().map_err(err)
+    }
+
+    /// Stored documents matching every given condition: media types (any of), a path prefix
+    /// (any file of the document), document ids (any of).
+    pub fn select(
+        &self,
+        media_types: &[String],
+        path_prefix: Option<&str>,
+        ids: &[String],
+    ) -> Result<HashSet<String>> {
+        let mut stmt = self
+            .db
+            .prepare(
+                "SELECT d.id, d.media_type, f.path FROM documents d
+                 LEFT JOIN files f ON f.document_id = d.id WHERE d.status = 'ok'",
+            )
+            .map_err(err)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                ))
+            })
+            .map_err(err)?;
+        let mut out = HashSet::new();
+        for row in rows {
+            let (id, media, path) = row.map_err(err)?;
+            let media_ok = media_types.is_empty() || media_types.contains(&media);
+            let path_ok =
+                path_prefix.is_none_or(|p| path.as_deref().is_some_and(|f| f.starts_with(p)));
+            let id_ok = ids.is_empty() || ids.contains(&id);
+            if media_ok && path_ok && id_ok {
+                out.insert(id);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A document's file name and one path it was ingested from.
+    pub fn origin(&self, id: &str) -> Result<(Option<String>, Option<String>)> {
+        self.db
+            .query_row(
+                "SELECT d.filename, (SELECT path FROM files f WHERE f.document_id = d.id ORDER BY path LIMIT 1)
+                 FROM documents d WHERE d.id = ?1",
+                params![id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map(|o| o.unwrap_or((None, None)))
+            .map_err(err)
+    }
+
+    /// Sum of chunk counts over stored documents.
+    pub fn chunk_total(&self) -> Result<u64> {
+        self.db
+            .query_row(
+                "SELECT COALESCE(SUM(chunks), 0) FROM documents WHERE status = 'ok'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+            .map_err(err)
+    }
+}

@@ -1,0 +1,39 @@
+//! `folio status --data DIR`: what the stores hold, and whether they agree.
+
+use folio::embed;
+use folio::ingest::Store;
+use serde_json::json;
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct StatusArgs {
+    /// Data directory of the stores (default: $FOLIO_DATA, else ./folio-data).
+    #[arg(long)]
+    data: Option<PathBuf>,
+}
+
+/// Prints documents, files and chunk counts per store as JSON; fails when the stores
+/// disagree.
+pub fn run(args: StatusArgs) -> anyhow::Result<(String, bool)> {
+    let data = args.data.unwrap_or_else(super::default_data_dir);
+    anyhow::ensure!(
+        data.join("catalog.sqlite").exists(),
+        "no stores in {}",
+        data.display()
+    );
+    let store = Store::open(&data, embed::DIM)?;
+    let documents = store.catalog.documents_with_status("ok")?.len();
+    let files = store.catalog.paths()?.len();
+    let catalog = store.catalog.chunk_total()?;
+    let keyword = store.keyword.len();
+    let vectors = store.vectors.len() as u64;
+    let consistent = catalog == keyword && keyword == vectors;
+    let out = json!({
+        "data": data.display().to_string(),
+        "documents": documents,
+        "files": files,
+        "chunks": {"catalog": catalog, "keyword": keyword, "vector": vectors},
+        "consistent": consistent,
+    });
+    Ok((serde_json::to_string_pretty(&out)? + "\n", consistent))
+}

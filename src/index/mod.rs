@@ -1,0 +1,140 @@
+//! The stores chunks are retrieved from: a keyword store (tantivy, BM25) and a vector store
+//! (the [`VectorStore`] trait; embedded exact search by default), and hybrid retrieval that
+//! fuses their rankings by reciprocal rank.
+
+mod keyword;
+mod tokenize;
+mod vector;
+
+pub use keyword::KeywordStore;
+pub use vector::{ExactStore, VectorHit, VectorStore};
+
+use crate::document::Chunk;
+use crate::error::{Error, Result};
+use std::collections::{HashMap, HashSet};
+
+/// A retrieved chunk and its score (BM25, cosine or fused, by mode).
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub chunk: Chunk,
+    pub score: f32,
+}
+
+/// Which rankings a search uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Hybrid,
+    Vector,
+    Keyword,
+}
+
+impl std::str::FromStr for Mode {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "hybrid" => Ok(Mode::Hybrid),
+            "vector" => Ok(Mode::Vector),
+            "keyword" => Ok(Mode::Keyword),
+            other => Err(Error::Index(format!(
+                "unknown search mode '{other}' (hybrid, vector, keyword)"
+            ))),
+        }
+    }
+}
+
+/// The constant of reciprocal-rank fusion: score = Σ 1 / (K + rank).
+const RRF_K: f32 = 60.0;
+/// Each ranking contributes this many candidates per requested result to the fusion.
+const FUSION_DEPTH: usize = 4;
+
+/// Fuses rankings (best first) by reciprocal rank; returns (chunk id, fused score), best first.
+pub fn fuse(rankings: &[Vec<String>], k: usize) -> Vec<(String, f32)> {
+    let mut scores: HashMap<&str, f32> = HashMap::new();
+    for ranking in rankings {
+        for (rank, id) in ranking.iter().enumerate() {
+            *scores.entry(id.as_str()).or_insert(0.0) += 1.0 / (RRF_K + rank as f32 + 1.0);
+        }
+    }
+    let mut out: Vec<(String, f32)> = scores
+        .into_iter()
+        .map(|(id, s)| (id.to_string(), s))
+        .collect();
+    out.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    out.truncate(k);
+    out
+}
+
+/// Searches `keyword` and/or `vectors` for the `k` best chunks. `query_vector` is needed for
+/// vector and hybrid modes; `allowed` restricts the documents.
+pub fn search(
+    keyword: &KeywordStore,
+    vectors: &dyn VectorStore,
+    query: &str,
+    query_vector: Option<&[f32]>,
+    mode: Mode,
+    k: usize,
+    allowed: Option<&HashSet<String>>,
+) -> Result<Vec<Hit>> {
+    let vector_hits = |depth: usize| -> Result<Vec<VectorHit>> {
+        let v = query_vector.ok_or_else(|| Error::Index("no query embedding".into()))?;
+        vectors.search(v, depth, allowed)
+    };
+    match mode {
+        Mode::Keyword => keyword.search(query, k, allowed),
+        Mode::Vector => {
+            let hits = vector_hits(k)?;
+            let ids: Vec<String> = hits.iter().map(|h| h.chunk_id.clone()).collect();
+            let mut chunks = keyword.chunks(&ids)?;
+            Ok(hits
+                .into_iter()
+                .filter_map(|h| {
+                    chunks.remove(&h.chunk_id).map(|chunk| Hit {
+                        chunk,
+                        score: h.score,
+                    })
+                })
+                .collect())
+        }
+        Mode::Hybrid => {
+            let depth = (k * FUSION_DEPTH).max(20);
+            let by_keyword = keyword.search(query, depth, allowed)?;
+            let by_vector = vector_hits(depth)?;
+            let rankings = vec![
+                by_keyword.iter().map(|h| h.chunk.id.clone()).collect(),
+                by_vector.iter().map(|h| h.chunk_id.clone()).collect(),
+            ];
+            let fused = fuse(&rankings, k);
+            let mut known: HashMap<String, Chunk> = by_keyword
+                .into_iter()
+                .map(|h| (h.chunk.id.clone(), h.chunk))
+                .collect();
+            let missing: Vec<String> = fused
+                .iter()
+                .filter(|(id, _)| !known.contains_key(id))
+                .map(|(id, _)| id.clone())
+                .collect();
+            known.extend(keyword.chunks(&missing)?);
+            Ok(fused
+                .into_iter()
+                .filter_map(|(id, score)| known.remove(&id).map(|chunk| Hit { chunk, score }))
+                .collect())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fuse;
+
+    #[test]
+    fn fusion_rewards_agreement() {
+        let a = vec!["x".to_string(), "y".to_string(), "z".to_string()];
+        let b = vec!["y".to_string(), "w".to_string(), "x".to_string()];
+        let fused = fuse(&[a, b], 3);
+        assert_eq!(fused[0].0, "y");
+        assert_eq!(fused[1].0, "x");
+        assert_eq!(fused.len(), 3);
+    }
+}

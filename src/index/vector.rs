@@ -1,0 +1,488 @@
+//! The vector store: the [`VectorStore`] trait and its embedded default, an exact
+//! (brute-force) inner-product search over a contiguous matrix of unit vectors, scanned in
+//! parallel, persisted as an append-only log in the data directory.
+//!
+//! The log holds `add` records (document id, chunk id, vector) and `delete` records (document
+//! id), each framed with its length and a CRC-32. Opening replays it; a record cut short by a
+//! crash is dropped (the file is truncated back to the last whole record), so the store is
+//! never corrupt, only possibly behind the catalog, which the ingest recovery reconciles.
+//! When deleted rows outnumber live ones the log is rewritten (to a temporary file, then
+//! renamed over the old one).
+
+use crate::error::{Error, Result};
+use rayon::prelude::*;
+use std::collections::{HashMap, HashSet};
+use std::fs::{File, OpenOptions};
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// A chunk id and its similarity (cosine, the vectors being unit length).
+#[derive(Debug, Clone, PartialEq)]
+pub struct VectorHit {
+    pub chunk_id: String,
+    pub document_id: String,
+    pub score: f32,
+}
+
+/// Where chunk vectors live. The embedded [`ExactStore`] is the default; a Qdrant backend
+/// implements the same calls.
+pub trait VectorStore: Send {
+    /// Adds the vectors of one document's chunks (after [`VectorStore::delete_document`] when
+    /// replacing).
+    fn add(&mut self, document_id: &str, vectors: &[(String, Vec<f32>)]) -> Result<()>;
+    /// Removes every vector of a document.
+    fn delete_document(&mut self, document_id: &str) -> Result<()>;
+    /// Makes the changes so far durable.
+    fn commit(&mut self) -> Result<()>;
+    /// The `k` nearest chunks to `query`, within `allowed` documents when given.
+    fn search(
+        &self,
+        query: &[f32],
+        k: usize,
+        allowed: Option<&HashSet<String>>,
+    ) -> Result<Vec<VectorHit>>;
+    /// Live vectors.
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Documents that have vectors.
+    fn document_ids(&self) -> HashSet<String>;
+}
+
+const ADD: u8 = 1;
+const DELETE: u8 = 2;
+/// Rows scanned per parallel task.
+const SCAN_BLOCK: usize = 4096;
+
+/// Exact search over every live vector.
+pub struct ExactStore {
+    path: PathBuf,
+    dim: usize,
+    log: BufWriter<File>,
+    /// Row-major vectors, `dim` per row; deleted rows stay until compaction.
+    matrix: Vec<f32>,
+    chunk_ids: Vec<String>,
+    /// Index into `documents` per row; `u32::MAX` for a deleted row.
+    row_document: Vec<u32>,
+    documents: Vec<String>,
+    document_index: HashMap<String, u32>,
+    live: usize,
+}
+
+fn io_err(path: &Path, source: std::io::Error) -> Error {
+    Error::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+impl ExactStore {
+    /// Opens (or creates) the store in `dir` for vectors of `dim` dimensions.
+    pub fn open(dir: &Path, dim: usize) -> Result<Self> {
+        std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
+        let path = dir.join("vectors.log");
+        let mut store = Self {
+            path: path.clone(),
+            dim,
+            log: BufWriter::new(
+                OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&path)
+                    .map_err(|e| io_err(&path, e))?,
+            ),
+            matrix: Vec::new(),
+            chunk_ids: Vec::new(),
+            row_document: Vec::new(),
+            documents: Vec::new(),
+            document_index: HashMap::new(),
+            live: 0,
+        };
+        store.replay()?;
+        Ok(store)
+    }
+
+    fn replay(&mut self) -> Result<()> {
+        let file = File::open(&self.path).map_err(|e| io_err(&self.path, e))?;
+        let len = file.metadata().map_err(|e| io_err(&self.path, e))?.len();
+        let mut reader = BufReader::new(file);
+        let mut good = 0u64;
+        while let Some((kind, payload)) = read_record(&mut reader) {
+            let parsed = match kind {
+                ADD => parse_add(&payload, self.dim).map(|(d, c, v)| self.apply_add(&d, c, &v)),
+                DELETE => String::from_utf8(payload.clone())
+                    .ok()
+                    .map(|d| self.apply_delete(&d)),
+                _ => None,
+            };
+            if parsed.is_none() {
+                break;
+            }
+            good += 9 + payload.len() as u64;
+        }
+        if good < len {
+            // A record cut short by a crash: drop it.
+            tracing::warn!(path = %self.path.display(), kept = good, dropped = len - good, "vector log had a torn tail");
+            let file = OpenOptions::new()
+                .write(true)
+                .open(&self.path)
+                .map_err(|e| io_err(&self.path, e))?;
+            file.set_len(good).map_err(|e| io_err(&self.path, e))?;
+            file.sync_all().map_err(|e| io_err(&self.path, e))?;
+        }
+        Ok(())
+    }
+
+    fn document_slot(&mut self, document_id: &str) -> u32 {
+        if let Some(&i) = self.document_index.get(document_id) {
+            return i;
+        }
+        let i = self.documents.len() as u32;
+        self.documents.push(document_id.to_string());
+        self.document_index.insert(document_id.to_string(), i);
+        i
+    }
+
+    fn apply_add(&mut self, document_id: &str, chunk_id: String, vector: &[f32]) {
+        let slot = self.document_slot(document_id);
+        self.matrix.extend_from_slice(vector);
+        self.chunk_ids.push(chunk_id);
+        self.row_document.push(slot);
+        self.live += 1;
+    }
+
+    fn apply_delete(&mut self, document_id: &str) {
+        let Some(&slot) = self.document_index.get(document_id) else {
+            return;
+        };
+        for d in self.row_document.iter_mut().filter(|d| **d == slot) {
+            *d = u32::MAX;
+            self.live -= 1;
+        }
+    }
+
+    fn write(&mut self, kind: u8, payload: &[u8]) -> Result<()> {
+        let mut frame = Vec::with_capacity(payload.len() + 9);
+        frame.push(kind);
+        frame.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+        frame.extend_from_slice(payload);
+        frame.extend_from_slice(&crc(kind, payload).to_le_bytes());
+        self.log
+            .write_all(&frame)
+            .map_err(|e| io_err(&self.path, e))
+    }
+
+    /// Rewrites the log with live rows only.
+    fn compact(&mut self) -> Result<()> {
+        let tmp = self.path.with_extension("log.tmp");
+        {
+            let mut out = BufWriter::new(File::create(&tmp).map_err(|e| io_err(&tmp, e))?);
+            for row in 0..self.chunk_ids.len() {
+                let d = self.row_document[row];
+                if d == u32::MAX {
+                    continue;
+                }
+                let payload = add_payload(
+                    &self.documents[d as usize],
+                    &self.chunk_ids[row],
+                    &self.matrix[row * self.dim..(row + 1) * self.dim],
+                );
+                let mut frame = vec![ADD];
+                frame.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+                frame.extend_from_slice(&payload);
+                frame.extend_from_slice(&crc(ADD, &payload).to_le_bytes());
+                out.write_all(&frame).map_err(|e| io_err(&tmp, e))?;
+            }
+            let file = out.into_inner().map_err(|e| io_err(&tmp, e.into_error()))?;
+            file.sync_all().map_err(|e| io_err(&tmp, e))?;
+        }
+        std::fs::rename(&tmp, &self.path).map_err(|e| io_err(&self.path, e))?;
+        // Keep only the live rows in memory too.
+        let keep: Vec<usize> = (0..self.chunk_ids.len())
+            .filter(|&r| self.row_document[r] != u32::MAX)
+            .collect();
+        let mut matrix = Vec::with_capacity(keep.len() * self.dim);
+        for &r in &keep {
+            matrix.extend_from_slice(&self.matrix[r * self.dim..(r + 1) * self.dim]);
+        }
+        self.chunk_ids = keep
+            .iter()
+            .map(|&r| std::mem::take(&mut self.chunk_ids[r]))
+            .collect();
+        self.row_document = keep.iter().map(|&r| self.row_document[r]).collect();
+        self.matrix = matrix;
+        self.log = BufWriter::new(
+            OpenOptions::new()
+                .append(true)
+                .open(&self.path)
+                .map_err(|e| io_err(&self.path, e))?,
+        );
+        Ok(())
+    }
+}
+
+impl VectorStore for ExactStore {
+    fn add(&mut self, document_id: &str, vectors: &[(String, Vec<f32>)]) -> Result<()> {
+        for (chunk_id, v) in vectors {
+            if v.len() != self.dim {
+                return Err(Error::Index(format!(
+                    "vector of {} dimensions for a store of {}",
+                    v.len(),
+                    self.dim
+                )));
+            }
+            self.write(ADD, &add_payload(document_id, chunk_id, v))?;
+            self.apply_add(document_id, chunk_id.clone(), v);
+        }
+        Ok(())
+    }
+
+    fn delete_document(&mut self, document_id: &str) -> Result<()> {
+        if self.document_index.contains_key(document_id) {
+            self.write(DELETE, document_id.as_bytes())?;
+            self.apply_delete(document_id);
+        }
+        Ok(())
+    }
+
+    fn commit(&mut self) -> Result<()> {
+        self.log.flush().map_err(|e| io_err(&self.path, e))?;
+        self.log
+            .get_ref()
+            .sync_data()
+            .map_err(|e| io_err(&self.path, e))?;
+        let dead = self.chunk_ids.len() - self.live;
+        if dead > 1024 && dead > self.live {
+            self.compact()?;
+        }
+        Ok(())
+    }
+
+    fn search(
+        &self,
+        query: &[f32],
+        k: usize,
+        allowed: Option<&HashSet<String>>,
+    ) -> Result<Vec<VectorHit>> {
+        if query.len() != self.dim {
+            return Err(Error::Index(format!(
+                "query of {} dimensions for a store of {}",
+                query.len(),
+                self.dim
+            )));
+        }
+        let allowed_slots: Option<HashSet<u32>> = allowed.map(|ids| {
+            ids.iter()
+                .filter_map(|id| self.document_index.get(id).copied())
+                .collect()
+        });
+        let rows = self.chunk_ids.len();
+        let dim = self.dim;
+        let best: Vec<(f32, usize)> = (0..rows.div_ceil(SCAN_BLOCK))
+            .into_par_iter()
+            .map(|block| {
+                let mut top = TopK::new(k);
+                let end = ((block + 1) * SCAN_BLOCK).min(rows);
+                for row in block * SCAN_BLOCK..end {
+                    let d = self.row_document[row];
+                    if d == u32::MAX || allowed_slots.as_ref().is_some_and(|s| !s.contains(&d)) {
+                        continue;
+                    }
+                    top.push(dot(&self.matrix[row * dim..(row + 1) * dim], query), row);
+                }
+                top.items
+            })
+            .reduce(Vec::new, |mut a, b| {
+                a.extend(b);
+                a
+            });
+        let mut top = TopK::new(k);
+        for (score, row) in best {
+            top.push(score, row);
+        }
+        let mut items = top.items;
+        items.sort_by(|a, b| b.0.total_cmp(&a.0));
+        Ok(items
+            .into_iter()
+            .map(|(score, row)| VectorHit {
+                chunk_id: self.chunk_ids[row].clone(),
+                document_id: self.documents[self.row_document[row] as usize].clone(),
+                score,
+            })
+            .collect())
+    }
+
+    fn len(&self) -> usize {
+        self.live
+    }
+
+    fn document_ids(&self) -> HashSet<String> {
+        let live: HashSet<u32> = self
+            .row_document
+            .iter()
+            .copied()
+            .filter(|d| *d != u32::MAX)
+            .collect();
+        live.into_iter()
+            .map(|d| self.documents[d as usize].clone())
+            .collect()
+    }
+}
+
+/// The `k` largest scores seen.
+struct TopK {
+    k: usize,
+    items: Vec<(f32, usize)>,
+    floor: f32,
+}
+
+impl TopK {
+    fn new(k: usize) -> Self {
+        Self {
+            k,
+            items: Vec::with_capacity(k + 1),
+            floor: f32::MIN,
+        }
+    }
+
+    fn push(&mut self, score: f32, row: usize) {
+        if self.k == 0 || (self.items.len() == self.k && score <= self.floor) {
+            return;
+        }
+        self.items.push((score, row));
+        if self.items.len() > self.k {
+            // Drop the smallest; k is small, a linear pass is cheap next to the dot products.
+            let (i, _) = self
+                .items
+                .iter()
+                .enumerate()
+                .min_by(|a, b| a.1 .0.total_cmp(&b.1 .0))
+                .unwrap_or((0, &(0.0, 0)));
+            self.items.swap_remove(i);
+        }
+        if self.items.len() == self.k {
+            self.floor = self.items.iter().map(|x| x.0).fold(f32::MAX, f32::min);
+        }
+    }
+}
+
+/// Inner product, written so the compiler vectorises it (8 independent accumulators).
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0f32; 8];
+    let chunks = a.len() / 8;
+    for i in 0..chunks {
+        for j in 0..8 {
+            acc[j] += a[i * 8 + j] * b[i * 8 + j];
+        }
+    }
+    let mut sum: f32 = acc.iter().sum();
+    for i in chunks * 8..a.len() {
+        sum += a[i] * b[i];
+    }
+    sum
+}
+
+fn add_payload(document_id: &str, chunk_id: &str, v: &[f32]) -> Vec<u8> {
+    let mut p = Vec::with_capacity(8 + document_id.len() + chunk_id.len() + v.len() * 4);
+    for s in [document_id, chunk_id] {
+        p.extend_from_slice(&(s.len() as u32).to_le_bytes());
+        p.extend_from_slice(s.as_bytes());
+    }
+    for x in v {
+        p.extend_from_slice(&x.to_le_bytes());
+    }
+    p
+}
+
+fn parse_add(p: &[u8], dim: usize) -> Option<(String, String, Vec<f32>)> {
+    let mut at = 0;
+    let mut text = || -> Option<String> {
+        let len = u32::from_le_bytes(p.get(at..at + 4)?.try_into().ok()?) as usize;
+        let s = String::from_utf8(p.get(at + 4..at + 4 + len)?.to_vec()).ok()?;
+        at += 4 + len;
+        Some(s)
+    };
+    let (document, chunk) = (text()?, text()?);
+    let floats = p.get(at..)?;
+    if floats.len() != dim * 4 {
+        return None;
+    }
+    let v = floats
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    Some((document, chunk, v))
+}
+
+fn crc(kind: u8, payload: &[u8]) -> u32 {
+    let mut h = crc32fast::Hasher::new();
+    h.update(&[kind]);
+    h.update(payload);
+    h.finalize()
+}
+
+/// The next whole, intact record, or `None` at the end or at a damaged record.
+fn read_record(r: &mut impl Read) -> Option<(u8, Vec<u8>)> {
+    let mut head = [0u8; 5];
+    r.read_exact(&mut head).ok()?;
+    let len = u32::from_le_bytes([head[1], head[2], head[3], head[4]]) as usize;
+    if len > 64 << 20 {
+        return None;
+    }
+    let mut payload = vec![0u8; len];
+    r.read_exact(&mut payload).ok()?;
+    let mut sum = [0u8; 4];
+    r.read_exact(&mut sum).ok()?;
+    (u32::from_le_bytes(sum) == crc(head[0], &payload)).then_some((head[0], payload))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit(v: &[f32]) -> Vec<f32> {
+        let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        v.iter().map(|x| x / n).collect()
+    }
+
+    #[test]
+    fn search_persist_delete_and_survive_a_torn_tail() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        {
+            let mut s = ExactStore::open(dir.path(), 3).expect("open");
+            s.add(
+                "d1",
+                &[
+                    ("d1:0".into(), unit(&[1.0, 0.0, 0.0])),
+                    ("d1:1".into(), unit(&[0.0, 1.0, 0.0])),
+                ],
+            )
+            .expect("add");
+            s.add("d2", &[("d2:0".into(), unit(&[1.0, 1.0, 0.0]))])
+                .expect("add");
+            s.commit().expect("commit");
+            let hits = s.search(&unit(&[1.0, 0.1, 0.0]), 2, None).expect("search");
+            assert_eq!(hits[0].chunk_id, "d1:0");
+            assert_eq!(hits[1].chunk_id, "d2:0");
+            let only: HashSet<String> = ["d2".to_string()].into();
+            let hits = s
+                .search(&unit(&[1.0, 0.0, 0.0]), 5, Some(&only))
+                .expect("search");
+            assert_eq!(hits.len(), 1);
+            s.delete_document("d1").expect("delete");
+            s.commit().expect("commit");
+        }
+        // A crash in the middle of a record.
+        let log = dir.path().join("vectors.log");
+        let mut f = OpenOptions::new().append(true).open(&log).expect("log");
+        f.write_all(&[ADD, 200, 0, 0, 0, 1, 2]).expect("torn write");
+        drop(f);
+        let s = ExactStore::open(dir.path(), 3).expect("reopen");
+        assert_eq!(s.len(), 1);
+        assert_eq!(s.document_ids(), HashSet::from(["d2".to_string()]));
+        let hits = s.search(&unit(&[0.0, 1.0, 0.0]), 5, None).expect("search");
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].chunk_id, "d2:0");
+    }
+}

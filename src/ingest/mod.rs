@@ -1,0 +1,353 @@
+//! The whole way of documents into the stores: files found → extracted (`pipeline`) →
+//! chunked → embedded → indexed, recorded in the catalog. Idempotent: a file whose size and
+//! time are unchanged, or whose bytes are a document already stored by the same pipeline
+//! version, costs no extraction; a changed file replaces its document's chunks; `prune`
+//! forgets files that are gone. Extraction runs on `jobs` threads while the calling thread
+//! chunks, embeds and writes, with a bounded queue between them (back-pressure).
+
+mod store;
+mod walk;
+
+pub use store::Store;
+pub use walk::Filter;
+
+use crate::catalog::{Catalog, FileRow};
+use crate::chunk::{self, ChunkOptions};
+use crate::document::{Chunk, Document};
+use crate::embed::{Embedder, TokenCounter};
+use crate::error::{Error, Result};
+use crate::pipeline::{ExtractOptions, Extractor};
+use crate::source::Source;
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use tracing::{info_span, warn};
+
+/// Documents extracted ahead of the writer at most.
+const QUEUE: usize = 2;
+
+/// How to ingest.
+pub struct IngestOptions {
+    pub extract: ExtractOptions,
+    pub chunk: ChunkOptions,
+    /// Files extracted at once.
+    pub jobs: usize,
+    /// Forget files under the given folders that no longer exist.
+    pub prune: bool,
+}
+
+/// What happened to one file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Extracted and indexed.
+    Indexed {
+        pages: u32,
+        chunks: u32,
+    },
+    /// Already stored: unchanged, or the same bytes as a stored document.
+    Unchanged,
+    /// Not a document folio reads (e.g. a text file in the folder).
+    Unsupported,
+    Failed(String),
+}
+
+/// Progress, as it happens.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// The files found, before any work.
+    Planned { files: usize },
+    /// One file finished.
+    File {
+        path: &'a Path,
+        outcome: &'a Outcome,
+    },
+}
+
+/// Totals of a run.
+#[derive(Debug, Default, Clone)]
+pub struct Summary {
+    pub indexed: usize,
+    pub unchanged: usize,
+    pub unsupported: usize,
+    pub failed: usize,
+    pub pruned: usize,
+    pub pages: u64,
+    pub chunks: u64,
+    pub elapsed: Duration,
+    /// Time split: extraction (summed over jobs), chunking, embedding, writing.
+    pub extract: Duration,
+    pub chunking: Duration,
+    pub embedding: Duration,
+    pub writing: Duration,
+    pub failures: Vec<(PathBuf, String)>,
+}
+
+/// A file's identity on disk.
+fn stat(path: &Path) -> (u64, i64) {
+    std::fs::metadata(path)
+        .map(|m| {
+            let mtime = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| d.as_nanos() as i64)
+                .unwrap_or(0);
+            (m.len(), mtime)
+        })
+        .unwrap_or((0, 0))
+}
+
+/// What an extraction worker hands the writer.
+enum Extracted {
+    Document(FileRow, Box<Document>, Duration),
+    Reuse(FileRow),
+    Unsupported(PathBuf),
+    Failed(PathBuf, String),
+}
+
+/// The models an ingest needs.
+pub struct Ingestor<'a> {
+    pub extractor: &'a Extractor,
+    pub embedder: &'a Embedder,
+    pub counter: &'a TokenCounter,
+}
+
+impl Ingestor<'_> {
+    /// Ingests every file under `roots` into `store`, calling `progress` as files finish.
+    pub fn run(
+        &self,
+        store: &mut Store,
+        roots: &[PathBuf],
+        filter: &Filter,
+        options: &IngestOptions,
+        progress: &mut dyn FnMut(Event),
+    ) -> Result<Summary> {
+        let started = Instant::now();
+        let files = walk::files(roots, filter)?;
+        progress(Event::Planned { files: files.len() });
+        let mut summary = Summary::default();
+        let version = options.extract.pipeline.version();
+        // Unchanged files (same size and time, stored by this pipeline version) cost nothing.
+        let mut todo: VecDeque<PathBuf> = VecDeque::new();
+        for path in files.iter() {
+            let key = path.to_string_lossy();
+            let (size, mtime) = stat(path);
+            let unchanged = match store.catalog.file(&key)? {
+                Some(row) if row.status == "ok" && row.size == size && row.mtime == mtime => {
+                    match row.document_id.as_deref() {
+                        Some(id) => store
+                            .catalog
+                            .document(id)?
+                            .is_some_and(|d| d.status == "ok" && d.pipeline_version == version),
+                        None => false,
+                    }
+                }
+                _ => false,
+            };
+            if unchanged {
+                summary.unchanged += 1;
+                progress(Event::File {
+                    path,
+                    outcome: &Outcome::Unchanged,
+                });
+            } else {
+                todo.push_back(path.clone());
+            }
+        }
+        let queue = Mutex::new(todo);
+        let dir = store.dir.clone();
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Extracted>(QUEUE);
+        std::thread::scope(|scope| -> Result<()> {
+            for _ in 0..options.jobs.max(1) {
+                let tx = tx.clone();
+                let (queue, dir, version) = (&queue, &dir, &version);
+                scope.spawn(move || {
+                    let catalog = match Catalog::open(dir) {
+                        Ok(c) => c,
+                        Err(e) => {
+                            let _ = tx.send(Extracted::Failed(PathBuf::new(), e.to_string()));
+                            return;
+                        }
+                    };
+                    loop {
+                        let next = queue.lock().ok().and_then(|mut q| q.pop_front());
+                        let Some(path) = next else { break };
+                        let item = self.extract_one(&catalog, &path, options, version);
+                        if tx.send(item).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            drop(tx);
+            for item in rx {
+                self.write(store, item, options, &mut summary, progress)?;
+            }
+            Ok(())
+        })?;
+        if options.prune {
+            summary.pruned = prune(store, roots, &files)?;
+        }
+        summary.elapsed = started.elapsed();
+        Ok(summary)
+    }
+
+    fn extract_one(
+        &self,
+        catalog: &Catalog,
+        path: &Path,
+        options: &IngestOptions,
+        version: &str,
+    ) -> Extracted {
+        let (size, mtime) = stat(path);
+        let source = match Source::from_path(path, options.extract.pipeline.limits.max_bytes) {
+            Ok(s) => s,
+            Err(Error::UnsupportedType(_)) => return Extracted::Unsupported(path.to_path_buf()),
+            Err(e) => return Extracted::Failed(path.to_path_buf(), e.to_string()),
+        };
+        let id = source.document_id();
+        let row = FileRow {
+            path: path.to_string_lossy().into_owned(),
+            document_id: Some(id.clone()),
+            sha256: source.sha256.clone(),
+            size,
+            mtime,
+            status: "ok".into(),
+        };
+        let stored = catalog
+            .document(&id)
+            .ok()
+            .flatten()
+            .is_some_and(|d| d.status == "ok" && d.pipeline_version == version);
+        if stored {
+            return Extracted::Reuse(row);
+        }
+        let t = Instant::now();
+        match self.extractor.extract(&source, &options.extract) {
+            Ok(doc) => Extracted::Document(row, Box::new(doc), t.elapsed()),
+            Err(e) => Extracted::Failed(path.to_path_buf(), e.to_string()),
+        }
+    }
+
+    fn write(
+        &self,
+        store: &mut Store,
+        item: Extracted,
+        options: &IngestOptions,
+        summary: &mut Summary,
+        progress: &mut dyn FnMut(Event),
+    ) -> Result<()> {
+        let (path, outcome) = match item {
+            Extracted::Document(row, doc, took) => {
+                let _span = info_span!("ingest", document = %doc.id).entered();
+                summary.extract += took;
+                let (chunks, timing) = self.index(store, &doc, options)?;
+                summary.chunking += timing[0];
+                summary.embedding += timing[1];
+                let t = Instant::now();
+                store.link_file(&row)?;
+                summary.writing += timing[2] + t.elapsed();
+                summary.indexed += 1;
+                summary.pages += doc.pages.len() as u64;
+                summary.chunks += chunks as u64;
+                (
+                    PathBuf::from(&row.path),
+                    Outcome::Indexed {
+                        pages: doc.pages.len() as u32,
+                        chunks: chunks as u32,
+                    },
+                )
+            }
+            Extracted::Reuse(row) => {
+                store.link_file(&row)?;
+                summary.unchanged += 1;
+                (PathBuf::from(&row.path), Outcome::Unchanged)
+            }
+            Extracted::Unsupported(path) => {
+                summary.unsupported += 1;
+                (path, Outcome::Unsupported)
+            }
+            Extracted::Failed(path, message) => {
+                warn!(path = %path.display(), "{message}");
+                // What was stored for this file before stays; the failure is recorded.
+                let key = path.to_string_lossy().into_owned();
+                if !key.is_empty() {
+                    let previous = store.catalog.file(&key)?;
+                    let (size, mtime) = stat(&path);
+                    store.catalog.set_file(
+                        &FileRow {
+                            path: key,
+                            document_id: previous.as_ref().and_then(|p| p.document_id.clone()),
+                            sha256: previous.map(|p| p.sha256).unwrap_or_default(),
+                            size,
+                            mtime,
+                            status: "failed".into(),
+                        },
+                        Some(&message),
+                    )?;
+                }
+                summary.failed += 1;
+                summary.failures.push((path.clone(), message.clone()));
+                (path, Outcome::Failed(message))
+            }
+        };
+        progress(Event::File {
+            path: &path,
+            outcome: &outcome,
+        });
+        Ok(())
+    }
+
+    /// Chunks, embeds and stores one document; returns its chunk count and the time spent
+    /// chunking, embedding and writing.
+    fn index(
+        &self,
+        store: &mut Store,
+        doc: &Document,
+        options: &IngestOptions,
+    ) -> Result<(usize, [Duration; 3])> {
+        let t = Instant::now();
+        let chunks: Vec<Chunk> = chunk::chunk(doc, self.counter, options.chunk);
+        let chunking = t.elapsed();
+        let t = Instant::now();
+        let texts: Vec<String> = chunks.iter().map(embedding_text).collect();
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let vectors = self.embedder.embed(&refs)?;
+        let embedding = t.elapsed();
+        let t = Instant::now();
+        let pairs = chunks.iter().map(|c| c.id.clone()).zip(vectors).collect();
+        store.put(doc, &chunks, pairs)?;
+        Ok((chunks.len(), [chunking, embedding, t.elapsed()]))
+    }
+}
+
+/// The text a chunk is embedded as: its heading path, then its text.
+pub fn embedding_text(chunk: &Chunk) -> String {
+    if chunk.headings.is_empty() {
+        chunk.text.clone()
+    } else {
+        format!("{}\n{}", chunk.headings.join(" › "), chunk.text)
+    }
+}
+
+/// Forgets recorded files under `roots` that no longer exist; returns how many.
+fn prune(store: &mut Store, roots: &[PathBuf], present: &[PathBuf]) -> Result<usize> {
+    let roots: Vec<PathBuf> = roots
+        .iter()
+        .map(|r| std::fs::canonicalize(r).unwrap_or_else(|_| r.clone()))
+        .collect();
+    let present: std::collections::HashSet<String> = present
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    let mut pruned = 0;
+    for path in store.catalog.paths()? {
+        let under = roots.iter().any(|r| Path::new(&path).starts_with(r));
+        if under && !present.contains(&path) && !Path::new(&path).exists() {
+            store.unlink_file(&path)?;
+            pruned += 1;
+        }
+    }
+    Ok(pruned)
+}
