@@ -31,11 +31,22 @@ def main():
     summary = {}
     if not args.skip_ingest:
         t = time.perf_counter()
-        p = subprocess.run([args.folio, 'ingest', args.docs, '--data', args.data, '--pipeline', args.pipeline],
-                           capture_output=True, text=True)
+        log_path = os.path.join(out_dir, 'ingest.log')
+        with open(log_path, 'w') as log:
+            p = subprocess.Popen([args.folio, 'ingest', args.docs, '--data', args.data, '--pipeline', args.pipeline],
+                                 stdout=subprocess.DEVNULL, stderr=log)
+            _, status, ru = os.wait4(p.pid, 0)
         summary['ingest_seconds'] = round(time.perf_counter() - t, 1)
-        summary['ingest_log'] = [l for l in p.stderr.splitlines() if l.startswith(('ingested', 'time:', 'failed'))]
+        summary['ingest_cpu_seconds'] = round(ru.ru_utime + ru.ru_stime, 1)
+        summary['ingest_peak_rss_mib'] = round(ru.ru_maxrss / 1024, 1)
+        lines = open(log_path, encoding='utf-8').read().splitlines()
+        summary['ingest_log'] = [l for l in lines if l.startswith(('ingested', 'time:', 'failed'))]
         print('\n'.join(summary['ingest_log']), flush=True)
+    size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(args.data) for f in fs)
+    status = json.loads(subprocess.run([args.folio, 'status', '--data', args.data], capture_output=True, text=True).stdout)
+    summary['status'] = status
+    summary['data_dir_mib'] = round(size / 2**20, 1)
+    print(json.dumps({k: summary[k] for k in summary if k != 'ingest_log'}), flush=True)
     questions = [json.loads(l) for l in open(args.qa, encoding='utf-8')]
     for mode in ('keyword', 'vector', 'hybrid'):
         path = os.path.join(out_dir, f'results-{mode}.jsonl')

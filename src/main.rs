@@ -86,6 +86,7 @@ enum Format {
 }
 
 fn main() -> ExitCode {
+    bound_heap_growth();
     init_logging();
     let cli = Cli::parse();
     match cli.command {
@@ -122,6 +123,24 @@ fn main() -> ExitCode {
             "{}\n",
             serde_json::to_string_pretty(&folio::document::json_schema()).unwrap_or_default()
         )),
+    }
+}
+
+/// glibc raises its mmap threshold as large blocks are freed (up to 32 MiB), after which page
+/// bitmaps and model tensors are carved from the heap and fragment it: on a 500-page scan RSS
+/// crept from 0.8 to 1.7 GiB. A fixed 4 MiB threshold returns every large block to the system
+/// when freed, so memory stays flat with the page count.
+fn bound_heap_growth() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        extern "C" {
+            fn mallopt(param: i32, value: i32) -> i32;
+        }
+        const M_MMAP_THRESHOLD: i32 = -3;
+        // SAFETY: mallopt only changes allocator tuning; called before any thread starts.
+        unsafe {
+            mallopt(M_MMAP_THRESHOLD, 4 << 20);
+        }
     }
 }
 

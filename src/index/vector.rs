@@ -67,6 +67,8 @@ pub struct ExactStore {
     row_document: Vec<u32>,
     documents: Vec<String>,
     document_index: HashMap<String, u32>,
+    /// Rows of each document (by slot), for filtered searches.
+    document_rows: Vec<Vec<u32>>,
     live: usize,
 }
 
@@ -97,6 +99,7 @@ impl ExactStore {
             row_document: Vec::new(),
             documents: Vec::new(),
             document_index: HashMap::new(),
+            document_rows: Vec::new(),
             live: 0,
         };
         store.replay()?;
@@ -140,12 +143,14 @@ impl ExactStore {
         }
         let i = self.documents.len() as u32;
         self.documents.push(document_id.to_string());
+        self.document_rows.push(Vec::new());
         self.document_index.insert(document_id.to_string(), i);
         i
     }
 
     fn apply_add(&mut self, document_id: &str, chunk_id: String, vector: &[f32]) {
         let slot = self.document_slot(document_id);
+        self.document_rows[slot as usize].push(self.chunk_ids.len() as u32);
         self.matrix.extend_from_slice(vector);
         self.chunk_ids.push(chunk_id);
         self.row_document.push(slot);
@@ -156,8 +161,8 @@ impl ExactStore {
         let Some(&slot) = self.document_index.get(document_id) else {
             return;
         };
-        for d in self.row_document.iter_mut().filter(|d| **d == slot) {
-            *d = u32::MAX;
+        for row in std::mem::take(&mut self.document_rows[slot as usize]) {
+            self.row_document[row as usize] = u32::MAX;
             self.live -= 1;
         }
     }
@@ -212,6 +217,12 @@ impl ExactStore {
             .collect();
         self.row_document = keep.iter().map(|&r| self.row_document[r]).collect();
         self.matrix = matrix;
+        for rows in &mut self.document_rows {
+            rows.clear();
+        }
+        for (row, &slot) in self.row_document.iter().enumerate() {
+            self.document_rows[slot as usize].push(row as u32);
+        }
         self.log = BufWriter::new(
             OpenOptions::new()
                 .append(true)
@@ -219,6 +230,21 @@ impl ExactStore {
                 .map_err(|e| io_err(&self.path, e))?,
         );
         Ok(())
+    }
+}
+
+impl ExactStore {
+    /// Every live row: (document id, chunk id, vector).
+    pub fn rows(&self) -> impl Iterator<Item = (&str, &str, &[f32])> {
+        (0..self.chunk_ids.len())
+            .filter(|&r| self.row_document[r] != u32::MAX)
+            .map(|r| {
+                (
+                    self.documents[self.row_document[r] as usize].as_str(),
+                    self.chunk_ids[r].as_str(),
+                    &self.matrix[r * self.dim..(r + 1) * self.dim],
+                )
+            })
     }
 }
 
@@ -272,31 +298,39 @@ impl VectorStore for ExactStore {
                 self.dim
             )));
         }
-        let allowed_slots: Option<HashSet<u32>> = allowed.map(|ids| {
-            ids.iter()
-                .filter_map(|id| self.document_index.get(id).copied())
-                .collect()
-        });
-        let rows = self.chunk_ids.len();
         let dim = self.dim;
-        let best: Vec<(f32, usize)> = (0..rows.div_ceil(SCAN_BLOCK))
-            .into_par_iter()
-            .map(|block| {
+        let best: Vec<(f32, usize)> = match allowed {
+            // A filter: scan only the rows of the allowed documents.
+            Some(ids) => {
                 let mut top = TopK::new(k);
-                let end = ((block + 1) * SCAN_BLOCK).min(rows);
-                for row in block * SCAN_BLOCK..end {
-                    let d = self.row_document[row];
-                    if d == u32::MAX || allowed_slots.as_ref().is_some_and(|s| !s.contains(&d)) {
-                        continue;
+                for slot in ids.iter().filter_map(|id| self.document_index.get(id)) {
+                    for &row in &self.document_rows[*slot as usize] {
+                        let row = row as usize;
+                        top.push(dot(&self.matrix[row * dim..(row + 1) * dim], query), row);
                     }
-                    top.push(dot(&self.matrix[row * dim..(row + 1) * dim], query), row);
                 }
                 top.items
-            })
-            .reduce(Vec::new, |mut a, b| {
-                a.extend(b);
-                a
-            });
+            }
+            None => {
+                let rows = self.chunk_ids.len();
+                (0..rows.div_ceil(SCAN_BLOCK))
+                    .into_par_iter()
+                    .map(|block| {
+                        let mut top = TopK::new(k);
+                        let end = ((block + 1) * SCAN_BLOCK).min(rows);
+                        for row in block * SCAN_BLOCK..end {
+                            if self.row_document[row] != u32::MAX {
+                                top.push(dot(&self.matrix[row * dim..(row + 1) * dim], query), row);
+                            }
+                        }
+                        top.items
+                    })
+                    .reduce(Vec::new, |mut a, b| {
+                        a.extend(b);
+                        a
+                    })
+            }
+        };
         let mut top = TopK::new(k);
         for (score, row) in best {
             top.push(score, row);
