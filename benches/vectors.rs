@@ -100,7 +100,7 @@ fn main() {
             .map(|i| nudge(&rows[(i * 7919) % rows.len()].1, &mut seed))
             .collect();
         let one: HashSet<String> = ["doc_3".to_string()].into();
-        let mut timed = |filter: Option<&HashSet<String>>| {
+        let timed = |filter: Option<&HashSet<String>>| {
             let mut ms: Vec<f64> = queries
                 .iter()
                 .map(|q| {
