@@ -216,6 +216,10 @@ impl SessionPool {
             .map_err(|e| fail(e.to_string()))?
             .with_inter_threads(1)
             .map_err(|e| fail(e.to_string()))?
+            // Weight-only int8 models (the embedder) dequantise constant weights: treated as
+            // plain operators, they are folded to f32 once at load instead of on every run.
+            .with_config_entry("session.disable_quant_qdq", "1")
+            .map_err(|e| fail(e.to_string()))?
             .with_execution_providers([execution_provider(self.provider)?])
             .map_err(|e| fail(e.to_string()))?
             .commit_from_file(&self.path)

@@ -76,7 +76,7 @@ fn sentences_split_at_full_stops_but_not_abbreviations() {
 
 #[test]
 fn chunks_follow_sections_and_never_split_sentences() {
-    let sentence = "one two three four five six seven eight nine ten.";
+    let sentence = "One two three four five six seven eight nine ten.";
     let para = [sentence; 5].join(" ");
     let d = doc(vec![
         block(1, BlockKind::Title, "Manual", 1),
@@ -108,7 +108,7 @@ fn chunks_follow_sections_and_never_split_sentences() {
 #[test]
 fn overlap_repeats_trailing_sentences() {
     let para = (1..=6)
-        .map(|i| format!("sentence number {i} has six words."))
+        .map(|i| format!("Sentence number {i} has six words."))
         .collect::<Vec<_>>()
         .join(" ");
     let d = doc(vec![block(1, BlockKind::Paragraph, &para, 1)]);
@@ -122,7 +122,7 @@ fn overlap_repeats_trailing_sentences() {
     );
     assert!(chunks.len() >= 2);
     assert!(
-        chunks[1].text.starts_with("sentence number 3"),
+        chunks[1].text.starts_with("Sentence number 3"),
         "{chunks:#?}"
     );
 }
