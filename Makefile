@@ -8,7 +8,7 @@ OUT     := out
 RUN_INPUTS := $(wildcard fixtures/docs/*.pdf fixtures/images/*.png fixtures/images/*.jpg \
                          fixtures/images/*.tiff fixtures/images/*.webp fixtures/images/*.bmp)
 
-.PHONY: run test fetch build schema lint bench-text bench-ocr bench-layout clean
+.PHONY: run test fetch build schema lint bench-text bench-ocr bench-layout bench-retrieval clean
 
 fetch:
 	@python3 models/fetch --quiet
@@ -48,6 +48,11 @@ bench-layout: build
 	python3 benches/accurate.py --folio $(FOLIO)
 	python3 benches/tables.py --folio $(FOLIO)
 	python3 benches/scan_memory.py --folio $(FOLIO)
+
+# Ingest the corpus, QA recall@1/5/10 per mode, vector search latency at 10k/100k/1M chunks.
+bench-retrieval: build
+	python3 benches/retrieval.py --folio $(FOLIO)
+	$(CARGO) bench --bench vectors -- bench-out/retrieval/data
 
 clean:
 	rm -rf $(OUT) bench-out
