@@ -49,7 +49,7 @@ pub fn run(args: QueryArgs) -> anyhow::Result<String> {
         "--top-k must be between 1 and 1000"
     );
     let mode: Mode = args.mode.parse()?;
-    let store = Store::open(&data, embed::DIM)?;
+    let store = Store::open_read_only(&data, embed::DIM)?;
     let filtered =
         !(args.documents.is_empty() && args.media_types.is_empty() && args.path_prefix.is_none());
     let allowed = filtered

@@ -13,7 +13,7 @@ pub struct StatusArgs {
 }
 
 /// Prints documents, files and chunk counts per store as JSON; fails when the stores
-/// disagree.
+/// disagree (not judged while an ingest is writing).
 pub fn run(args: StatusArgs) -> anyhow::Result<(String, bool)> {
     let data = args.data.unwrap_or_else(super::default_data_dir);
     anyhow::ensure!(
@@ -21,19 +21,25 @@ pub fn run(args: StatusArgs) -> anyhow::Result<(String, bool)> {
         "no stores in {}",
         data.display()
     );
-    let store = Store::open(&data, embed::DIM)?;
+    // Opening for writing repairs what a crash left; while an ingest holds the writer lock,
+    // look without repairing.
+    let (store, busy) = match Store::open(&data, embed::DIM) {
+        Ok(store) => (store, false),
+        Err(_) => (Store::open_read_only(&data, embed::DIM)?, true),
+    };
     let documents = store.catalog.documents_with_status("ok")?.len();
     let files = store.catalog.paths()?.len();
     let catalog = store.catalog.chunk_total()?;
     let keyword = store.keyword.len();
     let vectors = store.vectors.len() as u64;
-    let consistent = catalog == keyword && keyword == vectors;
+    let consistent = busy || (catalog == keyword && keyword == vectors);
     let out = json!({
         "data": data.display().to_string(),
         "documents": documents,
         "files": files,
         "chunks": {"catalog": catalog, "keyword": keyword, "vector": vectors},
         "consistent": consistent,
+        "ingest_running": busy,
     });
     Ok((serde_json::to_string_pretty(&out)? + "\n", consistent))
 }

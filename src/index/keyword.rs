@@ -25,7 +25,8 @@ fn err(e: impl std::fmt::Display) -> Error {
 
 pub struct KeywordStore {
     reader: IndexReader,
-    writer: IndexWriter,
+    /// `None` when opened for reading only (a running ingest holds the writer lock).
+    writer: Option<IndexWriter>,
     document_id: Field,
     chunk_id: Field,
     text: Field,
@@ -34,8 +35,9 @@ pub struct KeywordStore {
 }
 
 impl KeywordStore {
-    /// Opens the index in `dir`, creating it if needed.
-    pub fn open(dir: &Path) -> Result<Self> {
+    /// Opens the index in `dir`, creating it if needed; `writable` takes tantivy's writer
+    /// lock (one writer per index), otherwise the store only searches.
+    pub fn open(dir: &Path, writable: bool) -> Result<Self> {
         std::fs::create_dir_all(dir).map_err(|source| Error::Io {
             path: dir.to_path_buf(),
             source,
@@ -55,9 +57,15 @@ impl KeywordStore {
         let directory = tantivy::directory::MmapDirectory::open(dir).map_err(err)?;
         let index = Index::open_or_create(directory, schema).map_err(err)?;
         index.tokenizers().register(tokenize::NAME, FolioTokenizer);
-        let writer = index
-            .writer_with_num_threads(1, WRITER_MEMORY)
-            .map_err(err)?;
+        let writer = if writable {
+            Some(
+                index
+                    .writer_with_num_threads(1, WRITER_MEMORY)
+                    .map_err(err)?,
+            )
+        } else {
+            None
+        };
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -75,23 +83,37 @@ impl KeywordStore {
         })
     }
 
-    /// Queues the removal of every chunk of `document_id` (effective at [`Self::commit`]).
-    pub fn delete_document(&mut self, document_id: &str) {
+    fn writer(&mut self) -> Result<&mut IndexWriter> {
         self.writer
-            .delete_term(Term::from_field_text(self.document_id, document_id));
+            .as_mut()
+            .ok_or_else(|| err("opened for reading only"))
+    }
+
+    /// Queues the removal of every chunk of `document_id` (effective at [`Self::commit`]).
+    pub fn delete_document(&mut self, document_id: &str) -> Result<()> {
+        let term = Term::from_field_text(self.document_id, document_id);
+        self.writer()?.delete_term(term);
+        Ok(())
     }
 
     /// Queues `chunks` for indexing (effective at [`Self::commit`]).
     pub fn add(&mut self, chunks: &[Chunk]) -> Result<()> {
         for c in chunks {
             let json = serde_json::to_string(c).map_err(err)?;
-            self.writer
+            let (document_id, chunk_id, text, headings, chunk) = (
+                self.document_id,
+                self.chunk_id,
+                self.text,
+                self.headings,
+                self.chunk,
+            );
+            self.writer()?
                 .add_document(doc!(
-                    self.document_id => c.document_id.as_str(),
-                    self.chunk_id => c.id.as_str(),
-                    self.text => c.text.as_str(),
-                    self.headings => c.headings.join(" › "),
-                    self.chunk => json,
+                    document_id => c.document_id.as_str(),
+                    chunk_id => c.id.as_str(),
+                    text => c.text.as_str(),
+                    headings => c.headings.join(" › "),
+                    chunk => json,
                 ))
                 .map_err(err)?;
         }
@@ -100,7 +122,7 @@ impl KeywordStore {
 
     /// Makes every queued change durable and visible.
     pub fn commit(&mut self) -> Result<()> {
-        self.writer.commit().map_err(err)?;
+        self.writer()?.commit().map_err(err)?;
         self.reader.reload().map_err(err)
     }
 

@@ -59,7 +59,8 @@ const SCAN_BLOCK: usize = 4096;
 pub struct ExactStore {
     path: PathBuf,
     dim: usize,
-    log: BufWriter<File>,
+    /// `None` when opened for reading only.
+    log: Option<BufWriter<File>>,
     /// Row-major vectors, `dim` per row; deleted rows stay until compaction.
     matrix: Vec<f32>,
     chunk_ids: Vec<String>,
@@ -80,20 +81,30 @@ fn io_err(path: &Path, source: std::io::Error) -> Error {
 }
 
 impl ExactStore {
-    /// Opens (or creates) the store in `dir` for vectors of `dim` dimensions.
+    /// Opens (or creates) the store in `dir` for vectors of `dim` dimensions, for writing:
+    /// a record cut short by a crash is removed from the log.
     pub fn open(dir: &Path, dim: usize) -> Result<Self> {
+        Self::open_with(dir, dim, true)
+    }
+
+    /// Opens the store for searching only: the log is read as it is (a writer may be
+    /// appending to it).
+    pub fn open_read_only(dir: &Path, dim: usize) -> Result<Self> {
+        Self::open_with(dir, dim, false)
+    }
+
+    fn open_with(dir: &Path, dim: usize, writable: bool) -> Result<Self> {
         std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
         let path = dir.join("vectors.log");
+        let log = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| io_err(&path, e))?;
         let mut store = Self {
             path: path.clone(),
             dim,
-            log: BufWriter::new(
-                OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(&path)
-                    .map_err(|e| io_err(&path, e))?,
-            ),
+            log: writable.then(|| BufWriter::new(log)),
             matrix: Vec::new(),
             chunk_ids: Vec::new(),
             row_document: Vec::new(),
@@ -102,11 +113,11 @@ impl ExactStore {
             document_rows: Vec::new(),
             live: 0,
         };
-        store.replay()?;
+        store.replay(writable)?;
         Ok(store)
     }
 
-    fn replay(&mut self) -> Result<()> {
+    fn replay(&mut self, repair: bool) -> Result<()> {
         let file = File::open(&self.path).map_err(|e| io_err(&self.path, e))?;
         let len = file.metadata().map_err(|e| io_err(&self.path, e))?.len();
         let mut reader = BufReader::new(file);
@@ -124,7 +135,7 @@ impl ExactStore {
             }
             good += 9 + payload.len() as u64;
         }
-        if good < len {
+        if good < len && repair {
             // A record cut short by a crash: drop it.
             tracing::warn!(path = %self.path.display(), kept = good, dropped = len - good, "vector log had a torn tail");
             let file = OpenOptions::new()
@@ -173,9 +184,12 @@ impl ExactStore {
         frame.extend_from_slice(&(payload.len() as u32).to_le_bytes());
         frame.extend_from_slice(payload);
         frame.extend_from_slice(&crc(kind, payload).to_le_bytes());
+        let path = self.path.clone();
         self.log
+            .as_mut()
+            .ok_or_else(|| Error::Index("vector store opened for reading only".into()))?
             .write_all(&frame)
-            .map_err(|e| io_err(&self.path, e))
+            .map_err(|e| io_err(&path, e))
     }
 
     /// Rewrites the log with live rows only.
@@ -223,12 +237,12 @@ impl ExactStore {
         for (row, &slot) in self.row_document.iter().enumerate() {
             self.document_rows[slot as usize].push(row as u32);
         }
-        self.log = BufWriter::new(
+        self.log = Some(BufWriter::new(
             OpenOptions::new()
                 .append(true)
                 .open(&self.path)
                 .map_err(|e| io_err(&self.path, e))?,
-        );
+        ));
         Ok(())
     }
 }
@@ -273,9 +287,11 @@ impl VectorStore for ExactStore {
     }
 
     fn commit(&mut self) -> Result<()> {
-        self.log.flush().map_err(|e| io_err(&self.path, e))?;
-        self.log
-            .get_ref()
+        let Some(log) = self.log.as_mut() else {
+            return Err(Error::Index("vector store opened for reading only".into()));
+        };
+        log.flush().map_err(|e| io_err(&self.path, e))?;
+        log.get_ref()
             .sync_data()
             .map_err(|e| io_err(&self.path, e))?;
         let dead = self.chunk_ids.len() - self.live;

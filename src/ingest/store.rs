@@ -23,7 +23,7 @@ impl Store {
     /// removed.
     pub fn open(dir: &Path, dim: usize) -> Result<Self> {
         let catalog = Catalog::open(dir)?;
-        let keyword = KeywordStore::open(&dir.join("keyword"))?;
+        let keyword = KeywordStore::open(&dir.join("keyword"), true)?;
         let vectors: Box<dyn VectorStore> = Box::new(ExactStore::open(&dir.join("vectors"), dim)?);
         let mut store = Self {
             dir: dir.to_path_buf(),
@@ -33,6 +33,17 @@ impl Store {
         };
         store.recover()?;
         Ok(store)
+    }
+
+    /// Opens the stores for searching only, without repairs: works while an ingest is
+    /// writing to them (it holds the writer lock).
+    pub fn open_read_only(dir: &Path, dim: usize) -> Result<Self> {
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            catalog: Catalog::open(dir)?,
+            keyword: KeywordStore::open(&dir.join("keyword"), false)?,
+            vectors: Box::new(ExactStore::open_read_only(&dir.join("vectors"), dim)?),
+        })
     }
 
     fn recover(&mut self) -> Result<()> {
@@ -60,7 +71,7 @@ impl Store {
             "repairing the stores after an interrupted ingest"
         );
         for id in &orphans {
-            self.keyword.delete_document(id);
+            self.keyword.delete_document(id)?;
             self.vectors.delete_document(id)?;
         }
         self.keyword.commit()?;
@@ -88,7 +99,7 @@ impl Store {
             pipeline_version: &doc.pipeline.version,
             pages: doc.pages.len() as u32,
         })?;
-        self.keyword.delete_document(&doc.id);
+        self.keyword.delete_document(&doc.id)?;
         self.vectors.delete_document(&doc.id)?;
         self.keyword.add(chunks)?;
         self.vectors.add(&doc.id, &vectors)?;
@@ -122,7 +133,7 @@ impl Store {
             return Ok(0);
         }
         for id in &gone {
-            self.keyword.delete_document(id);
+            self.keyword.delete_document(id)?;
             self.vectors.delete_document(id)?;
         }
         self.keyword.commit()?;
@@ -153,6 +164,23 @@ mod tests {
             boxes: Vec::new(),
             tokens: 4,
         }
+    }
+
+    #[test]
+    fn readers_open_while_a_writer_holds_the_stores() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut writer = Store::open(dir.path(), 2).expect("open");
+        writer.keyword.add(&[chunk("doc_a", 0)]).expect("add");
+        writer.keyword.commit().expect("commit");
+        assert!(Store::open(dir.path(), 2).is_err(), "one writer at a time");
+        let reader = Store::open_read_only(dir.path(), 2).expect("a reader");
+        assert_eq!(reader.keyword.len(), 1);
+        // A record being appended right now is not cut off by a reader.
+        let log = dir.path().join("vectors").join("vectors.log");
+        std::fs::write(&log, [1u8, 200, 0, 0, 0, 7]).expect("partial record");
+        let reader = Store::open_read_only(dir.path(), 2).expect("a reader");
+        assert_eq!(reader.vectors.len(), 0);
+        assert_eq!(std::fs::metadata(&log).expect("log").len(), 6);
     }
 
     #[test]
