@@ -56,7 +56,7 @@ fn main() {
         .get(1)
         .map(|s| s.split(',').filter_map(|x| x.parse().ok()).collect())
         .unwrap_or_else(|| vec![10_000, 100_000, 1_000_000]);
-    let base = ExactStore::open(
+    let base = ExactStore::open_read_only(
         &std::path::Path::new(&source).join("vectors"),
         folio::embed::DIM,
     )
