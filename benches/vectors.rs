@@ -71,8 +71,8 @@ fn main() {
     );
     println!("source: {} real chunk embeddings from {source}", rows.len());
     println!(
-        "{:>9} {:>9} {:>9} {:>11} {:>11} {:>9} {:>9}",
-        "chunks", "p50 ms", "p99 ms", "1doc p50", "1doc p99", "build s", "RSS MiB"
+        "{:>9} {:>9} {:>9} {:>11} {:>11} {:>9} {:>9} {:>9}",
+        "chunks", "p50 ms", "p99 ms", "1doc p50", "1doc p99", "build s", "RSS MiB", "recall@10"
     );
     let mut seed = 0x9e3779b97f4a7c15u64;
     for &n in &sizes {
@@ -81,12 +81,16 @@ fn main() {
         let mut store = ExactStore::open(dir.path(), folio::embed::DIM).expect("store");
         let per_doc = 500;
         let mut batch = Vec::with_capacity(per_doc);
+        // Kept for the exact f32 reference ranking (recall@10), up to 100k rows.
+        let mut reference: Vec<(String, Vec<f32>)> = Vec::new();
         for i in 0..n {
             let (_, v) = &rows[i % rows.len()];
-            batch.push((
-                format!("doc_{}:{}", i / per_doc, i % per_doc),
-                nudge(v, &mut seed),
-            ));
+            let id = format!("doc_{}:{}", i / per_doc, i % per_doc);
+            let v = nudge(v, &mut seed);
+            if n <= 100_000 {
+                reference.push((id.clone(), v.clone()));
+            }
+            batch.push((id, v));
             if batch.len() == per_doc || i + 1 == n {
                 store
                     .add(&format!("doc_{}", i / per_doc), &batch)
@@ -115,8 +119,34 @@ fn main() {
         };
         let (p50, p99) = timed(None);
         let (f50, f99) = timed(Some(&one));
+        // recall@10 of the i8 scan + f32 re-scoring against the exact f32 ranking.
+        let mut found = 0usize;
+        let checked = if reference.is_empty() { 0 } else { 50 };
+        for q in queries.iter().take(checked) {
+            let mut exact: Vec<(f32, &str)> = reference
+                .iter()
+                .map(|(id, v)| {
+                    (
+                        v.iter().zip(q).map(|(a, b)| a * b).sum::<f32>(),
+                        id.as_str(),
+                    )
+                })
+                .collect();
+            exact.sort_by(|a, b| b.0.total_cmp(&a.0));
+            let truth: HashSet<&str> = exact.iter().take(10).map(|x| x.1).collect();
+            let got = store.search(q, 10, None).expect("search");
+            found += got
+                .iter()
+                .filter(|h| truth.contains(h.chunk_id.as_str()))
+                .count();
+        }
+        let recall = if checked == 0 {
+            f64::NAN
+        } else {
+            found as f64 / (checked * 10) as f64
+        };
         println!(
-            "{n:>9} {p50:>9.2} {p99:>9.2} {f50:>11.2} {f99:>11.2} {build:>9.1} {:>9.0}",
+            "{n:>9} {p50:>9.2} {p99:>9.2} {f50:>11.2} {f99:>11.2} {build:>9.1} {:>9.0} {recall:>9.3}",
             rss_mib()
         );
     }
