@@ -18,11 +18,15 @@ use tracing::{info, warn};
 
 /// The ONNX Runtime provider for `provider`; CUDA is registered so that failing to start it
 /// is an error.
-fn execution_provider(provider: Provider) -> Result<ort::ep::ExecutionProviderDispatch> {
+fn execution_provider(
+    provider: Provider,
+    arena: bool,
+) -> Result<ort::ep::ExecutionProviderDispatch> {
     match provider {
         // Without the arena, memory goes back after each page instead of staying at the
-        // high-water mark of the largest input seen.
-        Provider::Cpu => Ok(ort::ep::CPU::default().with_arena_allocator(false).build()),
+        // high-water mark of the largest input seen; models with small, regular inputs (the
+        // embedder) keep it, which is faster.
+        Provider::Cpu => Ok(ort::ep::CPU::default().with_arena_allocator(arena).build()),
         #[cfg(feature = "cuda")]
         Provider::Cuda(n) => Ok(ort::ep::CUDA::default().with_device_id(n).build().error_on_failure()),
         #[cfg(not(feature = "cuda"))]
@@ -134,6 +138,8 @@ pub struct SessionPool {
     path: PathBuf,
     threads: usize,
     capacity: usize,
+    /// Keep ONNX Runtime's CPU memory arena.
+    arena: bool,
     provider: Provider,
     env: &'static Environment,
     idle: Mutex<Vec<Session>>,
@@ -159,12 +165,36 @@ impl SessionPool {
         threads: usize,
         capacity: usize,
     ) -> Result<Self> {
+        Self::open(models, name, device, threads, capacity, false)
+    }
+
+    /// Like [`SessionPool::new`], keeping ONNX Runtime's CPU memory arena: faster for models
+    /// whose inputs are small and alike (the embedder: 15.7 → 22.1 chunks/s on 2 cores).
+    pub fn with_arena(
+        models: &ModelStore,
+        name: &str,
+        device: Device,
+        threads: usize,
+        capacity: usize,
+    ) -> Result<Self> {
+        Self::open(models, name, device, threads, capacity, true)
+    }
+
+    fn open(
+        models: &ModelStore,
+        name: &str,
+        device: Device,
+        threads: usize,
+        capacity: usize,
+        arena: bool,
+    ) -> Result<Self> {
         let env = environment(models)?;
         let mut pool = Self {
             name: name.to_string(),
             path: models.path(name)?,
             threads: threads.max(1),
             capacity: capacity.max(1),
+            arena,
             provider: Provider::Cpu,
             env,
             idle: Mutex::new(Vec::new()),
@@ -220,7 +250,7 @@ impl SessionPool {
             // plain operators, they are folded to f32 once at load instead of on every run.
             .with_config_entry("session.disable_quant_qdq", "1")
             .map_err(|e| fail(e.to_string()))?
-            .with_execution_providers([execution_provider(self.provider)?])
+            .with_execution_providers([execution_provider(self.provider, self.arena)?])
             .map_err(|e| fail(e.to_string()))?
             .commit_from_file(&self.path)
             .map_err(|e| fail(e.to_string()))

@@ -80,7 +80,7 @@ impl Embedder {
             }))
             .map_err(|e| Error::Embed(e.to_string()))?;
         Ok(Self {
-            pool: SessionPool::new(models, MODEL, device, threads, 2)?,
+            pool: SessionPool::with_arena(models, MODEL, device, threads, 2)?,
             tokenizer,
             sha256: models.entry(MODEL)?.sha256.clone(),
         })
