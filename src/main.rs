@@ -95,7 +95,7 @@ fn main() -> ExitCode {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::FAILURE,
             Err(e) => {
-                eprintln!("error: {e:#}");
+                eprintln!("error: {e}");
                 ExitCode::FAILURE
             }
         },
@@ -105,14 +105,14 @@ fn main() -> ExitCode {
                 _ => ExitCode::FAILURE,
             },
             Err(e) => {
-                eprintln!("error: {e:#}");
+                eprintln!("error: {e}");
                 ExitCode::FAILURE
             }
         },
         Command::Query(args) => match commands::query::run(args) {
             Ok(out) => print_out(&out),
             Err(e) => {
-                eprintln!("error: {e:#}");
+                eprintln!("error: {e}");
                 ExitCode::FAILURE
             }
         },

@@ -193,12 +193,20 @@ fn table_units(
 
 fn unit(block: usize, text: String, tokens: usize, also: Vec<usize>) -> Unit {
     Unit {
+        also,
+        ..piece(block, text, tokens, false)
+    }
+}
+
+/// A unit of one block's own text.
+fn piece(block: usize, text: String, tokens: usize, sentence: bool) -> Unit {
+    Unit {
         text,
         tokens,
         block,
-        sentence: false,
+        sentence,
         carried: false,
-        also,
+        also: Vec::new(),
     }
 }
 
@@ -216,29 +224,16 @@ fn bounded(
     }
     let tokens = counter.count(text);
     if tokens <= budget {
-        return vec![Unit {
-            text: text.to_string(),
-            tokens,
-            block,
-            sentence,
-            carried: false,
-            also: Vec::new(),
-        }];
+        return vec![piece(block, text.to_string(), tokens, sentence)];
     }
+    // Too long even alone: windows of whole words (no longer a sentence of its own).
     let mut out = Vec::new();
     let mut window: Vec<&str> = Vec::new();
     let mut used = 0;
     for word in text.split_whitespace() {
         let t = counter.count(word).max(1);
         if used + t > budget && !window.is_empty() {
-            out.push(Unit {
-                text: window.join(" "),
-                tokens: used,
-                block,
-                sentence: false,
-                carried: false,
-                also: Vec::new(),
-            });
+            out.push(piece(block, window.join(" "), used, false));
             window.clear();
             used = 0;
         }
@@ -246,14 +241,7 @@ fn bounded(
         used += t;
     }
     if !window.is_empty() {
-        out.push(Unit {
-            text: window.join(" "),
-            tokens: used,
-            block,
-            sentence: false,
-            carried: false,
-            also: Vec::new(),
-        });
+        out.push(piece(block, window.join(" "), used, false));
     }
     out
 }

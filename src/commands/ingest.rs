@@ -1,7 +1,7 @@
 //! `folio ingest PATH… --data DIR`: bulk, resumable ingest with a progress line.
 
 use folio::chunk::ChunkOptions;
-use folio::embed::{self, Embedder, TokenCounter};
+use folio::embed::{self, Embedder};
 use folio::ingest::{Event, Filter, IngestOptions, Ingestor, Outcome, Store};
 use folio::models::ModelStore;
 use folio::pipeline::{ExtractOptions, Extractor, PipelineConfig};
@@ -63,7 +63,7 @@ pub fn run(args: IngestArgs) -> anyhow::Result<bool> {
     let models = ModelStore::locate()?;
     let device = extract.device.unwrap_or(extract.pipeline.device);
     let embedder = Embedder::load(&models, device, 2)?;
-    let counter = TokenCounter::load(&models)?;
+    let counter = embedder.token_counter()?;
     let extractor = Extractor::new(models);
     let mut store = Store::open(&data, embed::DIM)?;
     let options = IngestOptions {

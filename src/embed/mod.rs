@@ -17,25 +17,10 @@ pub const MAX_TOKENS: usize = 256;
 /// Texts per model run.
 const BATCH: usize = 32;
 
-/// The embedding model's tokenizer, without padding, truncated at [`MAX_TOKENS`].
+/// The embedding model's tokenizer without padding or truncation: the real length of a text,
+/// which the chunker bounds. Made by [`Embedder::token_counter`].
 pub struct TokenCounter {
     tokenizer: Tokenizer,
-}
-
-impl TokenCounter {
-    pub fn load(models: &ModelStore) -> Result<Self> {
-        let path = models.path(TOKENIZER)?;
-        let mut tokenizer = Tokenizer::from_file(&path).map_err(|e| Error::Model {
-            what: TOKENIZER.into(),
-            detail: e.to_string(),
-        })?;
-        // The shipped tokenizer.json pads and truncates at 128; chunks need their real length.
-        tokenizer.with_padding(None);
-        tokenizer
-            .with_truncation(None)
-            .map_err(|e| Error::Embed(e.to_string()))?;
-        Ok(Self { tokenizer })
-    }
 }
 
 impl crate::chunk::TokenCount for TokenCounter {
@@ -63,6 +48,8 @@ impl std::fmt::Debug for Embedder {
 }
 
 impl Embedder {
+    /// Loads the model and its tokenizer; the shipped tokenizer.json pads and truncates at
+    /// 128 tokens, which is replaced by batch-longest padding and truncation at [`MAX_TOKENS`].
     pub fn load(models: &ModelStore, device: Device, threads: usize) -> Result<Self> {
         let path = models.path(TOKENIZER)?;
         let mut tokenizer = Tokenizer::from_file(&path).map_err(|e| Error::Model {
@@ -84,6 +71,16 @@ impl Embedder {
             tokenizer,
             sha256: models.entry(MODEL)?.sha256.clone(),
         })
+    }
+
+    /// The same tokenizer, counting tokens without padding or truncation.
+    pub fn token_counter(&self) -> Result<TokenCounter> {
+        let mut tokenizer = self.tokenizer.clone();
+        tokenizer.with_padding(None);
+        tokenizer
+            .with_truncation(None)
+            .map_err(|e| Error::Embed(e.to_string()))?;
+        Ok(TokenCounter { tokenizer })
     }
 
     /// One unit vector per text, in the order given.

@@ -61,7 +61,13 @@ impl KeywordStore {
             Some(
                 index
                     .writer_with_num_threads(1, WRITER_MEMORY)
-                    .map_err(err)?,
+                    .map_err(|e| match e {
+                        tantivy::TantivyError::LockFailure(..) => Error::Index(format!(
+                            "{} is being written by another ingest (one writer at a time)",
+                            dir.display()
+                        )),
+                        e => err(e),
+                    })?,
             )
         } else {
             None
@@ -135,41 +141,32 @@ impl KeywordStore {
         self.len() == 0
     }
 
-    /// Every document id that has chunks in the index.
+    /// Every document id that has live chunks in the index (deleted documents leave their
+    /// terms behind until a merge, so each term's postings are checked).
     pub fn document_ids(&self) -> Result<BTreeSet<String>> {
+        use tantivy::DocSet;
         let searcher = self.reader.searcher();
         let mut out = BTreeSet::new();
         for segment in searcher.segment_readers() {
             let inverted = segment.inverted_index(self.document_id).map_err(err)?;
+            let alive = segment.alive_bitset();
             let mut terms = inverted.terms().stream().map_err(err)?;
             while terms.advance() {
-                let term = Term::from_field_text(
-                    self.document_id,
-                    std::str::from_utf8(terms.key()).unwrap_or_default(),
-                );
-                // Deleted documents leave their terms behind until a merge.
-                if segment
-                    .inverted_index(self.document_id)
-                    .ok()
-                    .and_then(|ii| {
-                        ii.read_postings(&term, IndexRecordOption::Basic)
-                            .ok()
-                            .flatten()
-                    })
-                    .is_some_and(|mut postings| {
-                        use tantivy::DocSet;
-                        let alive = segment.alive_bitset();
-                        let mut doc = postings.doc();
-                        while doc != tantivy::TERMINATED {
-                            if alive.is_none_or(|a| a.is_alive(doc)) {
-                                return true;
-                            }
-                            doc = postings.advance();
-                        }
-                        false
-                    })
-                {
-                    out.insert(String::from_utf8_lossy(terms.key()).into_owned());
+                let id = String::from_utf8_lossy(terms.key()).into_owned();
+                let term = Term::from_field_text(self.document_id, &id);
+                let Some(mut postings) = inverted
+                    .read_postings(&term, IndexRecordOption::Basic)
+                    .map_err(err)?
+                else {
+                    continue;
+                };
+                let mut doc = postings.doc();
+                while doc != tantivy::TERMINATED {
+                    if alive.is_none_or(|a| a.is_alive(doc)) {
+                        out.insert(id);
+                        break;
+                    }
+                    doc = postings.advance();
                 }
             }
         }

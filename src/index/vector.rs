@@ -190,11 +190,7 @@ impl ExactStore {
     }
 
     fn write(&mut self, kind: u8, payload: &[u8]) -> Result<()> {
-        let mut frame = Vec::with_capacity(payload.len() + 9);
-        frame.push(kind);
-        frame.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-        frame.extend_from_slice(payload);
-        frame.extend_from_slice(&crc(kind, payload).to_le_bytes());
+        let frame = frame(kind, payload);
         let path = self.path.clone();
         self.log
             .as_mut()
@@ -218,11 +214,8 @@ impl ExactStore {
                     &self.chunk_ids[row],
                     &self.matrix[row * self.dim..(row + 1) * self.dim],
                 );
-                let mut frame = vec![ADD];
-                frame.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-                frame.extend_from_slice(&payload);
-                frame.extend_from_slice(&crc(ADD, &payload).to_le_bytes());
-                out.write_all(&frame).map_err(|e| io_err(&tmp, e))?;
+                out.write_all(&frame(ADD, &payload))
+                    .map_err(|e| io_err(&tmp, e))?;
             }
             let file = out.into_inner().map_err(|e| io_err(&tmp, e.into_error()))?;
             file.sync_all().map_err(|e| io_err(&tmp, e))?;
@@ -525,6 +518,16 @@ fn parse_add(p: &[u8], dim: usize) -> Option<(String, String, Vec<f32>)> {
         .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
         .collect();
     Some((document, chunk, v))
+}
+
+/// A log record: kind, payload length, payload, CRC-32 of kind and payload.
+fn frame(kind: u8, payload: &[u8]) -> Vec<u8> {
+    let mut frame = Vec::with_capacity(payload.len() + 9);
+    frame.push(kind);
+    frame.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    frame.extend_from_slice(payload);
+    frame.extend_from_slice(&crc(kind, payload).to_le_bytes());
+    frame
 }
 
 fn crc(kind: u8, payload: &[u8]) -> u32 {
