@@ -19,7 +19,7 @@ pub enum Error {
     UnsupportedType(String),
     #[error("not a readable PDF: {0}")]
     BadPdf(String),
-    #[error("encrypted PDF: a password is required (use --password)")]
+    #[error("encrypted PDF: a password is required (--password; the API's `password` field)")]
     PasswordRequired,
     #[error("encrypted PDF: wrong password")]
     WrongPassword,
@@ -31,8 +31,12 @@ pub enum Error {
     BadPageRange(String),
     #[error("page {page} is out of range: the document has {count} pages")]
     PageOutOfRange { page: u32, count: u32 },
+    #[error("{pages} pages selected, over the limit of {limit} pages (select fewer pages)")]
+    TooManyPages { pages: u32, limit: u32 },
     #[error("time limit of {0:.1} s exceeded")]
     Timeout(f64),
+    #[error("cancelled")]
+    Cancelled,
     #[error("{what} is missing or damaged ({detail}); run `models/fetch` (or `make run`), or set FOLIO_MODELS_DIR to a folder fetched by it")]
     Model { what: String, detail: String },
     #[error("ONNX Runtime: {0}")]

@@ -17,6 +17,7 @@
 //! # Ok::<(), folio::Error>(())
 //! ```
 
+pub mod api;
 pub mod catalog;
 pub mod chunk;
 pub mod document;

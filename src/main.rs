@@ -33,6 +33,8 @@ enum Command {
     Query(commands::query::QueryArgs),
     /// What a data directory holds, and whether its stores agree.
     Status(commands::status::StatusArgs),
+    /// Serve the HTTP API: upload documents, retrieve chunks, embeddings, jobs.
+    Serve(commands::serve::ServeArgs),
     /// Inspect the native libraries and model files.
     Models {
         #[command(subcommand)]
@@ -87,9 +89,22 @@ enum Format {
 
 fn main() -> ExitCode {
     bound_heap_growth();
-    init_logging();
     let cli = Cli::parse();
+    match &cli.command {
+        // A server logs its requests and jobs; the batch commands only what goes wrong.
+        Command::Serve(args) => {
+            init_logging("info,tantivy=warn", commands::serve::wants_json_logs(args))
+        }
+        _ => init_logging("warn", false),
+    }
     match cli.command {
+        Command::Serve(args) => match commands::serve::run(args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Extract(args) => extract(args),
         Command::Ingest(args) => match commands::ingest::run(args) {
             Ok(true) => ExitCode::SUCCESS,
@@ -144,15 +159,19 @@ fn bound_heap_growth() {
     }
 }
 
-fn init_logging() {
+/// Logs to stderr, filtered by `FOLIO_LOG` (default `default_level`), as text or JSON lines.
+fn init_logging(default_level: &str, json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("FOLIO_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    tracing_subscriber::fmt()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_target(false)
-        .init();
+        .with_target(false);
+    if json {
+        builder.json().with_current_span(true).init();
+    } else {
+        builder.with_ansi(std::io::stderr().is_terminal()).init();
+    }
 }
 
 fn extract(args: ExtractArgs) -> ExitCode {

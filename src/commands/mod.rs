@@ -1,8 +1,9 @@
-//! The `ingest`, `query` and `status` commands: argument parsing, progress and printing around the
+//! The `ingest`, `query`, `serve` and `status` commands: argument parsing, progress and printing around the
 //! library's `ingest` and `index` modules.
 
 pub mod ingest;
 pub mod query;
+pub mod serve;
 pub mod status;
 
 use std::path::PathBuf;

@@ -1,8 +1,9 @@
 //! `folio query TEXT --data DIR`: ranked chunks from the stores.
 
+use folio::catalog::DocumentFilter;
 use folio::embed::{self, Embedder};
-use folio::index::{self, Mode};
-use folio::ingest::Store;
+use folio::index::Mode;
+use folio::ingest::{Query, Retrieved, Store, MAX_TOP_K};
 use folio::models::ModelStore;
 use folio::runtime::Device;
 use serde_json::json;
@@ -45,22 +46,17 @@ pub fn run(args: QueryArgs) -> anyhow::Result<String> {
         data.display()
     );
     anyhow::ensure!(
-        (1..=1000).contains(&args.top_k),
-        "--top-k must be between 1 and 1000"
+        (1..=MAX_TOP_K).contains(&args.top_k),
+        "--top-k must be between 1 and {MAX_TOP_K}"
     );
     let mode: Mode = args.mode.parse()?;
     let store = Store::open_read_only(&data, embed::DIM)?;
-    let filtered =
-        !(args.documents.is_empty() && args.media_types.is_empty() && args.path_prefix.is_none());
-    let allowed = filtered
-        .then(|| {
-            store.catalog.select(
-                &args.media_types,
-                args.path_prefix.as_deref(),
-                &args.documents,
-            )
-        })
-        .transpose()?;
+    let filter = DocumentFilter {
+        document_ids: args.documents.clone(),
+        media_types: args.media_types.clone(),
+        path_prefix: args.path_prefix.clone(),
+        metadata: Default::default(),
+    };
     let query_vector = match mode {
         Mode::Keyword => None,
         _ => {
@@ -68,35 +64,28 @@ pub fn run(args: QueryArgs) -> anyhow::Result<String> {
             embedder.embed(&[args.text.as_str()])?.into_iter().next()
         }
     };
-    let hits = index::search(
-        &store.keyword,
-        store.vectors.as_ref(),
-        &args.text,
-        query_vector.as_deref(),
+    let query = Query {
+        text: &args.text,
         mode,
-        args.top_k,
-        allowed.as_ref(),
-    )?;
-    let mut results = Vec::with_capacity(hits.len());
-    for hit in hits {
-        let (filename, path) = store.catalog.origin(&hit.chunk.document_id)?;
-        results.push((hit, filename, path));
-    }
+        top_k: args.top_k,
+        filter: &filter,
+    };
+    let results = store.retrieve(&query, query_vector.as_deref())?;
     if args.json {
         let list: Vec<serde_json::Value> = results
             .iter()
-            .map(|(hit, filename, path)| {
+            .map(|r| {
                 json!({
-                    "score": hit.score,
-                    "chunk": hit.chunk,
-                    "document": {"id": hit.chunk.document_id, "filename": filename, "path": path},
+                    "score": r.hit.score,
+                    "chunk": r.hit.chunk,
+                    "document": {"id": r.hit.chunk.document_id, "filename": r.filename, "path": r.path},
                 })
             })
             .collect();
         return Ok(serde_json::to_string_pretty(&json!({ "results": list }))? + "\n");
     }
     let mut out = String::new();
-    for (rank, (hit, filename, _)) in results.iter().enumerate() {
+    for (rank, Retrieved { hit, filename, .. }) in results.iter().enumerate() {
         let pages = hit
             .chunk
             .pages

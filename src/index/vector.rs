@@ -26,7 +26,7 @@ pub struct VectorHit {
 
 /// Where chunk vectors live. The embedded [`ExactStore`] is the default; a Qdrant backend
 /// implements the same calls.
-pub trait VectorStore: Send {
+pub trait VectorStore: Send + Sync {
     /// Adds the vectors of one document's chunks (after [`VectorStore::delete_document`] when
     /// replacing).
     fn add(&mut self, document_id: &str, vectors: &[(String, Vec<f32>)]) -> Result<()>;

@@ -5,9 +5,11 @@
 //! forgets files that are gone. Extraction runs on `jobs` threads while the calling thread
 //! chunks, embeds and writes, with a bounded queue between them (back-pressure).
 
+mod retrieve;
 mod store;
 mod walk;
 
+pub use retrieve::{Query, Retrieved, MAX_TOP_K};
 pub use store::Store;
 pub use walk::Filter;
 
@@ -307,19 +309,41 @@ impl Ingestor<'_> {
         doc: &Document,
         options: &IngestOptions,
     ) -> Result<(usize, [Duration; 3])> {
+        let prepared = self.prepare(doc, options.chunk)?;
         let t = Instant::now();
-        let chunks: Vec<Chunk> = chunk::chunk(doc, self.counter, options.chunk);
+        store.put(doc, &prepared.chunks, prepared.vectors)?;
+        Ok((
+            prepared.chunks.len(),
+            [prepared.chunking, prepared.embedding, t.elapsed()],
+        ))
+    }
+
+    /// Chunks and embeds a document (no store is touched, so a server does this outside its
+    /// write lock).
+    pub fn prepare(&self, doc: &Document, options: ChunkOptions) -> Result<Prepared> {
+        let t = Instant::now();
+        let chunks: Vec<Chunk> = chunk::chunk(doc, self.counter, options);
         let chunking = t.elapsed();
         let t = Instant::now();
         let texts: Vec<String> = chunks.iter().map(embedding_text).collect();
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-        let vectors = self.embedder.embed(&refs)?;
-        let embedding = t.elapsed();
-        let t = Instant::now();
-        let pairs = chunks.iter().map(|c| c.id.clone()).zip(vectors).collect();
-        store.put(doc, &chunks, pairs)?;
-        Ok((chunks.len(), [chunking, embedding, t.elapsed()]))
+        let embedded = self.embedder.embed(&refs)?;
+        let vectors = chunks.iter().map(|c| c.id.clone()).zip(embedded).collect();
+        Ok(Prepared {
+            chunks,
+            vectors,
+            chunking,
+            embedding: t.elapsed(),
+        })
     }
+}
+
+/// A document's chunks and their embeddings, ready for [`Store::put`].
+pub struct Prepared {
+    pub chunks: Vec<Chunk>,
+    pub vectors: Vec<(String, Vec<f32>)>,
+    pub chunking: Duration,
+    pub embedding: Duration,
 }
 
 /// The text a chunk is embedded as: its heading path, then its text.

@@ -90,6 +90,8 @@ impl Store {
         vectors: Vec<(String, Vec<f32>)>,
     ) -> Result<()> {
         let json = serde_json::to_vec(doc).map_err(|e| crate::Error::Catalog(e.to_string()))?;
+        let metadata = serde_json::to_string(&doc.metadata)
+            .map_err(|e| crate::Error::Catalog(e.to_string()))?;
         self.catalog.begin_document(&NewDocument {
             id: &doc.id,
             sha256: &doc.source.sha256,
@@ -98,6 +100,7 @@ impl Store {
             filename: doc.source.filename.as_deref(),
             pipeline_version: &doc.pipeline.version,
             pages: doc.pages.len() as u32,
+            metadata: &metadata,
         })?;
         self.keyword.delete_document(&doc.id)?;
         self.vectors.delete_document(&doc.id)?;
@@ -124,6 +127,17 @@ impl Store {
     pub fn unlink_file(&mut self, path: &str) -> Result<()> {
         self.catalog.delete_file(path)?;
         self.remove_unreferenced().map(|_| ())
+    }
+
+    /// Removes a document, the files pointing at it and its chunks from every store; false
+    /// when it was not stored.
+    pub fn remove_document(&mut self, id: &str) -> Result<bool> {
+        if self.catalog.document(id)?.is_none() {
+            return Ok(false);
+        }
+        self.catalog.delete_files_of(id)?;
+        self.remove_unreferenced()?;
+        Ok(true)
     }
 
     /// Removes documents no file points at, from every store.
@@ -199,6 +213,7 @@ mod tests {
                     filename: None,
                     pipeline_version: "v",
                     pages: 1,
+                    metadata: "{}",
                 })
                 .expect("begin");
             store

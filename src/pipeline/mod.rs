@@ -28,6 +28,7 @@ use crate::source::{MediaType, Source};
 use crate::structure::{self, PageLayout, StructureOptions};
 use std::collections::BTreeMap;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tracing::{debug, info_span, warn};
@@ -56,6 +57,38 @@ pub struct ExtractOptions {
     pub ocr: Option<OcrMode>,
     /// Overrides the pipeline's device.
     pub device: Option<Device>,
+    /// Lets another thread follow the extraction and cancel it.
+    pub progress: Option<Arc<Progress>>,
+}
+
+/// Shared between an extraction and whoever watches it: pages read so far, the page count
+/// once known, and a cancellation flag checked between pages.
+#[derive(Debug, Default)]
+pub struct Progress {
+    cancelled: AtomicBool,
+    pages_done: AtomicU32,
+    /// 0 until known.
+    pages_total: AtomicU32,
+}
+
+impl Progress {
+    /// Asks the extraction to stop at the next page; it then fails with [`Error::Cancelled`].
+    pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::SeqCst)
+    }
+
+    /// Pages read so far, and the page count when known.
+    pub fn pages(&self) -> (u32, Option<u32>) {
+        let total = self.pages_total.load(Ordering::Relaxed);
+        (
+            self.pages_done.load(Ordering::Relaxed),
+            (total > 0).then_some(total),
+        )
+    }
 }
 
 impl ExtractOptions {
@@ -67,6 +100,7 @@ impl ExtractOptions {
             timeout: None,
             ocr: None,
             device: None,
+            progress: None,
         }
     }
 
@@ -138,6 +172,19 @@ impl Extractor {
             format!("{settings:?}@{device}x{workers}"),
             || LayoutModel::load(&self.models, settings, device, workers),
         )
+    }
+
+    /// Loads, now, everything `pipeline` will use (pdfium, OCR, layout), so that a server is
+    /// ready when it says so and a missing model fails at start-up rather than on a request.
+    pub fn warm_up(&self, pipeline: &PipelineConfig) -> Result<()> {
+        crate::pdf::library(&self.models)?;
+        if pipeline.ocr.mode != OcrMode::Never {
+            self.ocr_engine(&pipeline.ocr.engine, pipeline.device)?;
+        }
+        if pipeline.layout.enabled {
+            self.layout_model(&pipeline.layout, pipeline.device, pipeline.workers)?;
+        }
+        Ok(())
     }
 
     /// The pipeline's OCR engine, its load time booked to the document.
@@ -248,6 +295,9 @@ impl Extractor {
         let mut file = PdfFile::open(pdfium, source, password)?;
         let metadata = file.metadata();
         let numbers = select_pages(metadata.page_count, options)?;
+        if let Some(p) = &options.progress {
+            p.pages_total.store(numbers.len() as u32, Ordering::Relaxed);
+        }
         run.add_ms("pdf", t.elapsed());
 
         let mode = options.ocr_mode();
@@ -280,6 +330,7 @@ impl Extractor {
                     };
                 let mixed = renderable && !wants_ocr && usable && !raw.image_regions.is_empty();
                 run.pages.push(page);
+                run.page_read();
                 let raw = if usable && !wants_ocr {
                     raw
                 } else {
@@ -368,6 +419,7 @@ impl Extractor {
                     note: Some("image page: OCR is off (--ocr never)".into()),
                     image: Some(img.info.clone()),
                 });
+                run.page_read();
                 let raw = RawPage {
                     number,
                     width,
@@ -440,10 +492,10 @@ fn select_pages(count: u32, options: &ExtractOptions) -> Result<Vec<u32>> {
     };
     let max = options.pipeline.limits.max_pages;
     if numbers.len() as u64 > u64::from(max) {
-        return Err(Error::Pipeline(format!(
-            "{} pages selected, over the pipeline's limit of {max} (use --pages)",
-            numbers.len()
-        )));
+        return Err(Error::TooManyPages {
+            pages: numbers.len() as u32,
+            limit: max,
+        });
     }
     Ok(numbers)
 }
@@ -452,6 +504,7 @@ fn select_pages(count: u32, options: &ExtractOptions) -> Result<Vec<u32>> {
 struct Run {
     started: Instant,
     limit: Duration,
+    progress: Option<Arc<Progress>>,
     pages: Vec<Page>,
     layouts: Vec<PageLayout>,
     stage_ms: BTreeMap<String, Duration>,
@@ -464,11 +517,18 @@ impl Run {
         Self {
             started,
             limit: options.deadline(),
+            progress: options.progress.clone(),
             pages: Vec::new(),
             layouts: Vec::new(),
             stage_ms: BTreeMap::new(),
             warnings: Vec::new(),
             models: BTreeMap::new(),
+        }
+    }
+
+    fn page_read(&self) {
+        if let Some(p) = &self.progress {
+            p.pages_done.fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -500,6 +560,9 @@ impl Run {
     }
 
     fn check_deadline(&self) -> Result<()> {
+        if self.progress.as_ref().is_some_and(|p| p.is_cancelled()) {
+            return Err(Error::Cancelled);
+        }
         if self.started.elapsed() > self.limit {
             return Err(Error::Timeout(self.limit.as_secs_f64()));
         }

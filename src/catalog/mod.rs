@@ -1,7 +1,8 @@
 //! The catalog (SQLite in the data directory): which documents are stored, their hash,
-//! pipeline version, chunk count and compressed JSON, and which files point at them. It is
-//! the source of truth the stores are reconciled against after a crash: a document is
-//! `indexing` from before its chunks are written until after both stores have committed them.
+//! pipeline version, chunk count and compressed JSON, which files point at them, and the API's
+//! durable jobs. It is the source of truth the stores are reconciled against after a crash: a
+//! document is `indexing` from before its chunks are written until after both stores have
+//! committed them.
 
 use crate::error::{Error, Result};
 use flate2::{read::GzDecoder, write::GzEncoder, Compression};
@@ -9,6 +10,10 @@ use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+mod jobs;
+pub use jobs::{JobEnd, JobRow, JobState, NewJob};
 
 fn err(e: impl std::fmt::Display) -> Error {
     Error::Catalog(e.to_string())
@@ -23,6 +28,77 @@ pub struct DocumentRow {
     pub pipeline_version: String,
     pub pages: u32,
     pub chunks: u32,
+}
+
+/// What a listing says about a stored document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocumentInfo {
+    pub id: String,
+    pub filename: Option<String>,
+    pub media_type: String,
+    pub bytes: u64,
+    pub pages: u32,
+    pub chunks: u32,
+    pub pipeline_version: String,
+    /// Seconds since the Unix epoch.
+    pub updated_at: i64,
+}
+
+const INFO_COLUMNS: &str =
+    "id, filename, media_type, bytes, pages, chunks, pipeline_version, updated_at";
+
+fn document_info(r: &rusqlite::Row) -> rusqlite::Result<DocumentInfo> {
+    Ok(DocumentInfo {
+        id: r.get(0)?,
+        filename: r.get(1)?,
+        media_type: r.get(2)?,
+        bytes: r.get::<_, i64>(3)? as u64,
+        pages: r.get(4)?,
+        chunks: r.get(5)?,
+        pipeline_version: r.get(6)?,
+        updated_at: r.get(7)?,
+    })
+}
+
+/// Which documents a search may return: every condition given must hold (an empty list or
+/// map is no condition).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DocumentFilter {
+    /// Any of these ids.
+    pub document_ids: Vec<String>,
+    /// Any of these media types, e.g. `application/pdf`.
+    pub media_types: Vec<String>,
+    /// Ingested from a path that starts with this.
+    pub path_prefix: Option<String>,
+    /// Document metadata fields (`title`, `author`, `language`…) equal to these values,
+    /// ignoring case.
+    pub metadata: std::collections::BTreeMap<String, String>,
+}
+
+impl DocumentFilter {
+    pub fn is_empty(&self) -> bool {
+        self == &Self::default()
+    }
+
+    fn matches(&self, id: &str, media: &str, path: Option<&str>, metadata: Option<&str>) -> bool {
+        let listed = |list: &[String], v: &str| list.is_empty() || list.iter().any(|x| x == v);
+        let path_ok = self
+            .path_prefix
+            .as_deref()
+            .is_none_or(|p| path.is_some_and(|f| f.starts_with(p)));
+        let meta_ok = self.metadata.is_empty() || {
+            let fields: serde_json::Map<String, serde_json::Value> = metadata
+                .and_then(|m| serde_json::from_str(m).ok())
+                .unwrap_or_default();
+            self.metadata.iter().all(|(k, want)| {
+                fields.get(k).is_some_and(|v| match v {
+                    serde_json::Value::String(s) => s.eq_ignore_ascii_case(want),
+                    other => other.to_string().eq_ignore_ascii_case(want),
+                })
+            })
+        };
+        listed(&self.document_ids, id) && listed(&self.media_types, media) && path_ok && meta_ok
+    }
 }
 
 /// A file that was ingested (or failed to be).
@@ -45,20 +121,49 @@ pub struct NewDocument<'a> {
     pub filename: Option<&'a str>,
     pub pipeline_version: &'a str,
     pub pages: u32,
+    /// The document's metadata (title, author, language…) as a JSON object, for filters.
+    pub metadata: &'a str,
 }
 
+/// One connection to the catalog, shareable between threads (calls are serialised; SQLite's
+/// WAL lets other connections read meanwhile).
 pub struct Catalog {
-    db: Connection,
+    db: Mutex<Connection>,
 }
 
-fn now() -> i64 {
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
+        .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
 }
 
+fn now() -> i64 {
+    now_ms() / 1000
+}
+
+fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
+    let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
+    gz.write_all(bytes).map_err(err)?;
+    gz.finish().map_err(err)
+}
+
+fn gunzip(bytes: &[u8]) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    GzDecoder::new(bytes).read_to_end(&mut out).map_err(err)?;
+    Ok(out)
+}
+
 impl Catalog {
+    /// The connection; a panic while it was held leaves SQLite consistent, so a poisoned lock is
+    /// taken over.
+    fn db(&self) -> MutexGuard<'_, Connection> {
+        self.db
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// Opens (or creates) `catalog.sqlite` in `dir`.
     pub fn open(dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(dir).map_err(|source| Error::Io {
@@ -94,11 +199,25 @@ impl Catalog {
              CREATE INDEX IF NOT EXISTS files_document ON files(document_id);",
         )
         .map_err(err)?;
-        Ok(Self { db })
+        db.execute_batch(jobs::SCHEMA).map_err(err)?;
+        // Added after the first release of the catalog.
+        let has_metadata: bool = db
+            .query_row(
+                "SELECT COUNT(*) FROM pragma_table_info('documents') WHERE name = 'metadata'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map_err(err)?
+            > 0;
+        if !has_metadata {
+            db.execute_batch("ALTER TABLE documents ADD COLUMN metadata TEXT")
+                .map_err(err)?;
+        }
+        Ok(Self { db: Mutex::new(db) })
     }
 
     pub fn file(&self, path: &str) -> Result<Option<FileRow>> {
-        self.db
+        self.db()
             .query_row(
                 "SELECT path, document_id, sha256, size, mtime, status FROM files WHERE path = ?1",
                 params![path],
@@ -118,7 +237,7 @@ impl Catalog {
     }
 
     pub fn document(&self, id: &str) -> Result<Option<DocumentRow>> {
-        self.db
+        self.db()
             .query_row(
                 "SELECT id, sha256, status, pipeline_version, pages, chunks FROM documents WHERE id = ?1",
                 params![id],
@@ -139,12 +258,12 @@ impl Catalog {
 
     /// Records that `doc`'s chunks are about to be written (status `indexing`).
     pub fn begin_document(&self, doc: &NewDocument) -> Result<()> {
-        self.db
+        self.db()
             .execute(
-                "INSERT INTO documents (id, sha256, media_type, bytes, filename, status, pipeline_version, pages, chunks, json, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'indexing', ?6, ?7, 0, NULL, ?8)
-                 ON CONFLICT(id) DO UPDATE SET status = 'indexing', pipeline_version = ?6, pages = ?7, updated_at = ?8",
-                params![doc.id, doc.sha256, doc.media_type, doc.bytes as i64, doc.filename, doc.pipeline_version, doc.pages, now()],
+                "INSERT INTO documents (id, sha256, media_type, bytes, filename, status, pipeline_version, pages, chunks, json, updated_at, metadata)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'indexing', ?6, ?7, 0, NULL, ?8, ?9)
+                 ON CONFLICT(id) DO UPDATE SET status = 'indexing', pipeline_version = ?6, pages = ?7, updated_at = ?8, metadata = ?9",
+                params![doc.id, doc.sha256, doc.media_type, doc.bytes as i64, doc.filename, doc.pipeline_version, doc.pages, now(), doc.metadata],
             )
             .map(|_| ())
             .map_err(err)
@@ -152,10 +271,8 @@ impl Catalog {
 
     /// Marks a document stored: its chunks are in both stores; keeps its JSON (compressed).
     pub fn finish_document(&self, id: &str, chunks: u32, json: &[u8]) -> Result<()> {
-        let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
-        gz.write_all(json).map_err(err)?;
-        let blob = gz.finish().map_err(err)?;
-        self.db
+        let blob = gzip(json)?;
+        self.db()
             .execute(
                 "UPDATE documents SET status = 'ok', chunks = ?2, json = ?3, updated_at = ?4 WHERE id = ?1",
                 params![id, chunks, blob, now()],
@@ -167,7 +284,7 @@ impl Catalog {
     /// The document's JSON as extracted.
     pub fn document_json(&self, id: &str) -> Result<Option<Vec<u8>>> {
         let blob: Option<Option<Vec<u8>>> = self
-            .db
+            .db()
             .query_row(
                 "SELECT json FROM documents WHERE id = ?1",
                 params![id],
@@ -175,21 +292,12 @@ impl Catalog {
             )
             .optional()
             .map_err(err)?;
-        match blob.flatten() {
-            Some(b) => {
-                let mut out = Vec::new();
-                GzDecoder::new(b.as_slice())
-                    .read_to_end(&mut out)
-                    .map_err(err)?;
-                Ok(Some(out))
-            }
-            None => Ok(None),
-        }
+        blob.flatten().map(|b| gunzip(&b)).transpose()
     }
 
     /// Points `path` at a document (or records its failure).
     pub fn set_file(&self, row: &FileRow, error: Option<&str>) -> Result<()> {
-        self.db
+        self.db()
             .execute(
                 "INSERT INTO files (path, document_id, sha256, size, mtime, status, error, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
@@ -201,14 +309,14 @@ impl Catalog {
     }
 
     pub fn delete_file(&self, path: &str) -> Result<()> {
-        self.db
+        self.db()
             .execute("DELETE FROM files WHERE path = ?1", params![path])
             .map(|_| ())
             .map_err(err)
     }
 
     pub fn delete_document(&self, id: &str) -> Result<()> {
-        self.db
+        self.db()
             .execute("DELETE FROM documents WHERE id = ?1", params![id])
             .map(|_| ())
             .map_err(err)
@@ -216,15 +324,16 @@ impl Catalog {
 
     /// Every file path recorded.
     pub fn paths(&self) -> Result<Vec<String>> {
-        let mut stmt = self.db.prepare("SELECT path FROM files").map_err(err)?;
+        let db = self.db();
+        let mut stmt = db.prepare("SELECT path FROM files").map_err(err)?;
         let rows = stmt.query_map([], |r| r.get(0)).map_err(err)?;
         rows.collect::<std::result::Result<_, _>>().map_err(err)
     }
 
     /// Documents with the given status.
     pub fn documents_with_status(&self, status: &str) -> Result<Vec<String>> {
-        let mut stmt = self
-            .db
+        let db = self.db();
+        let mut stmt = db
             .prepare("SELECT id FROM documents WHERE status = ?1")
             .map_err(err)?;
         let rows = stmt.query_map(params![status], |r| r.get(0)).map_err(err)?;
@@ -233,8 +342,8 @@ impl Catalog {
 
     /// Documents no file points at any more.
     pub fn unreferenced_documents(&self) -> Result<Vec<String>> {
-        let mut stmt = self
-            .db
+        let db = self.db();
+        let mut stmt = db
             .prepare(
                 "SELECT id FROM documents d WHERE NOT EXISTS
                  (SELECT 1 FROM files f WHERE f.document_id = d.id)",
@@ -244,18 +353,12 @@ impl Catalog {
         rows.collect::<std::result::Result<_, _>>().map_err(err)
     }
 
-    /// Stored documents matching every given condition: media types (any of), a path prefix
-    /// (any file of the document), document ids (any of).
-    pub fn select(
-        &self,
-        media_types: &[String],
-        path_prefix: Option<&str>,
-        ids: &[String],
-    ) -> Result<HashSet<String>> {
-        let mut stmt = self
-            .db
+    /// Stored documents matching every given condition of `filter`.
+    pub fn select(&self, filter: &DocumentFilter) -> Result<HashSet<String>> {
+        let db = self.db();
+        let mut stmt = db
             .prepare(
-                "SELECT d.id, d.media_type, f.path FROM documents d
+                "SELECT d.id, d.media_type, f.path, d.metadata FROM documents d
                  LEFT JOIN files f ON f.document_id = d.id WHERE d.status = 'ok'",
             )
             .map_err(err)?;
@@ -265,17 +368,14 @@ impl Catalog {
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
                     r.get::<_, Option<String>>(2)?,
+                    r.get::<_, Option<String>>(3)?,
                 ))
             })
             .map_err(err)?;
         let mut out = HashSet::new();
         for row in rows {
-            let (id, media, path) = row.map_err(err)?;
-            let media_ok = media_types.is_empty() || media_types.contains(&media);
-            let path_ok =
-                path_prefix.is_none_or(|p| path.as_deref().is_some_and(|f| f.starts_with(p)));
-            let id_ok = ids.is_empty() || ids.contains(&id);
-            if media_ok && path_ok && id_ok {
+            let (id, media, path, metadata) = row.map_err(err)?;
+            if filter.matches(&id, &media, path.as_deref(), metadata.as_deref()) {
                 out.insert(id);
             }
         }
@@ -284,7 +384,7 @@ impl Catalog {
 
     /// A document's file name and one path it was ingested from.
     pub fn origin(&self, id: &str) -> Result<(Option<String>, Option<String>)> {
-        self.db
+        self.db()
             .query_row(
                 "SELECT d.filename, (SELECT path FROM files f WHERE f.document_id = d.id ORDER BY path LIMIT 1)
                  FROM documents d WHERE d.id = ?1",
@@ -296,9 +396,43 @@ impl Catalog {
             .map_err(err)
     }
 
+    /// Stored documents in id order, `limit` of them after `after` (a page of a listing).
+    pub fn list_documents(&self, after: Option<&str>, limit: usize) -> Result<Vec<DocumentInfo>> {
+        let db = self.db();
+        let mut stmt = db
+            .prepare(&format!(
+                "SELECT {INFO_COLUMNS} FROM documents WHERE status = 'ok' AND id > ?1 ORDER BY id LIMIT ?2"
+            ))
+            .map_err(err)?;
+        let rows = stmt
+            .query_map(params![after.unwrap_or(""), limit as i64], document_info)
+            .map_err(err)?;
+        rows.collect::<std::result::Result<_, _>>().map_err(err)
+    }
+
+    /// A stored document's description.
+    pub fn document_info(&self, id: &str) -> Result<Option<DocumentInfo>> {
+        self.db()
+            .query_row(
+                &format!("SELECT {INFO_COLUMNS} FROM documents WHERE status = 'ok' AND id = ?1"),
+                params![id],
+                document_info,
+            )
+            .optional()
+            .map_err(err)
+    }
+
+    /// Forgets every file that points at document `id`.
+    pub fn delete_files_of(&self, id: &str) -> Result<()> {
+        self.db()
+            .execute("DELETE FROM files WHERE document_id = ?1", params![id])
+            .map(|_| ())
+            .map_err(err)
+    }
+
     /// Sum of chunk counts over stored documents.
     pub fn chunk_total(&self) -> Result<u64> {
-        self.db
+        self.db()
             .query_row(
                 "SELECT COALESCE(SUM(chunks), 0) FROM documents WHERE status = 'ok'",
                 [],

@@ -1,0 +1,122 @@
+//! Server settings: a TOML file (`--config`), API keys from it or `FOLIO_API_KEYS`, then the
+//! command line's flags on top.
+
+use crate::error::{Error, Result};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Everything `folio serve` is told.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    pub addr: SocketAddr,
+    /// The data directory (catalog, stores, uploads of unfinished jobs).
+    pub data: PathBuf,
+    /// Bearer keys a client must present; empty = no authentication (loopback only).
+    pub api_keys: Vec<String>,
+    /// Pipeline used when a request names none.
+    pub pipeline: String,
+    pub limits: Limits,
+    /// Attempts to deliver a job's result to its `callback_url`.
+    pub callback_attempts: u32,
+}
+
+/// What one client can make the server do.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Largest upload; larger ones get 413 before their body is read.
+    pub max_upload_bytes: u64,
+    /// Most pages of a document (lowers the pipeline's own limit, never raises it).
+    pub max_pages: u32,
+    /// Time one document may take to extract and index, in seconds.
+    pub document_seconds: f64,
+    /// Jobs extracted at once.
+    pub concurrent_jobs: usize,
+    /// Jobs waiting at most; more get 429 with `Retry-After`.
+    pub queue_length: usize,
+    /// Default and largest `wait` of `POST /v1/documents`, in seconds.
+    pub default_wait_seconds: f64,
+    pub max_wait_seconds: f64,
+    /// Texts in one embeddings request.
+    pub max_embedding_inputs: usize,
+    /// Searches and embedding calls in flight; more get 429.
+    pub concurrent_queries: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data: PathBuf::from("folio-data"),
+            api_keys: Vec::new(),
+            pipeline: crate::pipeline::DEFAULT_PIPELINE.to_string(),
+            limits: Limits::default(),
+            callback_attempts: 5,
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_upload_bytes: 100 * 1024 * 1024,
+            max_pages: 5000,
+            document_seconds: 1800.0,
+            concurrent_jobs: 1,
+            queue_length: 64,
+            default_wait_seconds: 30.0,
+            max_wait_seconds: 300.0,
+            max_embedding_inputs: 256,
+            concurrent_queries: 32,
+        }
+    }
+}
+
+impl ServerConfig {
+    /// Reads `path` (TOML) when given, else the defaults; adds keys from `FOLIO_API_KEYS`
+    /// (comma-separated).
+    pub fn load(path: Option<&Path>) -> Result<Self> {
+        let mut config: ServerConfig = match path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|source| Error::Io {
+                    path: p.to_path_buf(),
+                    source,
+                })?;
+                toml::from_str(&text)
+                    .map_err(|e| Error::Pipeline(format!("{}: {e}", p.display())))?
+            }
+            None => ServerConfig::default(),
+        };
+        if let Ok(keys) = std::env::var("FOLIO_API_KEYS") {
+            config.api_keys.extend(
+                keys.split(',')
+                    .map(str::trim)
+                    .filter(|k| !k.is_empty())
+                    .map(String::from),
+            );
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Rejects settings that cannot work.
+    pub fn validate(&self) -> Result<()> {
+        let l = &self.limits;
+        let bad = |what: &str| Err(Error::Pipeline(format!("server config: {what}")));
+        if l.concurrent_jobs == 0 || l.queue_length == 0 || l.concurrent_queries == 0 {
+            return bad("concurrent_jobs, queue_length and concurrent_queries must be at least 1");
+        }
+        if l.max_upload_bytes == 0 || l.max_pages == 0 || l.document_seconds <= 0.0 {
+            return bad("max_upload_bytes, max_pages and document_seconds must be positive");
+        }
+        if l.default_wait_seconds < 0.0 || l.max_wait_seconds < l.default_wait_seconds {
+            return bad("0 <= default_wait_seconds <= max_wait_seconds");
+        }
+        if self.api_keys.iter().any(|k| k.len() < 16) {
+            return bad("API keys must be at least 16 characters");
+        }
+        Ok(())
+    }
+}

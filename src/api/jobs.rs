@@ -1,0 +1,463 @@
+//! Job workers and the `/v1/jobs` routes. A worker takes a job id from the queue, reads the
+//! upload kept for it, extracts (and, when asked, chunks, embeds and indexes) the document,
+//! records the outcome in the catalog, wakes requests waiting on it and delivers the
+//! callback. Stopping the server puts running jobs back in the queue; they run again on the
+//! next start.
+
+use super::error::{ApiError, ErrorDetail};
+use super::state::{AppState, Engine};
+use crate::catalog::{FileRow, JobEnd, JobRow, JobState};
+use crate::chunk::ChunkOptions;
+use crate::document::Document;
+use crate::error::{Error, Result};
+use crate::pipeline::{ExtractOptions, Progress};
+use crate::source::Source;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tracing::{info, info_span, warn};
+use utoipa::ToSchema;
+
+/// A job as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobView {
+    pub id: String,
+    /// queued, running, succeeded, failed or cancelled.
+    pub state: String,
+    /// The document the upload is (known from its bytes before extraction).
+    pub document_id: String,
+    pub filename: Option<String>,
+    pub media_type: String,
+    pub bytes: u64,
+    pub pipeline: String,
+    /// Whether the document is chunked, embedded and indexed too.
+    pub index: bool,
+    pub pages_done: u32,
+    pub pages_total: Option<u32>,
+    /// RFC 3339 times.
+    pub created_at: String,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    /// Milliseconds per stage, once finished.
+    #[schema(value_type = Option<Object>)]
+    pub timings_ms: Option<BTreeMap<String, u64>>,
+    pub error: Option<ErrorDetail>,
+    /// Where to follow the job, and where its document will be.
+    pub links: JobLinks,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobLinks {
+    pub job: String,
+    /// The extracted document (`GET`), once the job succeeded.
+    pub document: String,
+}
+
+/// The body of a `202 Accepted`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobAccepted {
+    pub job: JobView,
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ` for milliseconds since the Unix epoch.
+pub fn rfc3339(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        ms.rem_euclid(1000)
+    )
+}
+
+impl JobView {
+    pub fn new(job: &JobRow, live: Option<(u32, Option<u32>)>) -> Self {
+        let (pages_done, pages_total) = live.unwrap_or((job.pages_done, job.pages_total));
+        Self {
+            id: job.id.clone(),
+            state: job.state.as_str().to_string(),
+            document_id: job.document_id.clone(),
+            filename: job.filename.clone(),
+            media_type: job.media_type.clone(),
+            bytes: job.bytes,
+            pipeline: job.pipeline.clone(),
+            index: job.index,
+            pages_done,
+            pages_total,
+            created_at: rfc3339(job.created_ms),
+            started_at: job.started_ms.map(rfc3339),
+            finished_at: job.finished_ms.map(rfc3339),
+            timings_ms: job
+                .timings
+                .as_deref()
+                .and_then(|t| serde_json::from_str(t).ok()),
+            error: job.error_code.as_ref().map(|code| ErrorDetail {
+                code: code.clone(),
+                message: job.error.clone().unwrap_or_default(),
+            }),
+            links: JobLinks {
+                job: format!("/v1/jobs/{}", job.id),
+                document: format!("/v1/jobs/{}/document", job.id),
+            },
+        }
+    }
+}
+
+/// The status a failed job's error code answers with.
+pub fn status_of(code: &str) -> StatusCode {
+    match code {
+        "empty_document" | "bad_page_range" => StatusCode::BAD_REQUEST,
+        "too_large" => StatusCode::PAYLOAD_TOO_LARGE,
+        "unsupported_media_type" => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "cancelled" => StatusCode::CONFLICT,
+        "internal" => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}
+
+/// What a finished job produced.
+struct Finished {
+    /// The document's JSON when it is not kept in the stores (`index = false`).
+    result: Option<Vec<u8>>,
+    document: Document,
+    timings: BTreeMap<String, u64>,
+}
+
+/// A worker thread: runs jobs until the queue closes.
+pub fn worker(state: Arc<AppState>, engine: Arc<Engine>, runtime: tokio::runtime::Handle) {
+    while let Some((id, progress)) = state.queue.take() {
+        let span = info_span!("job", job = %id);
+        let _guard = span.enter();
+        if let Err(e) = run(&state, &engine, &id, &progress, &runtime) {
+            warn!("job bookkeeping failed: {e}");
+        }
+        state.queue.done(&id);
+    }
+}
+
+fn run(
+    state: &Arc<AppState>,
+    engine: &Engine,
+    id: &str,
+    progress: &Arc<Progress>,
+    runtime: &tokio::runtime::Handle,
+) -> Result<()> {
+    if !state.catalog.start_job(id)? {
+        return Ok(()); // cancelled while it waited
+    }
+    let Some(job) = state.catalog.job(id)? else {
+        return Ok(());
+    };
+    let started = Instant::now();
+    let outcome = process(state, engine, &job, progress);
+    let (done, total) = progress.pages();
+    state.catalog.job_progress(id, done, total)?;
+    let metrics = &state.metrics;
+    let ended = match &outcome {
+        Err(Error::Cancelled) if state.stopping.load(Ordering::SeqCst) => {
+            info!("server stopping: job goes back to the queue");
+            state.catalog.requeue_job(id)?;
+            return Ok(());
+        }
+        Ok(finished) => {
+            let timings = serde_json::to_string(&finished.timings).ok();
+            metrics.pages.inc_by(finished.document.pages.len() as u64);
+            for (stage, ms) in &finished.timings {
+                metrics
+                    .stage_seconds
+                    .with_label_values(&[stage.as_str()])
+                    .inc_by(*ms as f64 / 1000.0);
+            }
+            state.catalog.finish_job(
+                id,
+                &JobEnd {
+                    state: JobState::Succeeded,
+                    error_code: None,
+                    error: None,
+                    timings: timings.as_deref(),
+                    result: finished.result.as_deref(),
+                },
+            )?
+        }
+        Err(e) => {
+            let (status, code) = ApiError::classify(e);
+            let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
+                warn!("job failed: {e}");
+                "internal error; the server log has the details".to_string()
+            } else {
+                e.to_string()
+            };
+            let end_state = match e {
+                Error::Cancelled => JobState::Cancelled,
+                _ => JobState::Failed,
+            };
+            state.catalog.finish_job(
+                id,
+                &JobEnd {
+                    state: end_state,
+                    error_code: Some(code),
+                    error: Some(&message),
+                    timings: None,
+                    result: None,
+                },
+            )?
+        }
+    };
+    let outcome_label = match &outcome {
+        Ok(_) => "succeeded",
+        Err(Error::Cancelled) => "cancelled",
+        Err(_) => "failed",
+    };
+    metrics.documents.with_label_values(&[outcome_label]).inc();
+    info!(
+        outcome = outcome_label,
+        seconds = started.elapsed().as_secs_f64(),
+        "job ended"
+    );
+    let _ = std::fs::remove_file(state.upload_path(id));
+    if ended {
+        let _ = state.finished.send(id.to_string());
+        if let Some(url) = &job.callback_url {
+            let body = callback_body(state, id, outcome.ok().map(|f| f.document));
+            runtime.spawn(deliver(state.clone(), url.clone(), body));
+        }
+    }
+    Ok(())
+}
+
+fn process(
+    state: &AppState,
+    engine: &Engine,
+    job: &JobRow,
+    progress: &Arc<Progress>,
+) -> Result<Finished> {
+    let path = state.upload_path(&job.id);
+    let bytes = std::fs::read(&path).map_err(|source| Error::Io { path, source })?;
+    let pipeline = engine
+        .pipelines
+        .get(&job.pipeline)
+        .ok_or_else(|| Error::Pipeline(format!("unknown pipeline '{}'", job.pipeline)))?;
+    let source = Source::from_bytes(
+        Arc::from(bytes),
+        job.filename.clone(),
+        pipeline.limits.max_bytes,
+    )?;
+    let mut options = ExtractOptions::new(pipeline.clone());
+    options.password = job.password.clone();
+    options.progress = Some(progress.clone());
+    let document = engine.extractor.extract(&source, &options)?;
+    let mut timings = document.stats.stage_ms.clone();
+    if !job.index {
+        let json = serde_json::to_vec(&document).map_err(|e| Error::Pipeline(e.to_string()))?;
+        return Ok(Finished {
+            result: Some(json),
+            document,
+            timings,
+        });
+    }
+    if progress.is_cancelled() {
+        return Err(Error::Cancelled);
+    }
+    let prepared = engine
+        .ingestor()
+        .prepare(&document, ChunkOptions::default())?;
+    if progress.is_cancelled() {
+        return Err(Error::Cancelled);
+    }
+    let t = Instant::now();
+    {
+        let mut store = engine.write_store();
+        store.put(&document, &prepared.chunks, prepared.vectors)?;
+        store.link_file(&FileRow {
+            path: format!("upload:{}", document.id),
+            document_id: Some(document.id.clone()),
+            sha256: document.source.sha256.clone(),
+            size: document.source.bytes,
+            mtime: 0,
+            status: "ok".into(),
+        })?;
+    }
+    let ms = |d: Duration| d.as_millis() as u64;
+    timings.insert("chunk".into(), ms(prepared.chunking));
+    timings.insert("embed".into(), ms(prepared.embedding));
+    timings.insert("index".into(), ms(t.elapsed()));
+    Ok(Finished {
+        result: None,
+        document,
+        timings,
+    })
+}
+
+fn callback_body(state: &AppState, id: &str, document: Option<Document>) -> serde_json::Value {
+    let job = state
+        .catalog
+        .job(id)
+        .ok()
+        .flatten()
+        .map(|j| JobView::new(&j, None));
+    serde_json::json!({ "job": job, "document": document })
+}
+
+/// POSTs a finished job to its callback URL, retrying with backoff (1, 2, 4… s) up to the
+/// configured attempts; redirects are not followed.
+async fn deliver(state: Arc<AppState>, url: String, body: serde_json::Value) {
+    let client = match reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(10))
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            warn!("callback client: {e}");
+            return;
+        }
+    };
+    let attempts = state.config.callback_attempts.max(1);
+    for attempt in 0..attempts {
+        match client.post(&url).json(&body).send().await {
+            Ok(r) if r.status().is_success() => {
+                info!(url = %url, "callback delivered");
+                return;
+            }
+            Ok(r) => warn!(url = %url, status = %r.status(), attempt, "callback refused"),
+            Err(e) => warn!(url = %url, attempt, "callback failed: {e}"),
+        }
+        if attempt + 1 < attempts {
+            tokio::time::sleep(Duration::from_secs(1 << attempt.min(6))).await;
+        }
+    }
+    warn!(url = %url, "callback given up after {attempts} attempts");
+}
+
+/// The job with its live progress.
+pub fn view(state: &AppState, id: &str) -> std::result::Result<JobView, ApiError> {
+    let job = state
+        .catalog
+        .job(id)?
+        .ok_or_else(|| ApiError::not_found("job"))?;
+    let live = (job.state == JobState::Running)
+        .then(|| state.queue.progress(id))
+        .flatten();
+    Ok(JobView::new(&job, live))
+}
+
+/// A job: state, pages done and total, timings and error.
+#[utoipa::path(get, path = "/v1/jobs/{id}", tag = "jobs",
+    params(("id" = String, Path, description = "Job id")),
+    responses(
+        (status = 200, description = "The job", body = JobView),
+        (status = 401, description = "No or wrong API key", body = super::ErrorBody),
+        (status = 404, description = "No such job", body = super::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get_job(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> std::result::Result<Json<JobView>, ApiError> {
+    Ok(Json(view(&state, &id)?))
+}
+
+/// Cancels a job: a queued job never runs, a running one stops at its next page.
+#[utoipa::path(delete, path = "/v1/jobs/{id}", tag = "jobs",
+    params(("id" = String, Path, description = "Job id")),
+    responses(
+        (status = 200, description = "Cancelled (or being cancelled); the job", body = JobView),
+        (status = 401, description = "No or wrong API key", body = super::ErrorBody),
+        (status = 404, description = "No such job", body = super::ErrorBody),
+        (status = 409, description = "The job had already ended", body = super::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn cancel_job(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> std::result::Result<Json<JobView>, ApiError> {
+    let job = state
+        .catalog
+        .job(&id)?
+        .ok_or_else(|| ApiError::not_found("job"))?;
+    if job.state.is_final() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "job_ended",
+            format!("the job has already ended ({})", job.state.as_str()),
+        ));
+    }
+    let running = job.state == JobState::Running;
+    state.queue.cancel(&id);
+    if !running {
+        // A queued job ends here; a running one ends when its worker sees the flag.
+        let ended = state.catalog.finish_job(
+            &id,
+            &JobEnd {
+                state: JobState::Cancelled,
+                error_code: Some("cancelled"),
+                error: Some("cancelled by the client"),
+                timings: None,
+                result: None,
+            },
+        )?;
+        if ended {
+            let _ = std::fs::remove_file(state.upload_path(&id));
+            state
+                .metrics
+                .documents
+                .with_label_values(&["cancelled"])
+                .inc();
+            let _ = state.finished.send(id.clone());
+        }
+    }
+    Ok(Json(view(&state, &id)?))
+}
+
+/// The document a succeeded job produced (also at `/v1/documents/{document_id}` when it was
+/// indexed).
+#[utoipa::path(get, path = "/v1/jobs/{id}/document", tag = "jobs",
+    params(("id" = String, Path, description = "Job id")),
+    responses(
+        (status = 200, description = "The document", body = Document),
+        (status = 401, description = "No or wrong API key", body = super::ErrorBody),
+        (status = 404, description = "No such job, or it has not succeeded", body = super::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn job_document(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> std::result::Result<Response, ApiError> {
+    let job = state
+        .catalog
+        .job(&id)?
+        .ok_or_else(|| ApiError::not_found("job"))?;
+    if job.state != JobState::Succeeded {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("the job has no document ({})", job.state.as_str()),
+        ));
+    }
+    let json = match state.catalog.job_result(&id)? {
+        Some(json) => Some(json),
+        None => state.catalog.document_json(&job.document_id)?,
+    };
+    json.map(json_response)
+        .ok_or_else(|| ApiError::not_found("document (deleted since)"))
+}
+
+/// Stored JSON bytes as a response.
+pub fn json_response(bytes: Vec<u8>) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], bytes).into_response()
+}

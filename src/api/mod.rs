@@ -1,0 +1,232 @@
+//! The HTTP API (axum): upload documents and get structured JSON (synchronously or through
+//! durable jobs), list, fetch and delete them, retrieve chunks for RAG, embed texts, and the
+//! operations routes (health, readiness, Prometheus metrics, OpenAPI). Thin over `ingest`,
+//! `index` and `catalog`: the handlers parse, check limits and map errors; the work is the
+//! library's.
+
+mod auth;
+mod config;
+mod documents;
+mod error;
+mod jobs;
+mod metrics;
+mod openapi;
+mod ops;
+mod queue;
+mod retrieve;
+mod state;
+
+pub use config::{Limits, ServerConfig};
+pub use error::{ApiError, ErrorBody};
+pub use retrieve::MODEL_NAME;
+
+use crate::catalog::Catalog;
+use crate::error::{Error, Result};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::Router;
+use openapi::Security;
+use state::{AppState, Engine};
+use std::future::Future;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+use tracing::{error, info, info_span};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// Room for multipart framing on top of the upload limit.
+const MULTIPART_SLACK: u64 = 64 * 1024;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "folio",
+        description = "PDFs and images to structured, cited JSON; retrieval for RAG applications."
+    ),
+    modifiers(&Security),
+    tags(
+        (name = "documents", description = "Upload, list, fetch and delete documents"),
+        (name = "jobs", description = "Asynchronous extraction jobs"),
+        (name = "retrieval", description = "Search chunks and embed texts"),
+        (name = "operations", description = "Health, readiness, metrics, this document")
+    )
+)]
+struct ApiDoc;
+
+/// The routes, and the OpenAPI document built from the same list.
+fn routes() -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(documents::upload, documents::list))
+        .routes(routes!(documents::get, documents::delete))
+        .routes(routes!(documents::markdown))
+        .routes(routes!(jobs::get_job, jobs::cancel_job))
+        .routes(routes!(jobs::job_document))
+        .routes(routes!(retrieve::retrieve))
+        .routes(routes!(retrieve::embeddings))
+        .routes(routes!(ops::healthz))
+        .routes(routes!(ops::readyz))
+        .routes(routes!(ops::metrics))
+        .routes(routes!(ops::openapi))
+        .split_for_parts()
+}
+
+/// The OpenAPI document, as `/openapi.json` serves it.
+pub fn openapi_document() -> serde_json::Value {
+    openapi::finish(routes().1)
+}
+
+/// Counts and times every routed request.
+async fn track(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let method = request.method().as_str().to_string();
+    let t = Instant::now();
+    let response = next.run(request).await;
+    let m = &state.metrics;
+    m.requests
+        .with_label_values(&[route.as_str(), method.as_str(), response.status().as_str()])
+        .inc();
+    m.latency
+        .with_label_values(&[route.as_str(), method.as_str()])
+        .observe(t.elapsed().as_secs_f64());
+    response
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("route")
+}
+
+fn app(state: Arc<AppState>) -> Router {
+    let (router, _) = routes();
+    let body_limit = (state.config.limits.max_upload_bytes + MULTIPART_SLACK) as usize;
+    router
+        .route_layer(middleware::from_fn_with_state(state.clone(), track))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_key,
+        ))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                let id = request
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                info_span!("request", id = %id, method = %request.method(), path = %request.uri().path())
+            })
+            .on_response(DefaultOnResponse::new().level(Level::INFO))
+            // Failures are logged where they happen (`ApiError::internal`), with their cause.
+            .on_failure(()),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Serves on `listener` until `shutdown` completes: models load in the background (the
+/// server answers `/readyz` with 503 meanwhile), then queued and interrupted jobs resume. On
+/// shutdown it stops accepting, lets requests in flight finish, puts running jobs back in
+/// the queue (they resume on the next start) and closes the stores.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    config.validate()?;
+    let catalog = Catalog::open(&config.data)?;
+    let uploads = config.data.join("uploads");
+    std::fs::create_dir_all(&uploads).map_err(|source| Error::Io {
+        path: uploads.clone(),
+        source,
+    })?;
+    let metrics = metrics::Metrics::new().map_err(|e| Error::Pipeline(e.to_string()))?;
+    let state = Arc::new(AppState {
+        queue: queue::JobQueue::new(config.limits.queue_length),
+        queries: tokio::sync::Semaphore::new(config.limits.concurrent_queries),
+        config,
+        engine: OnceLock::new(),
+        catalog,
+        metrics,
+        finished: tokio::sync::broadcast::channel(1024).0,
+        stopping: Default::default(),
+        uploads,
+        openapi: openapi_document(),
+    });
+
+    // Load the models, then start the workers on the jobs found unfinished.
+    let loader_state = state.clone();
+    let runtime = tokio::runtime::Handle::current();
+    let loader =
+        tokio::task::spawn_blocking(move || -> Result<Vec<std::thread::JoinHandle<()>>> {
+            let t = Instant::now();
+            let engine = Arc::new(Engine::load(&loader_state.config)?);
+            for job in loader_state.catalog.unfinished_jobs()? {
+                info!(job = %job.id, "resuming job");
+                loader_state.catalog.requeue_job(&job.id)?;
+                loader_state.queue.restore(job.id);
+            }
+            let _ = loader_state.engine.set(engine.clone());
+            info!(seconds = t.elapsed().as_secs_f64(), "models loaded; ready");
+            let workers = (0..loader_state.config.limits.concurrent_jobs)
+                .map(|_| {
+                    let (s, e, r) = (loader_state.clone(), engine.clone(), runtime.clone());
+                    std::thread::spawn(move || jobs::worker(s, e, r))
+                })
+                .collect();
+            Ok(workers)
+        });
+
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let serving = axum::serve(listener, app(state.clone())).with_graceful_shutdown(async move {
+        tokio::select! {
+            _ = shutdown => {}
+            _ = stop_rx => {}
+        }
+    });
+    let server = tokio::spawn(async move { serving.await });
+    let workers = match loader.await {
+        Ok(Ok(workers)) => workers,
+        Ok(Err(e)) => {
+            error!("start-up failed: {e}");
+            let _ = stop_tx.send(());
+            let _ = server.await;
+            return Err(e);
+        }
+        Err(e) => {
+            let _ = stop_tx.send(());
+            let _ = server.await;
+            return Err(Error::Pipeline(format!("start-up failed: {e}")));
+        }
+    };
+    let served = server.await;
+    info!("stopping: running jobs go back to the queue");
+    state.stopping.store(true, Ordering::SeqCst);
+    state.queue.close();
+    tokio::task::spawn_blocking(move || {
+        for w in workers {
+            let _ = w.join();
+        }
+    })
+    .await
+    .map_err(|e| Error::Pipeline(e.to_string()))?;
+    info!("stopped");
+    match served {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(Error::Io {
+            path: "listener".into(),
+            source: e,
+        }),
+        Err(e) => Err(Error::Pipeline(e.to_string())),
+    }
+}

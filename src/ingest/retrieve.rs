@@ -1,0 +1,63 @@
+//! Retrieval over a data directory's stores: the filter resolved through the catalog, the
+//! search of [`crate::index::search`], and each hit's document origin. The CLI's `query` and
+//! the API's `/v1/retrieve` both call this.
+
+use super::Store;
+use crate::catalog::DocumentFilter;
+use crate::error::{Error, Result};
+use crate::index::{self, Hit, Mode};
+
+/// The most results one search returns.
+pub const MAX_TOP_K: usize = 1000;
+
+/// A search request.
+#[derive(Debug, Clone)]
+pub struct Query<'a> {
+    pub text: &'a str,
+    pub mode: Mode,
+    pub top_k: usize,
+    pub filter: &'a DocumentFilter,
+}
+
+/// A hit with where its document came from.
+#[derive(Debug, Clone)]
+pub struct Retrieved {
+    pub hit: Hit,
+    pub filename: Option<String>,
+    /// One path the document was ingested from (`upload:ID` for API uploads).
+    pub path: Option<String>,
+}
+
+impl Store {
+    /// Runs `query`; `query_vector` (the query's embedding) is needed unless the mode is
+    /// keyword.
+    pub fn retrieve(&self, query: &Query, query_vector: Option<&[f32]>) -> Result<Vec<Retrieved>> {
+        if !(1..=MAX_TOP_K).contains(&query.top_k) {
+            return Err(Error::Index(format!(
+                "top_k must be between 1 and {MAX_TOP_K}"
+            )));
+        }
+        let allowed = (!query.filter.is_empty())
+            .then(|| self.catalog.select(query.filter))
+            .transpose()?;
+        let hits = index::search(
+            &self.keyword,
+            self.vectors.as_ref(),
+            query.text,
+            query_vector,
+            query.mode,
+            query.top_k,
+            allowed.as_ref(),
+        )?;
+        hits.into_iter()
+            .map(|hit| {
+                let (filename, path) = self.catalog.origin(&hit.chunk.document_id)?;
+                Ok(Retrieved {
+                    hit,
+                    filename,
+                    path,
+                })
+            })
+            .collect()
+    }
+}
