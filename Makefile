@@ -4,11 +4,11 @@
 CARGO   ?= cargo
 FOLIO   := target/release/folio
 OUT     := out
-# What `make run` extracts: the real documents and images among the fixtures.
+# What `make extract` extracts: the real documents and images among the fixtures.
 RUN_INPUTS := $(wildcard fixtures/docs/*.pdf fixtures/images/*.png fixtures/images/*.jpg \
                          fixtures/images/*.tiff fixtures/images/*.webp fixtures/images/*.bmp)
 
-.PHONY: run test fetch build schema lint bench-text bench-ocr bench-layout bench-retrieval clean
+.PHONY: run extract test fetch build schema lint bench-text bench-ocr bench-layout bench-retrieval bench-load clean
 
 fetch:
 	@python3 models/fetch --quiet
@@ -18,8 +18,24 @@ fetch:
 build: fetch
 	$(CARGO) build --release --locked --all-targets
 
-# Extract every fixture to out/NAME.json and out/NAME.md; one summary line per file.
+# Ingest the fixture documents and images into $(DATA) (a re-run only checks them), then
+# serve the API on $(ADDR) until Ctrl-C. `make extract` writes the fixtures' JSON and
+# Markdown to out/ instead.
+DATA ?= folio-data
+ADDR ?= 127.0.0.1:8080
 run: build
+	$(FOLIO) ingest fixtures/docs fixtures/images fixtures/tables --data $(DATA)
+	@echo
+	@echo "Serving on http://$(ADDR) (Ctrl-C stops). Try, from another terminal:"
+	@echo "  curl -F file=@fixtures/docs/quantum-template.pdf http://$(ADDR)/v1/documents"
+	@echo "  curl -H 'content-type: application/pdf' --data-binary @fixtures/docs/R-data.pdf 'http://$(ADDR)/v1/documents?wait=0'"
+	@echo "  curl -H 'content-type: application/json' -d '{\"query\": \"How do I import a spreadsheet?\", \"top_k\": 3}' http://$(ADDR)/v1/retrieve"
+	@echo "  curl -H 'content-type: application/json' -d '{\"input\": \"hello\", \"model\": \"all-MiniLM-L6-v2\"}' http://$(ADDR)/v1/embeddings"
+	@echo "  curl http://$(ADDR)/openapi.json"
+	@echo
+	$(FOLIO) serve --addr $(ADDR) --data $(DATA)
+
+extract: build
 	@mkdir -p $(OUT)
 	@for f in $(RUN_INPUTS); do $(FOLIO) extract "$$f" --out $(OUT) || echo "$$(basename $$f): FAILED"; done
 	@echo "JSON and Markdown written to $(OUT)/"
@@ -53,6 +69,11 @@ bench-layout: build
 bench-retrieval: build
 	python3 benches/retrieval.py --folio $(FOLIO)
 	$(CARGO) bench --bench vectors -- bench-out/retrieval/data
+
+# Concurrent uploads and queries against a local server: uploads/s, retrieval latency under
+# load vs idle, peak RSS (loopback only; bounded in count and time).
+bench-load: build
+	python3 benches/load.py --folio $(FOLIO)
 
 clean:
 	rm -rf $(OUT) bench-out

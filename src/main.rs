@@ -92,9 +92,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match &cli.command {
         // A server logs its requests and jobs; the batch commands only what goes wrong.
-        Command::Serve(args) => {
-            init_logging("info,tantivy=warn", commands::serve::wants_json_logs(args))
-        }
+        Command::Serve(args) => init_logging(
+            "info,tantivy=warn,ort=warn",
+            commands::serve::wants_json_logs(args),
+        ),
         _ => init_logging("warn", false),
     }
     match cli.command {

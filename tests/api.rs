@@ -386,6 +386,13 @@ fn errors_limits_and_cancellation() {
         assert!(t.elapsed() < Duration::from_secs(60), "first job never ran");
         std::thread::sleep(Duration::from_millis(20));
     }
+    // The same bytes again while they are worked on: the same job, no new work.
+    let dup = upload(&server, "docs/quantum-template.pdf", "pipeline=ocr&wait=0");
+    assert_eq!(dup.status(), 202);
+    assert_eq!(
+        dup.json::<Value>().expect("JSON")["job"]["id"],
+        first_id.as_str()
+    );
     let second = upload(&server, "docs/scan_only.pdf", "pipeline=ocr&wait=0");
     assert_eq!(second.status(), 202);
     let second: Value = second.json().expect("JSON");

@@ -115,9 +115,11 @@ async fn read_upload(
                         ApiError::bad_request(format!("index must be true or false, not '{text}'"))
                     })?);
                 }
-                other => return Err(ApiError::bad_request(format!(
+                other => {
+                    return Err(ApiError::bad_request(format!(
                     "unknown form field '{other}' (file, pipeline, index, password, callback_url)"
-                ))),
+                )))
+                }
             }
         }
         if !has_file {
@@ -282,31 +284,36 @@ pub async fn upload(
             return Ok(response);
         }
     }
-    // The upload is on disk and the job in the catalog before anyone hears of the job.
-    let id = new_job_id();
-    let path = state.upload_path(&id);
-    write_durably(&path, upload.bytes.clone()).await?;
-    state.catalog.insert_job(&NewJob {
-        id: &id,
-        filename: filename.as_deref(),
-        media_type: source.media_type.mime(),
-        bytes: source.bytes,
-        document_id: &document_id,
-        pipeline: &pipeline_name,
-        index,
-        password: upload.password.as_deref(),
-        callback_url: callback_url.as_deref(),
-    })?;
     let mut finished = state.finished.subscribe();
-    if state.queue.push(id.clone()).is_err() {
-        state.catalog.delete_job(&id)?;
-        let _ = tokio::fs::remove_file(&path).await;
-        return Err(ApiError::busy(
-            "queue_full",
-            format!("{} documents are waiting; retry later", limits.queue_length),
-            10,
-        ));
-    }
+    // The same bytes being worked on already (a client retrying, say): follow that job.
+    // (Not with a callback or a password of its own, which belong to one job.)
+    let running = match (&callback_url, &upload.password) {
+        (None, None) => state
+            .catalog
+            .active_job(&document_id, &pipeline_name, index)?,
+        _ => None,
+    };
+    let id = match running {
+        Some(id) => id,
+        None => {
+            enqueue(
+                &state,
+                &upload.bytes,
+                &NewJob {
+                    id: &new_job_id(),
+                    filename: filename.as_deref(),
+                    media_type: source.media_type.mime(),
+                    bytes: source.bytes,
+                    document_id: &document_id,
+                    pipeline: &pipeline_name,
+                    index,
+                    password: upload.password.as_deref(),
+                    callback_url: callback_url.as_deref(),
+                },
+            )
+            .await?
+        }
+    };
     let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(wait);
     loop {
         let job = jobs::view(&state, &id)?;
@@ -320,6 +327,27 @@ pub async fn upload(
             Ok(_) => continue,
         }
     }
+}
+
+/// Writes the upload, records the job and queues it; the upload is on disk and the job in
+/// the catalog before anyone hears of the job.
+async fn enqueue(state: &AppState, bytes: &Bytes, job: &NewJob<'_>) -> Result<String, ApiError> {
+    let path = state.upload_path(job.id);
+    write_durably(&path, bytes.clone()).await?;
+    state.catalog.insert_job(job)?;
+    if state.queue.push(job.id.to_string()).is_err() {
+        state.catalog.delete_job(job.id)?;
+        let _ = tokio::fs::remove_file(&path).await;
+        return Err(ApiError::busy(
+            "queue_full",
+            format!(
+                "{} documents are waiting; retry later",
+                state.config.limits.queue_length
+            ),
+            10,
+        ));
+    }
+    Ok(job.id.to_string())
 }
 
 async fn write_durably(path: &std::path::Path, bytes: Bytes) -> Result<(), ApiError> {

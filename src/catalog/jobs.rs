@@ -225,6 +225,25 @@ impl Catalog {
             .map_err(err)
     }
 
+    /// An unfinished job already extracting `document_id` with `pipeline` (and indexing it,
+    /// when `index`), so that identical uploads in flight share one job.
+    pub fn active_job(
+        &self,
+        document_id: &str,
+        pipeline: &str,
+        index: bool,
+    ) -> Result<Option<String>> {
+        self.db()
+            .query_row(
+                "SELECT id FROM jobs WHERE document_id = ?1 AND pipeline = ?2 AND do_index >= ?3
+                 AND state IN ('queued', 'running') ORDER BY created_ms LIMIT 1",
+                params![document_id, pipeline, index],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(err)
+    }
+
     /// Jobs not yet ended, oldest first.
     pub fn unfinished_jobs(&self) -> Result<Vec<JobRow>> {
         let db = self.db();

@@ -442,3 +442,46 @@ impl Catalog {
             .map_err(err)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::DocumentFilter;
+
+    #[test]
+    fn filters_need_every_condition() {
+        let meta = r#"{"title": "Quantum Template", "language": "en", "pages": 5}"#;
+        let all = DocumentFilter::default();
+        assert!(all.is_empty());
+        assert!(all.matches("doc_a", "application/pdf", None, None));
+        let mut f = DocumentFilter {
+            media_types: vec!["application/pdf".into()],
+            path_prefix: Some("/corpus/".into()),
+            ..Default::default()
+        };
+        f.metadata.insert("title".into(), "quantum template".into());
+        assert!(f.matches(
+            "doc_a",
+            "application/pdf",
+            Some("/corpus/q.pdf"),
+            Some(meta)
+        ));
+        assert!(!f.matches("doc_a", "image/png", Some("/corpus/q.pdf"), Some(meta)));
+        assert!(!f.matches("doc_a", "application/pdf", Some("/other/q.pdf"), Some(meta)));
+        assert!(!f.matches("doc_a", "application/pdf", None, Some(meta)));
+        assert!(!f.matches("doc_a", "application/pdf", Some("/corpus/q.pdf"), None));
+        f.metadata.insert("pages".into(), "5".into());
+        assert!(f.matches(
+            "doc_a",
+            "application/pdf",
+            Some("/corpus/q.pdf"),
+            Some(meta)
+        ));
+        f.document_ids = vec!["doc_b".into()];
+        assert!(!f.matches(
+            "doc_a",
+            "application/pdf",
+            Some("/corpus/q.pdf"),
+            Some(meta)
+        ));
+    }
+}
