@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The Python reference for benches/embed.rs: the same ONNX file (models/embed/.../model_int8.onnx),
-the same tokenizer.json with the same overrides (no truncation below 256, batch-longest
-padding), the same batches (texts sorted by length, 32 per batch), mean pooling and L2
-normalisation, with the `onnxruntime` and `tokenizers` packages.
+the same tokenizer.json with the same overrides (no truncation below 256, padding to the
+batch's longest), the same batches (texts sorted by token count, grouped while texts × longest
+≤ 512 tokens, at most 64), mean pooling and L2 normalisation, with the `onnxruntime` and
+`tokenizers` packages.
 
     python3 benches/embed_python.py TEXTS.jsonl [THREADS]
 """
@@ -17,7 +18,7 @@ threads = int(sys.argv[2]) if len(sys.argv) > 2 else 2
 root = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'models', 'embed', 'all-MiniLM-L6-v2')
 tok = Tokenizer.from_file(os.path.join(root, 'tokenizer.json'))
 tok.enable_truncation(256)
-tok.enable_padding()
+BATCH_TOKENS, MAX_BATCH = 512, 64
 opts = ort.SessionOptions()
 opts.intra_op_num_threads = threads
 opts.inter_op_num_threads = 1
@@ -25,20 +26,34 @@ opts.add_session_config_entry('session.disable_quant_qdq', '1')
 sess = ort.InferenceSession(os.path.join(root, 'model_int8.onnx'), opts, providers=['CPUExecutionProvider'])
 
 
-def embed(batch):
-    enc = tok.encode_batch(batch)
-    ids = np.array([e.ids for e in enc], dtype=np.int64)
-    mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
+def embed(enc):
+    n, longest = len(enc), max(len(e.ids) for e in enc)
+    ids = np.zeros((n, longest), dtype=np.int64)
+    mask = np.zeros((n, longest), dtype=np.int64)
+    for b, e in enumerate(enc):
+        ids[b, :len(e.ids)] = e.ids
+        mask[b, :len(e.ids)] = e.attention_mask
     out = sess.run(None, {'input_ids': ids, 'attention_mask': mask, 'token_type_ids': np.zeros_like(ids)})[0]
     pooled = (out * mask[..., None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1)
     return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
 
 
-order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-embed([texts[i] for i in order[:8]])
+def batches(enc):
+    order = sorted(range(len(enc)), key=lambda i: len(enc[i].ids))
+    start = 0
+    while start < len(order):
+        end = start + 1
+        while (end < len(order) and end - start < MAX_BATCH
+               and (end - start + 1) * max(1, len(enc[order[end]].ids)) <= BATCH_TOKENS):
+            end += 1
+        yield [enc[i] for i in order[start:end]]
+        start = end
+
+
+embed(tok.encode_batch(texts[:2]))
 r0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
-for s in range(0, len(order), 32):
-    embed([texts[i] for i in order[s:s + 32]])
+for batch in batches(tok.encode_batch(texts)):
+    embed(batch)
 secs = time.perf_counter() - t0
 r1 = resource.getrusage(resource.RUSAGE_SELF)
 cpu = (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime)

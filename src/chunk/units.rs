@@ -27,7 +27,8 @@ pub struct Section {
     pub units: Vec<Unit>,
 }
 
-/// The document's sections with their units; `budget` bounds a unit where it can be split.
+/// The document's sections with their units; `budget` (less the section's heading path)
+/// bounds a unit where it can be split.
 pub fn sections(doc: &Document, counter: &dyn TokenCount, budget: usize) -> Vec<Section> {
     let index: HashMap<&str, usize> = doc
         .blocks
@@ -53,6 +54,8 @@ pub fn sections(doc: &Document, counter: &dyn TokenCount, budget: usize) -> Vec<
             });
         }
     };
+    // The budget left for text under the current heading path.
+    let mut room = budget;
     for (i, block) in doc.blocks.iter().enumerate() {
         match block.kind {
             BlockKind::PageHeader | BlockKind::PageFooter => {}
@@ -65,6 +68,8 @@ pub fn sections(doc: &Document, counter: &dyn TokenCount, budget: usize) -> Vec<
                 };
                 path.retain(|(l, _)| *l < level);
                 path.push((level, one_line(&block.text)));
+                let headings: Vec<String> = path.iter().map(|(_, t)| t.clone()).collect();
+                room = super::text_budget(&headings, counter, budget);
             }
             BlockKind::Caption if block.caption_of.is_some() => {}
             BlockKind::Table | BlockKind::Figure => {
@@ -76,16 +81,16 @@ pub fn sections(doc: &Document, counter: &dyn TokenCount, budget: usize) -> Vec<
                             .collect()
                     })
                     .unwrap_or_default();
-                units.extend(table_units(i, block, &caption, counter, budget));
+                units.extend(table_units(i, block, &caption, counter, room));
             }
             BlockKind::Code => {
                 for line in block.text.lines().filter(|l| !l.trim().is_empty()) {
-                    units.extend(bounded(i, line, false, counter, budget));
+                    units.extend(bounded(i, line, false, counter, room));
                 }
             }
             _ => {
                 for sentence in sentences(&block.text) {
-                    units.extend(bounded(i, &sentence, true, counter, budget));
+                    units.extend(bounded(i, &sentence, true, counter, room));
                 }
             }
         }

@@ -63,7 +63,7 @@ impl KeywordStore {
                     .writer_with_num_threads(1, WRITER_MEMORY)
                     .map_err(|e| match e {
                         tantivy::TantivyError::LockFailure(..) => Error::Index(format!(
-                            "{} is being written by another ingest (one writer at a time)",
+                            "{} is being written by another folio process (an ingest or `folio serve`; one writer at a time)",
                             dir.display()
                         )),
                         e => err(e),

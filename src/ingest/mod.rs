@@ -14,7 +14,7 @@ pub use store::Store;
 pub use walk::Filter;
 
 use crate::catalog::{Catalog, FileRow};
-use crate::chunk::{self, ChunkOptions};
+use crate::chunk::{self, embedding_text, ChunkOptions};
 use crate::document::{Chunk, Document};
 use crate::embed::{Embedder, TokenCounter};
 use crate::error::{Error, Result};
@@ -344,15 +344,6 @@ pub struct Prepared {
     pub vectors: Vec<(String, Vec<f32>)>,
     pub chunking: Duration,
     pub embedding: Duration,
-}
-
-/// The text a chunk is embedded as: its heading path, then its text.
-pub fn embedding_text(chunk: &Chunk) -> String {
-    if chunk.headings.is_empty() {
-        chunk.text.clone()
-    } else {
-        format!("{}\n{}", chunk.headings.join(" › "), chunk.text)
-    }
 }
 
 /// Forgets recorded files under `roots` that no longer exist; returns how many.
