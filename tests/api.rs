@@ -332,14 +332,21 @@ fn errors_limits_and_cancellation() {
         let r = client().get(server.at(path)).send().expect("get");
         assert_eq!(error_code(r).1, "not_found", "{path}");
     }
-    // 413, told before the body is taken in.
-    let r = client()
-        .post(server.at("/v1/documents"))
-        .header("content-type", "application/pdf")
-        .body(vec![b'%'; 1_500_000])
-        .send()
-        .expect("post");
-    assert_eq!(error_code(r).1, "too_large");
+    // 413, answered from the headers: not a byte of the body has been sent.
+    let addr = server.url.trim_start_matches("http://").to_string();
+    let mut stream = std::net::TcpStream::connect(&addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    write!(
+        stream,
+        "POST /v1/documents HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/pdf\r\ncontent-length: 1500000\r\n\r\n"
+    )
+    .expect("headers");
+    let mut reader = BufReader::new(stream);
+    let mut status_line = String::new();
+    reader.read_line(&mut status_line).expect("status line");
+    assert!(status_line.starts_with("HTTP/1.1 413"), "{status_line}");
     // 415: not a document, by declared type or by content.
     let r = client()
         .post(server.at("/v1/documents"))
@@ -619,6 +626,19 @@ fn api_keys_and_the_loopback_rule() {
             200
         );
     }
+    let metrics = client()
+        .get(server.at("/metrics"))
+        .bearer_auth(KEY)
+        .send()
+        .expect("metrics")
+        .text()
+        .expect("text");
+    assert!(
+        metrics.contains(
+            "folio_http_requests_total{method=\"GET\",route=\"/v1/documents\",status=\"401\"} 2"
+        ),
+        "{metrics}"
+    );
     drop(server);
 
     let out = folio(&[

@@ -108,13 +108,15 @@ async fn not_found() -> ApiError {
 fn app(state: Arc<AppState>) -> Router {
     let (router, _) = routes();
     let body_limit = (state.config.limits.max_upload_bytes + MULTIPART_SLACK) as usize;
+    // Route layers run after routing (so `track` knows the route); the later one wraps the
+    // earlier, so 401s are counted too. Unrouted paths get the 404 fallback.
     router
-        .route_layer(middleware::from_fn_with_state(state.clone(), track))
-        .fallback(not_found)
-        .layer(middleware::from_fn_with_state(
+        .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_key,
         ))
+        .route_layer(middleware::from_fn_with_state(state.clone(), track))
+        .fallback(not_found)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request| {
@@ -123,7 +125,7 @@ fn app(state: Arc<AppState>) -> Router {
                     .get("x-request-id")
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("-");
-                info_span!("request", id = %id, method = %request.method(), path = %request.uri().path())
+                info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path())
             })
             .on_response(DefaultOnResponse::new().level(Level::INFO))
             // Failures are logged where they happen (`ApiError::internal`), with their cause.
