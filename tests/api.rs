@@ -546,8 +546,12 @@ fn jobs_survive_a_crash_and_a_graceful_stop() {
     server.child.kill().expect("kill -9");
     let _ = server.child.wait();
     drop(server);
+    // An upload whose job was never recorded (killed in between) is cleared on start.
+    let stray = data.join("uploads").join("job_stray");
+    std::fs::write(&stray, b"%PDF-").expect("stray upload");
 
     let server = Server::start(&data, &[], &[]);
+    assert!(!stray.exists(), "stray upload kept");
     let job = server.wait_job(&id, None);
     assert_eq!(job["state"], "succeeded", "{job}");
     assert_eq!(job["pages_done"], 5);

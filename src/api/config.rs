@@ -20,6 +20,9 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// Attempts to deliver a job's result to its `callback_url`.
     pub callback_attempts: u32,
+    /// Ended jobs (and the documents kept with `index = false` jobs) are forgotten after
+    /// this many days.
+    pub job_retention_days: f64,
 }
 
 /// What one client can make the server do.
@@ -54,6 +57,7 @@ impl Default for ServerConfig {
             pipeline: crate::pipeline::DEFAULT_PIPELINE.to_string(),
             limits: Limits::default(),
             callback_attempts: 5,
+            job_retention_days: 7.0,
         }
     }
 }
@@ -113,6 +117,9 @@ impl ServerConfig {
         }
         if l.default_wait_seconds < 0.0 || l.max_wait_seconds < l.default_wait_seconds {
             return bad("0 <= default_wait_seconds <= max_wait_seconds");
+        }
+        if self.job_retention_days <= 0.0 {
+            return bad("job_retention_days must be positive");
         }
         if self.api_keys.iter().any(|k| k.len() < 16) {
             return bad("API keys must be at least 16 characters");

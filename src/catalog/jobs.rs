@@ -256,6 +256,16 @@ impl Catalog {
         rows.collect::<std::result::Result<_, _>>().map_err(err)
     }
 
+    /// Forgets jobs that ended before `before_ms`; returns how many.
+    pub fn prune_jobs(&self, before_ms: i64) -> Result<usize> {
+        self.db()
+            .execute(
+                "DELETE FROM jobs WHERE state IN ('succeeded', 'failed', 'cancelled') AND finished_ms < ?1",
+                params![before_ms],
+            )
+            .map_err(err)
+    }
+
     /// The JSON a job kept for its document (see [`JobEnd::result`]).
     pub fn job_result(&self, id: &str) -> Result<Option<Vec<u8>>> {
         let blob: Option<Option<Vec<u8>>> = self
@@ -337,5 +347,8 @@ mod tests {
             Some(&b"{\"id\":\"doc_1\"}"[..])
         );
         assert!(catalog.unfinished_jobs().expect("unfinished").is_empty());
+        assert_eq!(catalog.prune_jobs(0).expect("prune"), 0, "ended just now");
+        assert_eq!(catalog.prune_jobs(i64::MAX).expect("prune"), 1);
+        assert!(catalog.job("job_1").expect("get").is_none());
     }
 }
