@@ -49,6 +49,8 @@ pub enum Error {
     Embed(String),
     #[error("index: {0}")]
     Index(String),
+    #[error("{0} is being written by another folio process (an ingest or `folio serve`; one writer at a time)")]
+    Busy(PathBuf),
     #[error("catalog: {0}")]
     Catalog(String),
     #[error("pipeline: {0}")]

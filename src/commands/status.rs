@@ -25,7 +25,8 @@ pub fn run(args: StatusArgs) -> anyhow::Result<(String, bool)> {
     // look without repairing.
     let (store, busy) = match Store::open(&data, embed::DIM) {
         Ok(store) => (store, false),
-        Err(_) => (Store::open_read_only(&data, embed::DIM)?, true),
+        Err(folio::Error::Busy(_)) => (Store::open_read_only(&data, embed::DIM)?, true),
+        Err(e) => return Err(e.into()),
     };
     let documents = store.catalog.documents_with_status("ok")?.len();
     let files = store.catalog.paths()?.len();

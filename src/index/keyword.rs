@@ -62,10 +62,7 @@ impl KeywordStore {
                 index
                     .writer_with_num_threads(1, WRITER_MEMORY)
                     .map_err(|e| match e {
-                        tantivy::TantivyError::LockFailure(..) => Error::Index(format!(
-                            "{} is being written by another folio process (an ingest or `folio serve`; one writer at a time)",
-                            dir.display()
-                        )),
+                        tantivy::TantivyError::LockFailure(..) => Error::Busy(dir.to_path_buf()),
                         e => err(e),
                     })?,
             )

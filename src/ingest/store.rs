@@ -186,7 +186,10 @@ mod tests {
         let mut writer = Store::open(dir.path(), 2).expect("open");
         writer.keyword.add(&[chunk("doc_a", 0)]).expect("add");
         writer.keyword.commit().expect("commit");
-        assert!(Store::open(dir.path(), 2).is_err(), "one writer at a time");
+        assert!(
+            matches!(Store::open(dir.path(), 2), Err(crate::Error::Busy(_))),
+            "one writer at a time"
+        );
         let reader = Store::open_read_only(dir.path(), 2).expect("a reader");
         assert_eq!(reader.keyword.len(), 1);
         // A record being appended right now is not cut off by a reader.
