@@ -15,6 +15,7 @@ mod ops;
 mod queue;
 mod retrieve;
 mod state;
+mod upload;
 
 pub use config::{Limits, ServerConfig};
 pub use error::{ApiError, ErrorBody};
@@ -62,7 +63,7 @@ struct ApiDoc;
 /// The routes, and the OpenAPI document built from the same list.
 fn routes() -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(documents::upload, documents::list))
+        .routes(routes!(upload::upload, documents::list))
         .routes(routes!(documents::get, documents::delete))
         .routes(routes!(documents::markdown))
         .routes(routes!(jobs::get_job, jobs::cancel_job))
