@@ -2,7 +2,7 @@
 
 use super::error::{ApiError, ErrorBody};
 use super::jobs::{self, json_response};
-use super::state::AppState;
+use super::state::{blocking, AppState};
 use crate::document::Document;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
@@ -143,9 +143,7 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let engine = state.engine()?.clone();
-    let removed = tokio::task::spawn_blocking(move || engine.write_store().remove_document(&id))
-        .await
-        .map_err(ApiError::internal)??;
+    let removed = blocking(move || engine.write_store().remove_document(&id)).await?;
     match removed {
         true => Ok(StatusCode::NO_CONTENT),
         false => Err(ApiError::not_found("document")),

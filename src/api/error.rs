@@ -57,7 +57,7 @@ impl ApiError {
         )
     }
 
-    pub fn busy(code: &'static str, message: impl Into<String>, retry_after: u64) -> Self {
+    pub fn busy(code: &str, message: impl Into<String>, retry_after: u64) -> Self {
         Self {
             retry_after: Some(retry_after),
             ..Self::new(StatusCode::TOO_MANY_REQUESTS, code, message)
@@ -84,26 +84,40 @@ impl ApiError {
         )
     }
 
-    /// The code and whether the failure is the document's (not the server's).
+    /// The code of a library error and the status it answers with.
     pub fn classify(e: &Error) -> (StatusCode, &'static str) {
-        use StatusCode as S;
-        match e {
-            Error::Empty => (S::BAD_REQUEST, "empty_document"),
-            Error::TooLarge { .. } => (S::PAYLOAD_TOO_LARGE, "too_large"),
-            Error::UnsupportedType(_) => (S::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
-            Error::BadPdf(_) | Error::BadImage(_) | Error::NoPages => {
-                (S::UNPROCESSABLE_ENTITY, "unreadable_document")
-            }
-            Error::PasswordRequired => (S::UNPROCESSABLE_ENTITY, "password_required"),
-            Error::WrongPassword => (S::UNPROCESSABLE_ENTITY, "wrong_password"),
-            Error::TooManyPages { .. } => (S::UNPROCESSABLE_ENTITY, "too_many_pages"),
-            Error::BadPageRange(_) | Error::PageOutOfRange { .. } => {
-                (S::BAD_REQUEST, "bad_page_range")
-            }
-            Error::Timeout(_) => (S::UNPROCESSABLE_ENTITY, "timeout"),
-            Error::Cancelled => (S::CONFLICT, "cancelled"),
-            _ => (S::INTERNAL_SERVER_ERROR, "internal"),
-        }
+        let code = match e {
+            Error::Empty => "empty_document",
+            Error::TooLarge { .. } => "too_large",
+            Error::UnsupportedType(_) => "unsupported_media_type",
+            Error::BadPdf(_) | Error::BadImage(_) | Error::NoPages => "unreadable_document",
+            Error::PasswordRequired => "password_required",
+            Error::WrongPassword => "wrong_password",
+            Error::TooManyPages { .. } => "too_many_pages",
+            Error::BadPageRange(_) | Error::PageOutOfRange { .. } => "bad_page_range",
+            Error::Timeout(_) => "timeout",
+            Error::Cancelled => "cancelled",
+            _ => "internal",
+        };
+        (status_of(code), code)
+    }
+}
+
+/// The status an error code answers with: the one table, used for library errors as they
+/// happen and for the codes stored with failed jobs.
+pub fn status_of(code: &str) -> StatusCode {
+    use StatusCode as S;
+    match code {
+        "empty_document" | "bad_page_range" => S::BAD_REQUEST,
+        "too_large" => S::PAYLOAD_TOO_LARGE,
+        "unsupported_media_type" => S::UNSUPPORTED_MEDIA_TYPE,
+        "cancelled" => S::CONFLICT,
+        "unreadable_document"
+        | "password_required"
+        | "wrong_password"
+        | "too_many_pages"
+        | "timeout" => S::UNPROCESSABLE_ENTITY,
+        _ => S::INTERNAL_SERVER_ERROR,
     }
 }
 

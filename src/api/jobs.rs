@@ -121,18 +121,6 @@ impl JobView {
     }
 }
 
-/// The status a failed job's error code answers with.
-pub fn status_of(code: &str) -> StatusCode {
-    match code {
-        "empty_document" | "bad_page_range" => StatusCode::BAD_REQUEST,
-        "too_large" => StatusCode::PAYLOAD_TOO_LARGE,
-        "unsupported_media_type" => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "cancelled" => StatusCode::CONFLICT,
-        "internal" => StatusCode::INTERNAL_SERVER_ERROR,
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
-    }
-}
-
 /// What a finished job produced.
 struct Finished {
     /// The document's JSON when it is not kept in the stores (`index = false`).
@@ -226,15 +214,14 @@ fn run(
         Err(Error::Cancelled) => "cancelled",
         Err(_) => "failed",
     };
-    metrics.documents.with_label_values(&[outcome_label]).inc();
     info!(
         outcome = outcome_label,
         seconds = started.elapsed().as_secs_f64(),
         "job ended"
     );
-    let _ = std::fs::remove_file(state.upload_path(id));
+    // Only this worker ends a running job, so `ended` holds; the check guards the callback.
     if ended {
-        let _ = state.finished.send(id.to_string());
+        self::ended(state, id, outcome_label);
         if let Some(url) = &job.callback_url {
             let body = callback_body(state, id, outcome.ok().map(|f| f.document));
             runtime.spawn(deliver(state.clone(), url.clone(), body));
@@ -347,12 +334,38 @@ async fn deliver(state: Arc<AppState>, url: String, body: serde_json::Value) {
     warn!(url = %url, "callback given up after {attempts} attempts");
 }
 
-/// The job with its live progress.
-pub fn view(state: &AppState, id: &str) -> std::result::Result<JobView, ApiError> {
-    let job = state
+fn job_row(state: &AppState, id: &str) -> std::result::Result<JobRow, ApiError> {
+    state
         .catalog
         .job(id)?
-        .ok_or_else(|| ApiError::not_found("job"))?;
+        .ok_or_else(|| ApiError::not_found("job"))
+}
+
+/// The document JSON a succeeded job produced: kept with the job (`index = false`) or in
+/// the stores.
+pub fn result_json(
+    state: &AppState,
+    job_id: &str,
+    document_id: &str,
+) -> std::result::Result<Response, ApiError> {
+    let json = match state.catalog.job_result(job_id)? {
+        Some(json) => Some(json),
+        None => state.catalog.document_json(document_id)?,
+    };
+    json.map(json_response)
+        .ok_or_else(|| ApiError::not_found("document (deleted since)"))
+}
+
+/// What follows a job's end: its upload goes, the metric counts it, waiting requests wake.
+fn ended(state: &AppState, id: &str, outcome: &str) {
+    let _ = std::fs::remove_file(state.upload_path(id));
+    state.metrics.documents.with_label_values(&[outcome]).inc();
+    let _ = state.finished.send(id.to_string());
+}
+
+/// The job with its live progress.
+pub fn view(state: &AppState, id: &str) -> std::result::Result<JobView, ApiError> {
+    let job = job_row(state, id)?;
     let live = (job.state == JobState::Running)
         .then(|| state.queue.progress(id))
         .flatten();
@@ -387,10 +400,7 @@ pub async fn cancel_job(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> std::result::Result<Json<JobView>, ApiError> {
-    let job = state
-        .catalog
-        .job(&id)?
-        .ok_or_else(|| ApiError::not_found("job"))?;
+    let job = job_row(&state, &id)?;
     if job.state.is_final() {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -413,13 +423,7 @@ pub async fn cancel_job(
             },
         )?;
         if ended {
-            let _ = std::fs::remove_file(state.upload_path(&id));
-            state
-                .metrics
-                .documents
-                .with_label_values(&["cancelled"])
-                .inc();
-            let _ = state.finished.send(id.clone());
+            self::ended(&state, &id, "cancelled");
         }
     }
     Ok(Json(view(&state, &id)?))
@@ -438,10 +442,7 @@ pub async fn job_document(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> std::result::Result<Response, ApiError> {
-    let job = state
-        .catalog
-        .job(&id)?
-        .ok_or_else(|| ApiError::not_found("job"))?;
+    let job = job_row(&state, &id)?;
     if job.state != JobState::Succeeded {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
@@ -449,12 +450,7 @@ pub async fn job_document(
             format!("the job has no document ({})", job.state.as_str()),
         ));
     }
-    let json = match state.catalog.job_result(&id)? {
-        Some(json) => Some(json),
-        None => state.catalog.document_json(&job.document_id)?,
-    };
-    json.map(json_response)
-        .ok_or_else(|| ApiError::not_found("document (deleted since)"))
+    result_json(&state, &id, &job.document_id)
 }
 
 /// Stored JSON bytes as a response.

@@ -139,22 +139,17 @@ fn app(state: Arc<AppState>) -> Router {
 
 /// Forgets jobs past their retention, and uploads no unfinished job refers to (a crash
 /// between writing an upload and recording its job leaves one).
-fn tidy(state: &AppState) -> Result<()> {
+fn tidy(state: &AppState, unfinished: &[crate::catalog::JobRow]) -> Result<()> {
     let keep_ms = (state.config.job_retention_days * 86_400_000.0) as i64;
     let pruned = state
         .catalog
         .prune_jobs(crate::catalog::now_ms().saturating_sub(keep_ms))?;
-    let open: std::collections::HashSet<String> = state
-        .catalog
-        .unfinished_jobs()?
-        .into_iter()
-        .map(|j| j.id)
-        .collect();
+    let open: std::collections::HashSet<&str> = unfinished.iter().map(|j| j.id.as_str()).collect();
     let mut stray = 0;
     if let Ok(entries) = std::fs::read_dir(&state.uploads) {
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if !open.contains(&name) && std::fs::remove_file(entry.path()).is_ok() {
+            if !open.contains(name.as_str()) && std::fs::remove_file(entry.path()).is_ok() {
                 stray += 1;
             }
         }
@@ -206,8 +201,9 @@ pub async fn serve(
         tokio::task::spawn_blocking(move || -> Result<Vec<std::thread::JoinHandle<()>>> {
             let t = Instant::now();
             let engine = Arc::new(Engine::load(&loader_state.config)?);
-            tidy(&loader_state)?;
-            for job in loader_state.catalog.unfinished_jobs()? {
+            let unfinished = loader_state.catalog.unfinished_jobs()?;
+            tidy(&loader_state, &unfinished)?;
+            for job in unfinished {
                 info!(job = %job.id, "resuming job");
                 loader_state.catalog.requeue_job(&job.id)?;
                 loader_state.queue.restore(job.id);

@@ -2,7 +2,7 @@
 //! local model).
 
 use super::error::{ApiError, ErrorBody};
-use super::state::AppState;
+use super::state::{blocking, AppState};
 use crate::catalog::DocumentFilter;
 use crate::chunk::TokenCount as _;
 use crate::document::Chunk;
@@ -121,7 +121,7 @@ pub async fn retrieve(
     }
     let engine = state.engine()?.clone();
     let _permit = permit(&state).await?;
-    let results = tokio::task::spawn_blocking(move || {
+    let results = blocking(move || {
         let vector = match request.mode {
             Mode::Keyword => None,
             _ => engine
@@ -144,8 +144,7 @@ pub async fn retrieve(
         };
         engine.read_store().retrieve(&query, vector.as_deref())
     })
-    .await
-    .map_err(ApiError::internal)??;
+    .await?;
     Ok(Json(RetrieveResponse {
         results: results
             .into_iter()
@@ -271,7 +270,7 @@ pub async fn embeddings(
     }
     let engine = state.engine()?.clone();
     let _permit = permit(&state).await?;
-    let (vectors, tokens) = tokio::task::spawn_blocking(move || {
+    let (vectors, tokens) = blocking(move || {
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
         let tokens: usize = texts
             .iter()
@@ -279,8 +278,7 @@ pub async fn embeddings(
             .sum();
         engine.embedder.embed(&refs).map(|v| (v, tokens))
     })
-    .await
-    .map_err(ApiError::internal)??;
+    .await?;
     let data = vectors
         .into_iter()
         .enumerate()

@@ -110,3 +110,13 @@ impl AppState {
         self.uploads.join(job_id)
     }
 }
+
+/// Runs library work (models, stores, hashing) on the blocking pool, off the async workers.
+pub async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> std::result::Result<T, super::ApiError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(super::ApiError::internal)?
+        .map_err(Into::into)
+}

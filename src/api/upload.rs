@@ -2,9 +2,10 @@
 //! from the store when the bytes are known, else record a durable job and wait for it up to
 //! `wait` seconds (200 with the Document) before answering 202 with the job.
 
+use super::error::status_of;
 use super::error::{ApiError, ErrorBody};
-use super::jobs::{self, json_response, status_of, JobAccepted, JobView};
-use super::state::AppState;
+use super::jobs::{self, json_response, JobAccepted, JobView};
+use super::state::{blocking, AppState};
 use crate::catalog::{JobState, NewJob};
 use crate::document::Document;
 use crate::source::Source;
@@ -264,11 +265,13 @@ pub async fn upload(
             "the upload is empty",
         ));
     }
-    let source = Source::from_bytes(
-        Arc::from(upload.bytes.as_ref()),
+    // Sniffing and hashing up to `max_upload_bytes` is CPU work: not on an async worker.
+    let (bytes, name, max) = (
+        upload.bytes.clone(),
         filename.clone(),
         limits.max_upload_bytes,
-    )?;
+    );
+    let source = blocking(move || Source::from_bytes(Arc::from(bytes.as_ref()), name, max)).await?;
     let document_id = source.document_id();
     // Stored already by this pipeline: no work.
     let version = pipeline.version();
@@ -376,13 +379,7 @@ fn accepted(job: JobView) -> Response {
 /// The answer for a job that ended while the upload waited.
 fn finished_response(state: &AppState, job: JobView) -> Result<Response, ApiError> {
     if job.state == JobState::Succeeded.as_str() {
-        let json = match state.catalog.job_result(&job.id)? {
-            Some(json) => Some(json),
-            None => state.catalog.document_json(&job.document_id)?,
-        };
-        return json
-            .map(json_response)
-            .ok_or_else(|| ApiError::not_found("document (deleted since)"));
+        return jobs::result_json(state, &job.id, &job.document_id);
     }
     let error = job.error.unwrap_or(super::error::ErrorDetail {
         code: "internal".into(),
