@@ -1,6 +1,9 @@
-//! The keyword store: a tantivy index of chunks, BM25 over their text and heading path, with
-//! the chunk itself stored for retrieval results.
+//! The keyword store: a tantivy index of chunks, BM25 over their text and heading path
+//! analysed in each chunk's language ([`super::analysis`]), with the chunk itself stored for
+//! retrieval results. An index written by an older analysis is rebuilt from its stored chunks
+//! when opened for writing.
 
+use super::analysis::{self, Analysis};
 use super::tokenize::{self, FolioTokenizer};
 use super::Hit;
 use crate::document::Chunk;
@@ -12,7 +15,8 @@ use tantivy::query::{BooleanQuery, Occur, Query, TermQuery, TermSetQuery};
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, STORED, STRING,
 };
-use tantivy::{doc, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::tokenizer::PreTokenizedString;
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 /// Memory tantivy's writer may buffer before it flushes a segment.
 const WRITER_MEMORY: usize = 64 << 20;
@@ -23,12 +27,20 @@ fn err(e: impl std::fmt::Display) -> Error {
     Error::Index(format!("keyword store: {e}"))
 }
 
+/// Names the analysis the index was written with (the commit payload); an index with another
+/// is rebuilt.
+const ANALYSIS: &str = "folio-analysis-2";
+
 pub struct KeywordStore {
+    analysis: Analysis,
+    /// Chunks per language tag (counting deleted chunks until a merge), for query analysis.
+    languages: Vec<(String, u64)>,
     reader: IndexReader,
     /// `None` when opened for reading only (a running ingest holds the writer lock).
     writer: Option<IndexWriter>,
     document_id: Field,
     chunk_id: Field,
+    language: Field,
     text: Field,
     headings: Field,
     chunk: Field,
@@ -36,8 +48,30 @@ pub struct KeywordStore {
 
 impl KeywordStore {
     /// Opens the index in `dir`, creating it if needed; `writable` takes tantivy's writer
-    /// lock (one writer per index), otherwise the store only searches.
+    /// lock (one writer per index) and first rebuilds an index written by an older analysis,
+    /// otherwise the store only searches.
     pub fn open(dir: &Path, writable: bool) -> Result<Self> {
+        if writable {
+            upgrade(dir)?;
+        }
+        let mut store = Self::open_current(dir, writable)?;
+        if writable
+            && store
+                .reader
+                .searcher()
+                .index()
+                .load_metas()
+                .map_err(err)?
+                .payload
+                .is_none()
+        {
+            // A new index: stamp it with its analysis.
+            store.commit()?;
+        }
+        Ok(store)
+    }
+
+    fn open_current(dir: &Path, writable: bool) -> Result<Self> {
         std::fs::create_dir_all(dir).map_err(|source| Error::Io {
             path: dir.to_path_buf(),
             source,
@@ -50,13 +84,24 @@ impl KeywordStore {
         let mut builder = Schema::builder();
         builder.add_text_field("document_id", STRING | STORED);
         builder.add_text_field("chunk_id", STRING);
+        builder.add_text_field("language", STRING | STORED);
         builder.add_text_field("text", analysed.clone());
         builder.add_text_field("headings", analysed);
         builder.add_text_field("chunk", STORED);
         let schema = builder.build();
         let directory = tantivy::directory::MmapDirectory::open(dir).map_err(err)?;
-        let index = Index::open_or_create(directory, schema).map_err(err)?;
-        index.tokenizers().register(tokenize::NAME, FolioTokenizer);
+        let index = Index::open_or_create(directory, schema).map_err(|e| match e {
+            tantivy::TantivyError::SchemaError(_) => Error::Index(format!(
+                "the keyword index in {} was written by an older folio; run `folio status --data {}` \
+                 once (with no other folio process using it) to rebuild it",
+                dir.display(),
+                dir.parent().unwrap_or(dir).display()
+            )),
+            e => err(e),
+        })?;
+        index
+            .tokenizers()
+            .register(tokenize::NAME, FolioTokenizer { fold: true });
         let writer = if writable {
             Some(
                 index
@@ -75,15 +120,34 @@ impl KeywordStore {
             .try_into()
             .map_err(err)?;
         let field = |name| index.schema().get_field(name).map_err(err);
-        Ok(Self {
+        let mut store = Self {
+            analysis: Analysis::default(),
+            languages: Vec::new(),
             document_id: field("document_id")?,
             chunk_id: field("chunk_id")?,
+            language: field("language")?,
             text: field("text")?,
             headings: field("headings")?,
             chunk: field("chunk")?,
             reader,
             writer,
-        })
+        };
+        store.count_languages()?;
+        Ok(store)
+    }
+
+    fn count_languages(&mut self) -> Result<()> {
+        let searcher = self.reader.searcher();
+        self.languages.clear();
+        for tag in analysis::tags() {
+            let n = searcher
+                .doc_freq(&Term::from_field_text(self.language, tag))
+                .map_err(err)?;
+            if n > 0 {
+                self.languages.push((tag.to_string(), n));
+            }
+        }
+        Ok(())
     }
 
     fn writer(&mut self) -> Result<&mut IndexWriter> {
@@ -102,31 +166,34 @@ impl KeywordStore {
     /// Queues `chunks` for indexing (effective at [`Self::commit`]).
     pub fn add(&mut self, chunks: &[Chunk]) -> Result<()> {
         for c in chunks {
-            let json = serde_json::to_string(c).map_err(err)?;
-            let (document_id, chunk_id, text, headings, chunk) = (
-                self.document_id,
-                self.chunk_id,
-                self.text,
-                self.headings,
-                self.chunk,
-            );
-            self.writer()?
-                .add_document(doc!(
-                    document_id => c.document_id.as_str(),
-                    chunk_id => c.id.as_str(),
-                    text => c.text.as_str(),
-                    headings => c.headings.join(" › "),
-                    chunk => json,
-                ))
-                .map_err(err)?;
+            let headings = c.headings.join(" › ");
+            let language = self
+                .analysis
+                .language(&c.text)
+                .or_else(|| self.analysis.language(&format!("{headings} {}", c.text)));
+            let analysed = |text: String| PreTokenizedString {
+                tokens: self.analysis.terms(&text, language),
+                text,
+            };
+            let mut doc = TantivyDocument::default();
+            doc.add_text(self.document_id, &c.document_id);
+            doc.add_text(self.chunk_id, &c.id);
+            doc.add_text(self.language, language.unwrap_or("und"));
+            doc.add_pre_tokenized_text(self.text, analysed(c.text.clone()));
+            doc.add_pre_tokenized_text(self.headings, analysed(headings));
+            doc.add_text(self.chunk, serde_json::to_string(c).map_err(err)?);
+            self.writer()?.add_document(doc).map_err(err)?;
         }
         Ok(())
     }
 
     /// Makes every queued change durable and visible.
     pub fn commit(&mut self) -> Result<()> {
-        self.writer()?.commit().map_err(err)?;
-        self.reader.reload().map_err(err)
+        let mut commit = self.writer()?.prepare_commit().map_err(err)?;
+        commit.set_payload(ANALYSIS);
+        commit.commit().map_err(err)?;
+        self.reader.reload().map_err(err)?;
+        self.count_languages()
     }
 
     /// Chunks indexed now.
@@ -177,10 +244,7 @@ impl KeywordStore {
         k: usize,
         allowed: Option<&HashSet<String>>,
     ) -> Result<Vec<Hit>> {
-        let words: BTreeSet<String> = tokenize::tokens(query)
-            .into_iter()
-            .map(|t| t.text)
-            .collect();
+        let words = self.analysis.query_terms(query, &self.languages);
         if words.is_empty() || k == 0 {
             return Ok(Vec::new());
         }
@@ -246,5 +310,182 @@ impl KeywordStore {
             }
         }
         Ok(out)
+    }
+}
+
+/// Rebuilds the index in `dir` from its stored chunks when an older analysis wrote it. The new
+/// index is built beside it and swapped in by two renames; an upgrade interrupted at any point
+/// is finished or started over by the next open.
+fn upgrade(dir: &Path) -> Result<()> {
+    let building = dir.with_extension("upgrade");
+    let old = dir.with_extension("old");
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Io { path, source }
+    };
+    if !dir.exists() && old.exists() {
+        // Stopped between the two renames: the new index is complete.
+        std::fs::rename(&building, dir).map_err(io(&building))?;
+    }
+    if old.exists() {
+        std::fs::remove_dir_all(&old).map_err(io(&old))?;
+    }
+    if !dir.join("meta.json").exists() {
+        return Ok(());
+    }
+    let index = Index::open_in_dir(dir).map_err(err)?;
+    if index.load_metas().map_err(err)?.payload.as_deref() == Some(ANALYSIS) {
+        return Ok(());
+    }
+    // Hold the old index's writer lock while copying, so no other process writes to it.
+    let lock = index
+        .writer_with_num_threads::<TantivyDocument>(1, 15 << 20)
+        .map_err(|e| match e {
+            tantivy::TantivyError::LockFailure(..) => Error::Busy(dir.to_path_buf()),
+            e => err(e),
+        })?;
+    if building.exists() {
+        std::fs::remove_dir_all(&building).map_err(io(&building))?;
+    }
+    let chunk_field = index.schema().get_field("chunk").map_err(err)?;
+    let mut rebuilt = KeywordStore::open_current(&building, true)?;
+    let searcher = index.reader().map_err(err)?.searcher();
+    let mut chunks = 0usize;
+    for segment in searcher.segment_readers() {
+        let stored = segment.get_store_reader(1).map_err(err)?;
+        for doc in stored.iter::<TantivyDocument>(segment.alive_bitset()) {
+            let doc = doc.map_err(err)?;
+            let json = doc
+                .get_first(chunk_field)
+                .and_then(|v| v.as_str())
+                .ok_or_else(|| err("a stored chunk is missing"))?;
+            let chunk: Chunk = serde_json::from_str(json).map_err(err)?;
+            rebuilt.add(std::slice::from_ref(&chunk))?;
+            chunks += 1;
+        }
+    }
+    rebuilt.commit()?;
+    drop((rebuilt, searcher, lock, index));
+    std::fs::rename(dir, &old).map_err(io(dir))?;
+    std::fs::rename(&building, dir).map_err(io(&building))?;
+    std::fs::remove_dir_all(&old).map_err(io(&old))?;
+    tracing::info!(
+        chunks,
+        "keyword index rebuilt with the language-aware analysis"
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tantivy::doc;
+
+    fn chunk(id: &str, text: &str) -> Chunk {
+        Chunk {
+            id: id.into(),
+            document_id: "doc_a".into(),
+            index: 0,
+            text: text.into(),
+            headings: vec!["Printing".into()],
+            pages: vec![3],
+            block_ids: Vec::new(),
+            boxes: Vec::new(),
+            tokens: 12,
+        }
+    }
+
+    /// An index as folio wrote it before the language-aware analysis: one plain-token field
+    /// per text, no language, no commit payload.
+    fn write_first_format(dir: &Path, chunks: &[Chunk]) {
+        let mut builder = Schema::builder();
+        let indexed = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenize::NAME)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
+        let document_id = builder.add_text_field("document_id", STRING | STORED);
+        let chunk_id = builder.add_text_field("chunk_id", STRING);
+        let text = builder.add_text_field("text", indexed.clone());
+        let headings = builder.add_text_field("headings", indexed);
+        let stored = builder.add_text_field("chunk", STORED);
+        std::fs::create_dir_all(dir).expect("dir");
+        let index = Index::create_in_dir(dir, builder.build()).expect("create");
+        index
+            .tokenizers()
+            .register(tokenize::NAME, FolioTokenizer { fold: true });
+        let mut writer: IndexWriter = index.writer_with_num_threads(1, 15 << 20).expect("writer");
+        for c in chunks {
+            writer
+                .add_document(doc!(
+                    document_id => c.document_id.as_str(),
+                    chunk_id => c.id.as_str(),
+                    text => c.text.as_str(),
+                    headings => c.headings.join(" › "),
+                    stored => serde_json::to_string(c).expect("json"),
+                ))
+                .expect("add");
+        }
+        writer.commit().expect("commit");
+    }
+
+    #[test]
+    fn stemmed_words_match_and_an_older_index_is_rebuilt_on_open() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().join("keyword");
+        write_first_format(
+            &dir,
+            &[
+                chunk(
+                    "doc_a:0",
+                    "Unfortunately, this package destroys hyperlinks.",
+                ),
+                chunk(
+                    "doc_a:1",
+                    "Die Präambel enthält Befehle für das ganze Dokument.",
+                ),
+            ],
+        );
+        let refused = KeywordStore::open(&dir, false)
+            .err()
+            .expect("a reader cannot rebuild");
+        assert!(refused.to_string().contains("folio status"), "{refused}");
+
+        let store = KeywordStore::open(&dir, true).expect("rebuilt");
+        assert_eq!(store.len(), 2);
+        assert!(!dir.with_extension("upgrade").exists() && !dir.with_extension("old").exists());
+        let ids = |q: &str| -> Vec<String> {
+            let hits = store.search(q, 5, None).expect("search");
+            hits.into_iter().map(|h| h.chunk.id).collect()
+        };
+        assert_eq!(ids("an unfortunate side effect"), vec!["doc_a:0"]);
+        assert_eq!(ids("welcher Befehl"), vec!["doc_a:1"]);
+        assert_eq!(ids("the"), Vec::<String>::new(), "stop words find nothing");
+        drop(store);
+
+        // Opened again: nothing left to do, same contents.
+        let store = KeywordStore::open(&dir, true).expect("reopen");
+        assert_eq!(store.len(), 2);
+    }
+
+    #[test]
+    fn an_upgrade_stopped_between_its_renames_is_finished() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().join("keyword");
+        write_first_format(
+            &dir,
+            &[chunk("doc_a:0", "Unfortunately, hyperlinks break.")],
+        );
+        // Build the new index beside the old one, then stop after the first rename.
+        drop(KeywordStore::open(&dir, true).expect("upgrade"));
+        std::fs::rename(&dir, dir.with_extension("upgrade")).expect("rename");
+        write_first_format(&dir.with_extension("old"), &[]);
+        let store = KeywordStore::open(&dir, true).expect("finished");
+        assert_eq!(store.len(), 1);
+        assert!(!dir.with_extension("old").exists());
+        assert_eq!(
+            store.search("unfortunate", 1, None).expect("search").len(),
+            1
+        );
     }
 }

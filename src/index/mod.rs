@@ -2,6 +2,7 @@
 //! (the [`VectorStore`] trait; embedded exact search by default), and hybrid retrieval that
 //! fuses their rankings by reciprocal rank.
 
+mod analysis;
 mod keyword;
 mod tokenize;
 mod vector;

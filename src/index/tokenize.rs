@@ -9,8 +9,11 @@ use unicode_normalization::UnicodeNormalization;
 /// Name the tokenizer is registered under in the index.
 pub const NAME: &str = "folio";
 
+/// Splits text into words and CJK bigrams; `fold` also folds accents (lower-casing always).
 #[derive(Clone, Default)]
-pub struct FolioTokenizer;
+pub struct FolioTokenizer {
+    pub fold: bool,
+}
 
 pub struct Tokens {
     tokens: Vec<Token>,
@@ -22,7 +25,7 @@ impl Tokenizer for FolioTokenizer {
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Tokens {
         Tokens {
-            tokens: tokens(text),
+            tokens: split(text, self.fold),
             next: 0,
         }
     }
@@ -54,8 +57,9 @@ fn is_cjk(c: char) -> bool {
         | 0xFF66..=0xFF9F) // half-width Katakana
 }
 
-/// The tokens of `text`, in order, with byte offsets.
-pub fn tokens(text: &str) -> Vec<Token> {
+/// Words of letters and digits, lower-cased (and accent-folded when `fold`), and bigrams of
+/// CJK runs.
+fn split(text: &str, fold: bool) -> Vec<Token> {
     let mut out: Vec<Token> = Vec::new();
     let mut word = String::new();
     let mut word_start = 0;
@@ -72,12 +76,15 @@ pub fn tokens(text: &str) -> Vec<Token> {
     };
     let flush_word = |out: &mut Vec<Token>, word: &mut String, start: usize, end: usize| {
         if !word.is_empty() {
-            let folded: String = word
-                .nfkd()
-                .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
-                .flat_map(char::to_lowercase)
-                .collect();
-            push(out, start, end, folded);
+            let normalised: String = if fold {
+                word.nfkd()
+                    .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+                    .flat_map(char::to_lowercase)
+                    .collect()
+            } else {
+                word.chars().flat_map(char::to_lowercase).collect()
+            };
+            push(out, start, end, normalised);
             word.clear();
         }
     };
@@ -121,10 +128,10 @@ pub fn tokens(text: &str) -> Vec<Token> {
 
 #[cfg(test)]
 mod tests {
-    use super::tokens;
+    use super::split;
 
     fn texts(s: &str) -> Vec<String> {
-        tokens(s).into_iter().map(|t| t.text).collect()
+        split(s, true).into_iter().map(|t| t.text).collect()
     }
 
     #[test]
