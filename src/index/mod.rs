@@ -1,14 +1,15 @@
 //! The stores chunks are retrieved from: a keyword store (tantivy, BM25) and a vector store
-//! (the [`VectorStore`] trait; embedded exact search by default), and hybrid retrieval that
+//! (the [`VectorStore`] trait; the in-process [`EmbeddedStore`] by default), and hybrid retrieval that
 //! fuses their rankings by reciprocal rank.
 
 mod analysis;
+mod graph;
 mod keyword;
 mod tokenize;
 mod vector;
 
 pub use keyword::KeywordStore;
-pub use vector::{ExactStore, VectorHit, VectorStore};
+pub use vector::{EmbeddedStore, VectorHit, VectorStore};
 
 use crate::document::Chunk;
 use crate::error::{Error, Result};

@@ -1,6 +1,10 @@
-//! The vector store: the [`VectorStore`] trait and its embedded default, an exact
-//! (brute-force) inner-product search over a contiguous matrix of unit vectors, scanned in
-//! parallel, persisted as an append-only log in the data directory.
+//! The vector store: the [`VectorStore`] trait and its embedded default, inner-product search
+//! over a contiguous matrix of unit vectors persisted as an append-only log in the data
+//! directory. Like Qdrant's planner it picks per query: a parallel scan of the i8-quantised
+//! rows while the store is small or a filter leaves few rows, a graph ([`super::graph`]) once
+//! it holds [`GRAPH_MIN_ROWS`] vectors; either way the best candidates are re-scored exactly in
+//! f32. Rows added after the graph file was written are scanned until the next commit links
+//! them in.
 //!
 //! The log holds `add` records (document id, chunk id, vector) and `delete` records (document
 //! id), each framed with its length and a CRC-32. Opening replays it; a record cut short by a
@@ -9,6 +13,7 @@
 //! When deleted rows outnumber live ones the log is rewritten (to a temporary file, then
 //! renamed over the old one).
 
+use super::graph::{Graph, Rows};
 use crate::error::{Error, Result};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
@@ -24,7 +29,8 @@ pub struct VectorHit {
     pub score: f32,
 }
 
-/// Where chunk vectors live. The embedded [`ExactStore`] is the default; a Qdrant backend
+/// Where chunk vectors live. [`EmbeddedStore`] (in-process, in the data directory) is the
+/// default; a Qdrant backend
 /// implements the same calls.
 pub trait VectorStore: Send + Sync {
     /// Adds the vectors of one document's chunks (after [`VectorStore::delete_document`] when
@@ -57,9 +63,18 @@ const SCAN_BLOCK: usize = 4096;
 /// Candidates from the i8 scan per result asked for, and at least this many, re-scored in f32.
 const OVERSAMPLE: usize = 10;
 const MIN_CANDIDATES: usize = 100;
+/// Live vectors from which unfiltered searches follow the graph (chosen by `benches/vectors`:
+/// below this a scan is within the latency goal and exact).
+pub const GRAPH_MIN_ROWS: usize = 150_000;
+/// A filtered search follows the graph when the filter lets through more than a quarter of
+/// the graph threshold and at least one row in `FILTER_GRAPH_SHARE`; fewer rows are scanned
+/// exactly.
+const FILTER_GRAPH_SHARE: usize = 8;
+/// The graph file is rewritten once the graph has grown by this share of it.
+const GRAPH_SAVE_SHARE: usize = 10;
 
-/// Exact search over every live vector.
-pub struct ExactStore {
+/// The embedded vector store: every vector in memory, scanned or searched through the graph.
+pub struct EmbeddedStore {
     path: PathBuf,
     dim: usize,
     /// `None` when opened for reading only.
@@ -78,6 +93,11 @@ pub struct ExactStore {
     /// Rows of each document (by slot), for filtered searches.
     document_rows: Vec<Vec<u32>>,
     live: usize,
+    /// The graph over rows `0..graph.len()`, once the store is big enough.
+    graph: Option<Graph>,
+    /// Rows the graph file on disk covers.
+    graph_saved: usize,
+    graph_min_rows: usize,
 }
 
 fn io_err(path: &Path, source: std::io::Error) -> Error {
@@ -87,20 +107,26 @@ fn io_err(path: &Path, source: std::io::Error) -> Error {
     }
 }
 
-impl ExactStore {
+impl EmbeddedStore {
     /// Opens (or creates) the store in `dir` for vectors of `dim` dimensions, for writing:
     /// a record cut short by a crash is removed from the log.
     pub fn open(dir: &Path, dim: usize) -> Result<Self> {
-        Self::open_with(dir, dim, true)
+        Self::open_with(dir, dim, true, GRAPH_MIN_ROWS)
     }
 
     /// Opens the store for searching only: the log is read as it is (a writer may be
-    /// appending to it).
+    /// appending to it), the graph file as the writer last saved it.
     pub fn open_read_only(dir: &Path, dim: usize) -> Result<Self> {
-        Self::open_with(dir, dim, false)
+        Self::open_with(dir, dim, false, GRAPH_MIN_ROWS)
     }
 
-    fn open_with(dir: &Path, dim: usize, writable: bool) -> Result<Self> {
+    /// [`Self::open`] with the graph built from `graph_min_rows` live vectors (benchmarks and
+    /// tests).
+    pub fn open_with_graph_from(dir: &Path, dim: usize, graph_min_rows: usize) -> Result<Self> {
+        Self::open_with(dir, dim, true, graph_min_rows)
+    }
+
+    fn open_with(dir: &Path, dim: usize, writable: bool, graph_min_rows: usize) -> Result<Self> {
         std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
         let path = dir.join("vectors.log");
         let log = OpenOptions::new()
@@ -121,9 +147,105 @@ impl ExactStore {
             document_index: HashMap::new(),
             document_rows: Vec::new(),
             live: 0,
+            graph: None,
+            graph_saved: 0,
+            graph_min_rows,
         };
         store.replay(writable)?;
+        store.graph = Graph::load(&store.graph_path(), &store.chunk_ids);
+        store.graph_saved = store.graph.as_ref().map_or(0, Graph::len);
+        if writable {
+            store.link_graph()?;
+        }
         Ok(store)
+    }
+
+    fn graph_path(&self) -> PathBuf {
+        self.path.with_file_name("graph.bin")
+    }
+
+    /// Links every row into the graph (building it once the store is big enough) and rewrites
+    /// the graph file when it has grown enough.
+    fn link_graph(&mut self) -> Result<()> {
+        if self.graph.is_none() && self.live >= self.graph_min_rows {
+            tracing::info!(rows = self.chunk_ids.len(), "building the vector graph");
+            self.graph = Some(Graph::default());
+        }
+        let path = self.graph_path();
+        let Some(graph) = self.graph.as_mut() else {
+            return Ok(());
+        };
+        let rows = Rows {
+            dim: self.dim,
+            quantized: &self.quantized,
+            scales: &self.scales,
+        };
+        while graph.len() < self.chunk_ids.len() {
+            graph.insert(&rows);
+        }
+        let grown = graph.len() - self.graph_saved;
+        if grown > 0 && grown >= self.graph_saved / GRAPH_SAVE_SHARE {
+            graph.save(&path, &self.chunk_ids)?;
+            self.graph_saved = graph.len();
+        }
+        Ok(())
+    }
+
+    /// The `n` best rows in `range` on the i8 rows that `accept` lets through, scanned in
+    /// parallel.
+    fn scan(
+        &self,
+        range: std::ops::Range<usize>,
+        query: &[i8],
+        scale: f32,
+        n: usize,
+        accept: &(impl Fn(usize) -> bool + Sync),
+    ) -> Vec<(f32, usize)> {
+        let dim = self.dim;
+        let start = range.start;
+        (0..range.len().div_ceil(SCAN_BLOCK))
+            .into_par_iter()
+            .map(|block| {
+                let mut top = TopK::new(n);
+                let from = start + block * SCAN_BLOCK;
+                for row in from..(from + SCAN_BLOCK).min(range.end) {
+                    if accept(row) {
+                        let d = dot_i8(&self.quantized[row * dim..(row + 1) * dim], query);
+                        top.push(d as f32 * self.scales[row] * scale, row);
+                    }
+                }
+                top.items
+            })
+            .reduce(Vec::new, |mut a, b| {
+                a.extend(b);
+                a
+            })
+    }
+
+    /// Candidates for `query` among the rows `accept` lets through: from the graph for the rows
+    /// it covers, by scanning for the rest.
+    fn candidates(
+        &self,
+        query: &[f32],
+        n: usize,
+        accept: &(impl Fn(usize) -> bool + Sync),
+    ) -> Vec<(f32, usize)> {
+        let mut q = Vec::with_capacity(self.dim);
+        let scale = quantize_into(query, &mut q);
+        let rows = self.chunk_ids.len();
+        match self.graph.as_ref() {
+            Some(graph) => {
+                let space = Rows {
+                    dim: self.dim,
+                    quantized: &self.quantized,
+                    scales: &self.scales,
+                };
+                let mut found = graph.search(&space, &q, scale, n, &|r| accept(r as usize));
+                found.extend(self.scan(graph.len()..rows, &q, scale, n, accept));
+                found
+            }
+            None => self.scan(0..rows, &q, scale, n, accept),
+        }
     }
 
     fn replay(&mut self, repair: bool) -> Result<()> {
@@ -201,6 +323,14 @@ impl ExactStore {
 
     /// Rewrites the log with live rows only.
     fn compact(&mut self) -> Result<()> {
+        // Rows are renumbered: the graph goes first (a crash before the new log is in place
+        // must not leave a graph of the old numbering) and is rebuilt from scratch.
+        self.graph = None;
+        self.graph_saved = 0;
+        let graph = self.graph_path();
+        if graph.exists() {
+            std::fs::remove_file(&graph).map_err(|e| io_err(&graph, e))?;
+        }
         let tmp = self.path.with_extension("log.tmp");
         {
             let mut out = BufWriter::new(File::create(&tmp).map_err(|e| io_err(&tmp, e))?);
@@ -258,7 +388,20 @@ impl ExactStore {
     }
 }
 
-impl ExactStore {
+impl Drop for EmbeddedStore {
+    /// A writer saves the graph's newest links, so the next open has none to redo.
+    fn drop(&mut self) {
+        if let (Some(_), Some(graph)) = (&self.log, &self.graph) {
+            if graph.len() > self.graph_saved {
+                if let Err(e) = graph.save(&self.graph_path(), &self.chunk_ids) {
+                    tracing::warn!(error = %e, "could not save the vector graph");
+                }
+            }
+        }
+    }
+}
+
+impl EmbeddedStore {
     /// Every live row: (document id, chunk id, vector).
     pub fn rows(&self) -> impl Iterator<Item = (&str, &str, &[f32])> {
         (0..self.chunk_ids.len())
@@ -273,7 +416,7 @@ impl ExactStore {
     }
 }
 
-impl VectorStore for ExactStore {
+impl VectorStore for EmbeddedStore {
     fn add(&mut self, document_id: &str, vectors: &[(String, Vec<f32>)]) -> Result<()> {
         for (chunk_id, v) in vectors {
             if v.len() != self.dim {
@@ -309,7 +452,7 @@ impl VectorStore for ExactStore {
         if dead > 1024 && dead > self.live {
             self.compact()?;
         }
-        Ok(())
+        self.link_graph()
     }
 
     fn search(
@@ -326,50 +469,39 @@ impl VectorStore for ExactStore {
             )));
         }
         let dim = self.dim;
-        let best: Vec<(f32, usize)> = match allowed {
-            // A filter: scan only the rows of the allowed documents.
+        let live = |row: usize| self.row_document[row] != u32::MAX;
+        let n = (k * OVERSAMPLE).max(MIN_CANDIDATES);
+        let rough = match allowed {
+            None => self.candidates(query, n, &live),
             Some(ids) => {
-                let mut top = TopK::new(k);
-                for slot in ids.iter().filter_map(|id| self.document_index.get(id)) {
-                    for &row in &self.document_rows[*slot as usize] {
-                        let row = row as usize;
-                        top.push(dot(&self.matrix[row * dim..(row + 1) * dim], query), row);
-                    }
+                let slots: HashSet<u32> = ids
+                    .iter()
+                    .filter_map(|id| self.document_index.get(id).copied())
+                    .collect();
+                let allowed_rows: usize = slots
+                    .iter()
+                    .map(|&s| self.document_rows[s as usize].len())
+                    .sum();
+                if self.graph.is_none()
+                    || allowed_rows <= self.graph_min_rows / 4
+                    || allowed_rows * FILTER_GRAPH_SHARE < self.live
+                {
+                    // A selective filter: every allowed row, exactly.
+                    slots
+                        .iter()
+                        .flat_map(|&s| &self.document_rows[s as usize])
+                        .map(|&row| (0.0, row as usize))
+                        .collect()
+                } else {
+                    let accept = |row: usize| slots.contains(&self.row_document[row]);
+                    self.candidates(query, n, &accept)
                 }
-                top.items
-            }
-            None => {
-                // Approximate scores on the i8 rows, then the best candidates exactly.
-                let (q, q_scale) = {
-                    let mut q = Vec::with_capacity(dim);
-                    let s = quantize_into(query, &mut q);
-                    (q, s)
-                };
-                let candidates = (k * OVERSAMPLE).max(MIN_CANDIDATES);
-                let rows = self.chunk_ids.len();
-                let rough: Vec<(f32, usize)> = (0..rows.div_ceil(SCAN_BLOCK))
-                    .into_par_iter()
-                    .map(|block| {
-                        let mut top = TopK::new(candidates);
-                        let end = ((block + 1) * SCAN_BLOCK).min(rows);
-                        for row in block * SCAN_BLOCK..end {
-                            if self.row_document[row] != u32::MAX {
-                                let d = dot_i8(&self.quantized[row * dim..(row + 1) * dim], &q);
-                                top.push(d as f32 * self.scales[row] * q_scale, row);
-                            }
-                        }
-                        top.items
-                    })
-                    .reduce(Vec::new, |mut a, b| {
-                        a.extend(b);
-                        a
-                    });
-                rough
-                    .into_iter()
-                    .map(|(_, row)| (dot(&self.matrix[row * dim..(row + 1) * dim], query), row))
-                    .collect()
             }
         };
+        let best: Vec<(f32, usize)> = rough
+            .into_iter()
+            .map(|(_, row)| (dot(&self.matrix[row * dim..(row + 1) * dim], query), row))
+            .collect();
         let mut top = TopK::new(k);
         for (score, row) in best {
             top.push(score, row);
@@ -440,8 +572,40 @@ impl TopK {
     }
 }
 
+/// Defines `$name(a, b)` as `$lanes(a, b)` compiled for AVX2 when the CPU has it (the lanes
+/// then become 256-bit instructions), else as built for the baseline x86-64.
+macro_rules! dispatch {
+    ($(#[$doc:meta])* $vis:vis fn $name:ident(&[$t:ty]) -> $out:ty = $lanes:ident) => {
+        $(#[$doc])*
+        $vis fn $name(a: &[$t], b: &[$t]) -> $out {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx2")]
+                fn avx2(a: &[$t], b: &[$t]) -> $out {
+                    $lanes(a, b)
+                }
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    // SAFETY: the CPU was just found to support AVX2.
+                    return unsafe { avx2(a, b) };
+                }
+            }
+            $lanes(a, b)
+        }
+    };
+}
+
+dispatch!(
+    /// Inner product in f32.
+    fn dot(&[f32]) -> f32 = dot_lanes
+);
+dispatch!(
+    /// Inner product of i8 vectors, accumulated in i32.
+    pub(super) fn dot_i8(&[i8]) -> i32 = dot_i8_lanes
+);
+
 /// Inner product in f32, in lanes of 8 so the compiler vectorises it.
-fn dot(a: &[f32], b: &[f32]) -> f32 {
+#[inline(always)]
+fn dot_lanes(a: &[f32], b: &[f32]) -> f32 {
     let mut acc = [0f32; 8];
     let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
     let tail: f32 = ca
@@ -459,7 +623,8 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
 }
 
 /// Inner product of i8 vectors, accumulated in i32, in lanes of 16.
-fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
+#[inline(always)]
+fn dot_i8_lanes(a: &[i8], b: &[i8]) -> i32 {
     let mut acc = [0i32; 16];
     let (ca, cb) = (a.chunks_exact(16), b.chunks_exact(16));
     let tail: i32 = ca
@@ -565,7 +730,7 @@ mod tests {
     fn search_persist_delete_and_survive_a_torn_tail() {
         let dir = tempfile::tempdir().expect("tempdir");
         {
-            let mut s = ExactStore::open(dir.path(), 3).expect("open");
+            let mut s = EmbeddedStore::open(dir.path(), 3).expect("open");
             s.add(
                 "d1",
                 &[
@@ -593,11 +758,118 @@ mod tests {
         let mut f = OpenOptions::new().append(true).open(&log).expect("log");
         f.write_all(&[ADD, 200, 0, 0, 0, 1, 2]).expect("torn write");
         drop(f);
-        let s = ExactStore::open(dir.path(), 3).expect("reopen");
+        let s = EmbeddedStore::open(dir.path(), 3).expect("reopen");
         assert_eq!(s.len(), 1);
         assert_eq!(s.document_ids(), HashSet::from(["d2".to_string()]));
         let hits = s.search(&unit(&[0.0, 1.0, 0.0]), 5, None).expect("search");
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].chunk_id, "d2:0");
+    }
+}
+
+#[cfg(test)]
+mod graph_tests {
+    use super::*;
+
+    const DIM: usize = 24;
+
+    fn random_unit(seed: &mut u64) -> Vec<f32> {
+        let v: Vec<f32> = (0..DIM)
+            .map(|_| {
+                *seed ^= *seed << 13;
+                *seed ^= *seed >> 7;
+                *seed ^= *seed << 17;
+                (*seed % 20_000) as f32 / 10_000.0 - 1.0
+            })
+            .collect();
+        let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        v.iter().map(|x| x / n).collect()
+    }
+
+    fn fill(store: &mut EmbeddedStore, docs: usize, per_doc: usize, seed: &mut u64) {
+        for d in 0..docs {
+            let rows: Vec<(String, Vec<f32>)> = (0..per_doc)
+                .map(|i| (format!("d{d}:{i}"), random_unit(seed)))
+                .collect();
+            store.add(&format!("d{d}"), &rows).expect("add");
+            store.commit().expect("commit");
+        }
+    }
+
+    /// Share of the exact f32 top 10 the store returns, over `queries`.
+    fn recall(
+        store: &EmbeddedStore,
+        queries: &[Vec<f32>],
+        allowed: Option<&HashSet<String>>,
+    ) -> f64 {
+        let mut found = 0;
+        for q in queries {
+            let mut exact: Vec<(f32, &str, &str)> = store
+                .rows()
+                .filter(|(d, ..)| allowed.is_none_or(|a| a.contains(*d)))
+                .map(|(d, id, v)| (dot(v, q), id, d))
+                .collect();
+            exact.sort_by(|a, b| b.0.total_cmp(&a.0));
+            let truth: HashSet<&str> = exact.iter().take(10).map(|x| x.1).collect();
+            let got = store.search(q, 10, allowed).expect("search");
+            assert!(got
+                .iter()
+                .all(|h| allowed.is_none_or(|a| a.contains(&h.document_id))));
+            found += got
+                .iter()
+                .filter(|h| truth.contains(h.chunk_id.as_str()))
+                .count();
+        }
+        found as f64 / (queries.len() * 10) as f64
+    }
+
+    #[test]
+    fn the_graph_finds_what_a_scan_finds_and_survives_reopening() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut seed = 7u64;
+        let queries: Vec<Vec<f32>> = (0..40).map(|_| random_unit(&mut seed)).collect();
+        {
+            let mut store = EmbeddedStore::open_with_graph_from(dir.path(), DIM, 0).expect("open");
+            fill(&mut store, 20, 150, &mut seed);
+            assert_eq!(store.graph.as_ref().map(Graph::len), Some(3000));
+            assert!(recall(&store, &queries, None) >= 0.95);
+            // A filter letting half the documents through follows the graph too.
+            let half: HashSet<String> = (0..10).map(|d| format!("d{d}")).collect();
+            assert!(recall(&store, &queries, Some(&half)) >= 0.95);
+            // Deleted rows stay in the graph as waypoints but are never returned.
+            store.delete_document("d0").expect("delete");
+            store.commit().expect("commit");
+            for q in &queries {
+                let hits = store.search(q, 10, None).expect("search");
+                assert!(hits.iter().all(|h| h.document_id != "d0"));
+            }
+            // The file is rewritten once the graph has grown by a tenth, and on closing.
+            assert!(store.graph_saved > 2000 && store.graph_saved < 3000);
+        }
+        assert!(dir.path().join("graph.bin").exists());
+        // Rows added after the graph file was written: a reader scans them.
+        {
+            let mut store = EmbeddedStore::open_with_graph_from(dir.path(), DIM, 0).expect("open");
+            assert_eq!(store.graph_saved, 3000, "the graph saved on closing was loaded");
+            let fresh = random_unit(&mut seed);
+            store
+                .add("late", &[("late:0".into(), fresh.clone())])
+                .expect("add");
+            store.commit().expect("commit");
+            let reader = EmbeddedStore::open_with(dir.path(), DIM, false, 0).expect("reader");
+            assert_eq!(reader.graph.as_ref().map(Graph::len), Some(3000));
+            let hits = reader.search(&fresh, 1, None).expect("search");
+            assert_eq!(hits[0].chunk_id, "late:0");
+            assert!(recall(&reader, &queries, None) >= 0.95);
+        }
+        // A graph file over other rows (a log compacted since) is not used.
+        let ids: Vec<String> = (0..3001).map(|i| format!("other:{i}")).collect();
+        assert!(Graph::load(&dir.path().join("graph.bin"), &ids).is_none());
+        assert!(Graph::load(&dir.path().join("graph.bin"), &ids[..10]).is_none());
+        // A damaged graph file is ignored and the graph rebuilt.
+        std::fs::write(dir.path().join("graph.bin"), b"FOLIOHG1 not a graph").expect("damage");
+        let store = EmbeddedStore::open_with_graph_from(dir.path(), DIM, 0).expect("open");
+        assert_eq!(store.graph.as_ref().map(Graph::len), Some(3001));
+        assert!(recall(&store, &queries, None) >= 0.95);
     }
 }

@@ -4,7 +4,7 @@
 use crate::catalog::{Catalog, FileRow, NewDocument};
 use crate::document::{Chunk, Document};
 use crate::error::Result;
-use crate::index::{ExactStore, KeywordStore, VectorStore};
+use crate::index::{EmbeddedStore, KeywordStore, VectorStore};
 use std::path::{Path, PathBuf};
 use tracing::{info, warn};
 
@@ -24,7 +24,8 @@ impl Store {
     pub fn open(dir: &Path, dim: usize) -> Result<Self> {
         let catalog = Catalog::open(dir)?;
         let keyword = KeywordStore::open(&dir.join("keyword"), true)?;
-        let vectors: Box<dyn VectorStore> = Box::new(ExactStore::open(&dir.join("vectors"), dim)?);
+        let vectors: Box<dyn VectorStore> =
+            Box::new(EmbeddedStore::open(&dir.join("vectors"), dim)?);
         let mut store = Self {
             dir: dir.to_path_buf(),
             catalog,
@@ -42,7 +43,7 @@ impl Store {
             dir: dir.to_path_buf(),
             catalog: Catalog::open(dir)?,
             keyword: KeywordStore::open(&dir.join("keyword"), false)?,
-            vectors: Box::new(ExactStore::open_read_only(&dir.join("vectors"), dim)?),
+            vectors: Box::new(EmbeddedStore::open_read_only(&dir.join("vectors"), dim)?),
         })
     }
 
