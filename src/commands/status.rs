@@ -39,6 +39,7 @@ pub fn run(args: StatusArgs) -> anyhow::Result<(String, bool)> {
         "documents": documents,
         "files": files,
         "chunks": {"catalog": catalog, "keyword": keyword, "vector": vectors},
+        "chunks_by_language": store.keyword.languages(),
         "consistent": consistent,
         "ingest_running": busy,
     });

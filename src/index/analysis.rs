@@ -1,13 +1,15 @@
 //! Language-aware analysis for the keyword store. A chunk's language is detected from its own
-//! text (`whatlang`, limited to the languages Snowball has a stemmer for); its words then drop
-//! that language's stop words, are stemmed and accent-folded, so "unfortunately" finds
-//! "unfortunate" and "Befehle" finds "Befehl". Text in other scripts (Japanese, Chinese…) keeps
-//! the plain tokens of [`super::tokenize`]. A query is analysed in its own detected language
-//! and, because a short question is easily mistaken for a neighbouring language, also in every
-//! other language the index holds a sizeable share of.
+//! text (`whatlang`, ~70 languages) when the detection is confident, else it is its document's
+//! language (the one most of the document's text is confidently in) — code listings and short
+//! chunks are easily mistaken. In a language Snowball has a stemmer for, words then drop that
+//! language's stop words, are stemmed and accent-folded, so "unfortunately" finds
+//! "unfortunate" and "Befehle" finds "Befehl"; other languages and scripts (Polish, Ukrainian,
+//! Japanese…) keep the plain tokens of [`super::tokenize`]. A query is analysed in its own
+//! detected language and, because a short question is easily mistaken for a neighbouring
+//! language, also in every language the index holds a sizeable share of.
 
 use super::tokenize::FolioTokenizer;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, Stemmer, StopWordFilter, TextAnalyzer, Token,
 };
@@ -35,6 +37,14 @@ const LANGUAGES: [(Lang, Language, &str); 18] = [
     (Lang::Tur, Language::Turkish, "tr"),
 ];
 
+/// The tag of `lang` when it has a stemmer.
+fn stemmed_tag(lang: Lang) -> Option<&'static str> {
+    LANGUAGES
+        .iter()
+        .find(|&&(l, ..)| l == lang)
+        .map(|&(.., tag)| tag)
+}
+
 /// The language tags the analysis stems.
 pub fn tags() -> impl Iterator<Item = &'static str> {
     LANGUAGES.iter().map(|&(.., tag)| tag)
@@ -45,7 +55,6 @@ const QUERY_LANGUAGE_SHARE: f64 = 0.05;
 
 /// Detects languages and turns text into index terms.
 pub struct Analysis {
-    detector: whatlang::Detector,
     plain: TextAnalyzer,
     stemmed: Vec<TextAnalyzer>,
 }
@@ -66,9 +75,6 @@ impl Default for Analysis {
             })
             .collect();
         Self {
-            detector: whatlang::Detector::with_allowlist(
-                LANGUAGES.iter().map(|&(lang, ..)| lang).collect(),
-            ),
             plain: TextAnalyzer::builder(FolioTokenizer { fold: false })
                 .filter(AsciiFoldingFilter)
                 .build(),
@@ -78,14 +84,35 @@ impl Default for Analysis {
 }
 
 impl Analysis {
-    /// The BCP 47 tag of the language `text` is written in, among those with a stemmer; `None`
-    /// for other languages and scripts.
+    /// The BCP 47 tag of the language `text` is written in when it has a stemmer; `None` for
+    /// other languages and scripts, and when nothing is recognised.
     pub fn language(&self, text: &str) -> Option<&'static str> {
-        let lang = self.detector.detect_lang(text)?;
-        LANGUAGES
-            .iter()
-            .find(|&&(l, ..)| l == lang)
-            .map(|&(.., tag)| tag)
+        whatlang::detect_lang(text).and_then(stemmed_tag)
+    }
+
+    /// The language of each of a document's `texts`: its own when detected confidently, else
+    /// the language most of the document's confidently detected text is in.
+    pub fn languages(&self, texts: &[&str]) -> Vec<Option<&'static str>> {
+        let detected: Vec<Option<whatlang::Info>> =
+            texts.iter().map(|t| whatlang::detect(t)).collect();
+        let mut weight: HashMap<whatlang::Lang, usize> = HashMap::new();
+        for (text, info) in texts.iter().zip(&detected) {
+            if let Some(info) = info.as_ref().filter(|i| i.is_reliable()) {
+                *weight.entry(info.lang()).or_default() += text.len();
+            }
+        }
+        let document = weight
+            .into_iter()
+            .max_by_key(|&(lang, w)| (w, lang.code()))
+            .map(|(lang, _)| lang);
+        detected
+            .into_iter()
+            .map(|info| match info {
+                Some(i) if i.is_reliable() => stemmed_tag(i.lang()),
+                Some(i) => document.map_or(stemmed_tag(i.lang()), stemmed_tag),
+                None => document.and_then(stemmed_tag),
+            })
+            .collect()
     }
 
     /// The index terms of `text` analysed as `language` (a tag from [`Self::language`]).
@@ -151,6 +178,11 @@ mod tests {
         );
         assert_eq!(a.language("日本語の文書を検索する"), None);
         assert_eq!(
+            a.language("Pierwszy rozdział opisuje, jak przygotować dokument do składu."),
+            None,
+            "Polish has no stemmer"
+        );
+        assert_eq!(
             texts(&a, "Unfortunately, the packages", Some("en")),
             vec!["unfortun", "packag"]
         );
@@ -166,6 +198,17 @@ mod tests {
             texts(&a, "日本語の文書", None),
             vec!["日本", "本語", "語の", "の文", "文書"]
         );
+    }
+
+    #[test]
+    fn an_uncertain_chunk_takes_its_document_language() {
+        let a = Analysis::default();
+        let texts = [
+            "The second chapter explains how the package prints tables and how their rules are drawn.",
+            "\\usepackage{booktabs} \\toprule \\midrule",
+            "Each command takes an optional width; the default follows the current line thickness.",
+        ];
+        assert_eq!(a.languages(&texts), vec![Some("en"); 3]);
     }
 
     #[test]

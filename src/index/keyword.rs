@@ -29,7 +29,9 @@ fn err(e: impl std::fmt::Display) -> Error {
 
 /// Names the analysis the index was written with (the commit payload); an index with another
 /// is rebuilt.
-const ANALYSIS: &str = "folio-analysis-2";
+const ANALYSIS: &str = "folio-analysis-3";
+/// The language tag of chunks in no language with a stemmer (BCP 47 "undetermined").
+const UNDETERMINED: &str = "und";
 
 pub struct KeywordStore {
     analysis: Analysis,
@@ -139,7 +141,7 @@ impl KeywordStore {
     fn count_languages(&mut self) -> Result<()> {
         let searcher = self.reader.searcher();
         self.languages.clear();
-        for tag in analysis::tags() {
+        for tag in analysis::tags().chain([UNDETERMINED]) {
             let n = searcher
                 .doc_freq(&Term::from_field_text(self.language, tag))
                 .map_err(err)?;
@@ -163,14 +165,13 @@ impl KeywordStore {
         Ok(())
     }
 
-    /// Queues `chunks` for indexing (effective at [`Self::commit`]).
+    /// Queues `chunks` (of one document: a chunk whose language is uncertain takes the
+    /// document's) for indexing (effective at [`Self::commit`]).
     pub fn add(&mut self, chunks: &[Chunk]) -> Result<()> {
-        for c in chunks {
+        let texts: Vec<&str> = chunks.iter().map(|c| c.text.as_str()).collect();
+        let languages = self.analysis.languages(&texts);
+        for (c, language) in chunks.iter().zip(languages) {
             let headings = c.headings.join(" › ");
-            let language = self
-                .analysis
-                .language(&c.text)
-                .or_else(|| self.analysis.language(&format!("{headings} {}", c.text)));
             let analysed = |text: String| PreTokenizedString {
                 tokens: self.analysis.terms(&text, language),
                 text,
@@ -178,7 +179,7 @@ impl KeywordStore {
             let mut doc = TantivyDocument::default();
             doc.add_text(self.document_id, &c.document_id);
             doc.add_text(self.chunk_id, &c.id);
-            doc.add_text(self.language, language.unwrap_or("und"));
+            doc.add_text(self.language, language.unwrap_or(UNDETERMINED));
             doc.add_pre_tokenized_text(self.text, analysed(c.text.clone()));
             doc.add_pre_tokenized_text(self.headings, analysed(headings));
             doc.add_text(self.chunk, serde_json::to_string(c).map_err(err)?);
@@ -194,6 +195,15 @@ impl KeywordStore {
         commit.commit().map_err(err)?;
         self.reader.reload().map_err(err)?;
         self.count_languages()
+    }
+
+    /// Chunks per detected language (BCP 47 tag; `und` when none has a stemmer), counting
+    /// removed chunks until tantivy merges their segments.
+    pub fn languages(&self) -> std::collections::BTreeMap<&str, u64> {
+        self.languages
+            .iter()
+            .map(|(tag, n)| (tag.as_str(), *n))
+            .collect()
     }
 
     /// Chunks indexed now.
@@ -347,22 +357,39 @@ fn upgrade(dir: &Path) -> Result<()> {
     if building.exists() {
         std::fs::remove_dir_all(&building).map_err(io(&building))?;
     }
-    let chunk_field = index.schema().get_field("chunk").map_err(err)?;
+    let field = |name| index.schema().get_field(name).map_err(err);
+    let (document_field, chunk_field) = (field("document_id")?, field("chunk")?);
     let mut rebuilt = KeywordStore::open_current(&building, true)?;
     let searcher = index.reader().map_err(err)?.searcher();
-    let mut chunks = 0usize;
+    // Document by document, so each chunk's language can fall back to its document's.
+    let mut documents = BTreeSet::new();
     for segment in searcher.segment_readers() {
-        let stored = segment.get_store_reader(1).map_err(err)?;
-        for doc in stored.iter::<TantivyDocument>(segment.alive_bitset()) {
-            let doc = doc.map_err(err)?;
+        let inverted = segment.inverted_index(document_field).map_err(err)?;
+        let mut terms = inverted.terms().stream().map_err(err)?;
+        while terms.advance() {
+            documents.insert(String::from_utf8_lossy(terms.key()).into_owned());
+        }
+    }
+    let mut chunks = 0usize;
+    for id in documents {
+        let term = Term::from_field_text(document_field, &id);
+        let n = searcher.doc_freq(&term).map_err(err)? as usize;
+        let query = TermQuery::new(term, IndexRecordOption::Basic);
+        let found = searcher
+            .search(&query, &TopDocs::with_limit(n.max(1)))
+            .map_err(err)?;
+        let mut of_document = Vec::with_capacity(found.len());
+        for (_, address) in found {
+            let doc: TantivyDocument = searcher.doc(address).map_err(err)?;
             let json = doc
                 .get_first(chunk_field)
                 .and_then(|v| v.as_str())
                 .ok_or_else(|| err("a stored chunk is missing"))?;
-            let chunk: Chunk = serde_json::from_str(json).map_err(err)?;
-            rebuilt.add(std::slice::from_ref(&chunk))?;
-            chunks += 1;
+            of_document.push(serde_json::from_str::<Chunk>(json).map_err(err)?);
         }
+        of_document.sort_by_key(|c| c.index);
+        chunks += of_document.len();
+        rebuilt.add(&of_document)?;
     }
     rebuilt.commit()?;
     drop((rebuilt, searcher, lock, index));

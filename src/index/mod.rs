@@ -48,24 +48,33 @@ impl std::str::FromStr for Mode {
 
 /// The constant of reciprocal-rank fusion: score = Σ 1 / (K + rank).
 const RRF_K: f32 = 60.0;
-/// Each ranking contributes this many candidates per requested result to the fusion.
-const FUSION_DEPTH: usize = 4;
+/// Each ranking contributes as many candidates as results are asked for (Elasticsearch's
+/// default window), and at least this many. Deeper windows let chunks that both rankings
+/// place in their middle outvote one ranking's top hit (benches/README.md, "Retrieval").
+const MIN_FUSION_DEPTH: usize = 20;
 
 /// Fuses rankings (best first) by reciprocal rank; returns (chunk id, fused score), best first.
+/// Equal scores (the same rank in different rankings) keep the order the rankings are given
+/// in.
 pub fn fuse(rankings: &[Vec<String>], k: usize) -> Vec<(String, f32)> {
-    let mut scores: HashMap<&str, f32> = HashMap::new();
-    for ranking in rankings {
+    // Per chunk: fused score and the (rank, ranking) where it was first seen.
+    let mut scores: HashMap<&str, (f32, (usize, usize))> = HashMap::new();
+    for (which, ranking) in rankings.iter().enumerate() {
         for (rank, id) in ranking.iter().enumerate() {
-            *scores.entry(id.as_str()).or_insert(0.0) += 1.0 / (RRF_K + rank as f32 + 1.0);
+            let entry = scores.entry(id.as_str()).or_insert((0.0, (rank, which)));
+            entry.0 += 1.0 / (RRF_K + rank as f32 + 1.0);
+            entry.1 = entry.1.min((rank, which));
         }
     }
-    let mut out: Vec<(String, f32)> = scores
+    let mut out: Vec<(&str, f32, (usize, usize))> = scores
         .into_iter()
-        .map(|(id, s)| (id.to_string(), s))
+        .map(|(id, (s, at))| (id, s, at))
         .collect();
-    out.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    out.truncate(k);
-    out
+    out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.2.cmp(&b.2)));
+    out.into_iter()
+        .take(k)
+        .map(|(id, s, _)| (id.to_string(), s))
+        .collect()
 }
 
 /// Searches `keyword` and/or `vectors` for the `k` best chunks. `query_vector` is needed for
@@ -100,7 +109,7 @@ pub fn search(
                 .collect())
         }
         Mode::Hybrid => {
-            let depth = (k * FUSION_DEPTH).max(20);
+            let depth = k.max(MIN_FUSION_DEPTH);
             let by_keyword = keyword.search(query, depth, allowed)?;
             let by_vector = vector_hits(depth)?;
             let rankings = vec![
@@ -138,5 +147,10 @@ mod tests {
         assert_eq!(fused[0].0, "y");
         assert_eq!(fused[1].0, "x");
         assert_eq!(fused.len(), 3);
+        // A tie (first in one ranking each) goes to the ranking given first.
+        let fused = fuse(&[vec!["b".into()], vec!["a".into()]], 2);
+        assert_eq!(fused[0].0, "b");
+        let fused = fuse(&[vec!["a".into()], vec!["b".into()]], 2);
+        assert_eq!(fused[0].0, "a");
     }
 }

@@ -850,7 +850,10 @@ mod graph_tests {
         // Rows added after the graph file was written: a reader scans them.
         {
             let mut store = EmbeddedStore::open_with_graph_from(dir.path(), DIM, 0).expect("open");
-            assert_eq!(store.graph_saved, 3000, "the graph saved on closing was loaded");
+            assert_eq!(
+                store.graph_saved, 3000,
+                "the graph saved on closing was loaded"
+            );
             let fresh = random_unit(&mut seed);
             store
                 .add("late", &[("late:0".into(), fresh.clone())])
