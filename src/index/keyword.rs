@@ -57,18 +57,14 @@ impl KeywordStore {
             upgrade(dir)?;
         }
         let mut store = Self::open_current(dir, writable)?;
-        if writable
-            && store
-                .reader
-                .searcher()
-                .index()
-                .load_metas()
-                .map_err(err)?
-                .payload
-                .is_none()
-        {
+        let searcher = store.reader.searcher();
+        let payload = searcher.index().load_metas().map_err(err)?.payload;
+        match payload.as_deref() {
+            Some(ANALYSIS) => {}
             // A new index: stamp it with its analysis.
-            store.commit()?;
+            None if writable => store.commit()?,
+            None if searcher.num_docs() == 0 => {}
+            _ => return Err(older_index(dir)),
         }
         Ok(store)
     }
@@ -93,12 +89,7 @@ impl KeywordStore {
         let schema = builder.build();
         let directory = tantivy::directory::MmapDirectory::open(dir).map_err(err)?;
         let index = Index::open_or_create(directory, schema).map_err(|e| match e {
-            tantivy::TantivyError::SchemaError(_) => Error::Index(format!(
-                "the keyword index in {} was written by an older folio; run `folio status --data {}` \
-                 once (with no other folio process using it) to rebuild it",
-                dir.display(),
-                dir.parent().unwrap_or(dir).display()
-            )),
+            tantivy::TantivyError::SchemaError(_) => older_index(dir),
             e => err(e),
         })?;
         index
@@ -323,6 +314,16 @@ impl KeywordStore {
     }
 }
 
+/// The error of a reader meeting an index an older analysis wrote (only a writer rebuilds it).
+fn older_index(dir: &Path) -> Error {
+    Error::Index(format!(
+        "the keyword index in {} was written by an older folio; run `folio status --data {}` \
+         once (with no other folio process using it) to rebuild it",
+        dir.display(),
+        dir.parent().unwrap_or(dir).display()
+    ))
+}
+
 /// Rebuilds the index in `dir` from its stored chunks when an older analysis wrote it. The new
 /// index is built beside it and swapped in by two renames; an upgrade interrupted at any point
 /// is finished or started over by the next open.
@@ -481,17 +482,34 @@ mod tests {
         let store = KeywordStore::open(&dir, true).expect("rebuilt");
         assert_eq!(store.len(), 2);
         assert!(!dir.with_extension("upgrade").exists() && !dir.with_extension("old").exists());
-        let ids = |q: &str| -> Vec<String> {
+        let ids = |store: &KeywordStore, q: &str| -> Vec<String> {
             let hits = store.search(q, 5, None).expect("search");
             hits.into_iter().map(|h| h.chunk.id).collect()
         };
-        assert_eq!(ids("an unfortunate side effect"), vec!["doc_a:0"]);
-        assert_eq!(ids("welcher Befehl"), vec!["doc_a:1"]);
-        assert_eq!(ids("the"), Vec::<String>::new(), "stop words find nothing");
+        assert_eq!(ids(&store, "an unfortunate side effect"), vec!["doc_a:0"]);
+        assert_eq!(ids(&store, "welcher Befehl"), vec!["doc_a:1"]);
+        assert_eq!(
+            ids(&store, "the"),
+            Vec::<String>::new(),
+            "stop words find nothing"
+        );
         drop(store);
 
         // Opened again: nothing left to do, same contents.
         let store = KeywordStore::open(&dir, true).expect("reopen");
+        assert_eq!(store.len(), 2);
+        drop(store);
+
+        // The same fields written by another analysis: refused by a reader, rebuilt by a writer.
+        let index = Index::open_in_dir(&dir).expect("index");
+        let mut writer: IndexWriter = index.writer_with_num_threads(1, 15 << 20).expect("writer");
+        let mut commit = writer.prepare_commit().expect("prepare");
+        commit.set_payload("folio-analysis-0");
+        commit.commit().expect("commit");
+        drop((writer, index));
+        assert!(KeywordStore::open(&dir, false).is_err());
+        let store = KeywordStore::open(&dir, true).expect("rebuilt");
+        assert_eq!(ids(&store, "an unfortunate side effect"), vec!["doc_a:0"]);
         assert_eq!(store.len(), 2);
     }
 
