@@ -180,8 +180,16 @@ impl EmbeddedStore {
             quantized: &self.quantized,
             scales: &self.scales,
         };
+        let (started, before) = (std::time::Instant::now(), graph.len());
         while graph.len() < self.chunk_ids.len() {
             graph.insert(&rows);
+        }
+        if graph.len() - before >= 10_000 {
+            tracing::info!(
+                rows = graph.len() - before,
+                seconds = started.elapsed().as_secs_f32(),
+                "linked rows into the vector graph"
+            );
         }
         let grown = graph.len() - self.graph_saved;
         if grown > 0 && grown >= self.graph_saved / GRAPH_SAVE_SHARE {
