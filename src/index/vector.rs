@@ -72,6 +72,10 @@ pub const GRAPH_MIN_ROWS: usize = 150_000;
 const FILTER_GRAPH_SHARE: usize = 8;
 /// The graph file is rewritten once the graph has grown by this share of it.
 const GRAPH_SAVE_SHARE: usize = 10;
+/// Rows a commit links into the graph at most (~7 s on one core), so a commit that crosses
+/// [`GRAPH_MIN_ROWS`] does not hold the store for the whole build; the rows left are scanned
+/// until later commits, or the next writable open, link them.
+const LINK_PER_COMMIT: usize = 20_000;
 
 /// The embedded vector store: every vector in memory, scanned or searched through the graph.
 pub struct EmbeddedStore {
@@ -98,6 +102,7 @@ pub struct EmbeddedStore {
     /// Rows the graph file on disk covers.
     graph_saved: usize,
     graph_min_rows: usize,
+    link_per_commit: usize,
 }
 
 fn io_err(path: &Path, source: std::io::Error) -> Error {
@@ -150,12 +155,13 @@ impl EmbeddedStore {
             graph: None,
             graph_saved: 0,
             graph_min_rows,
+            link_per_commit: LINK_PER_COMMIT,
         };
         store.replay(writable)?;
         store.graph = Graph::load(&store.graph_path(), &store.chunk_ids);
         store.graph_saved = store.graph.as_ref().map_or(0, Graph::len);
         if writable {
-            store.link_graph()?;
+            store.link_graph(usize::MAX)?;
         }
         Ok(store)
     }
@@ -164,9 +170,9 @@ impl EmbeddedStore {
         self.path.with_file_name("graph.bin")
     }
 
-    /// Links every row into the graph (building it once the store is big enough) and rewrites
-    /// the graph file when it has grown enough.
-    fn link_graph(&mut self) -> Result<()> {
+    /// Links up to `limit` more rows into the graph (building it once the store is big enough)
+    /// and rewrites the graph file when it has grown enough.
+    fn link_graph(&mut self, limit: usize) -> Result<()> {
         if self.graph.is_none() && self.live >= self.graph_min_rows {
             tracing::info!(rows = self.chunk_ids.len(), "building the vector graph");
             self.graph = Some(Graph::default());
@@ -181,7 +187,8 @@ impl EmbeddedStore {
             scales: &self.scales,
         };
         let (started, before) = (std::time::Instant::now(), graph.len());
-        while graph.len() < self.chunk_ids.len() {
+        let until = self.chunk_ids.len().min(before.saturating_add(limit));
+        while graph.len() < until {
             graph.insert(&rows);
         }
         if graph.len() - before >= 10_000 {
@@ -460,7 +467,7 @@ impl VectorStore for EmbeddedStore {
         if dead > 1024 && dead > self.live {
             self.compact()?;
         }
-        self.link_graph()
+        self.link_graph(self.link_per_commit)
     }
 
     fn search(
@@ -794,8 +801,13 @@ mod graph_tests {
         v.iter().map(|x| x / n).collect()
     }
 
-    fn fill(store: &mut EmbeddedStore, docs: usize, per_doc: usize, seed: &mut u64) {
-        for d in 0..docs {
+    fn fill(
+        store: &mut EmbeddedStore,
+        docs: std::ops::Range<usize>,
+        per_doc: usize,
+        seed: &mut u64,
+    ) {
+        for d in docs {
             let rows: Vec<(String, Vec<f32>)> = (0..per_doc)
                 .map(|i| (format!("d{d}:{i}"), random_unit(seed)))
                 .collect();
@@ -838,7 +850,7 @@ mod graph_tests {
         let queries: Vec<Vec<f32>> = (0..40).map(|_| random_unit(&mut seed)).collect();
         {
             let mut store = EmbeddedStore::open_with_graph_from(dir.path(), DIM, 0).expect("open");
-            fill(&mut store, 20, 150, &mut seed);
+            fill(&mut store, 0..20, 150, &mut seed);
             assert_eq!(store.graph.as_ref().map(Graph::len), Some(3000));
             assert!(recall(&store, &queries, None) >= 0.95);
             // A filter letting half the documents through follows the graph too.
@@ -873,6 +885,27 @@ mod graph_tests {
             assert_eq!(hits[0].chunk_id, "late:0");
             assert!(recall(&reader, &queries, None) >= 0.95);
         }
+        // A commit links a bounded number of rows; the rest are scanned meanwhile.
+        {
+            let mut store = EmbeddedStore::open_with_graph_from(dir.path(), DIM, 0).expect("open");
+            store.link_per_commit = 100;
+            fill(&mut store, 20..22, 150, &mut seed);
+            assert_eq!(store.graph.as_ref().map(Graph::len), Some(3201));
+            let last = store
+                .rows()
+                .last()
+                .map(|(_, id, v)| (id.to_string(), v.to_vec()));
+            let (id, v) = last.expect("rows");
+            assert_eq!(store.search(&v, 1, None).expect("search")[0].chunk_id, id);
+            assert!(recall(&store, &queries, None) >= 0.95);
+        }
+        let store = EmbeddedStore::open_with_graph_from(dir.path(), DIM, 0).expect("open");
+        assert_eq!(
+            store.graph.as_ref().map(Graph::len),
+            Some(3301),
+            "an open links the rest"
+        );
+        drop(store);
         // A graph file over other rows (a log compacted since) is not used.
         let ids: Vec<String> = (0..3001).map(|i| format!("other:{i}")).collect();
         assert!(Graph::load(&dir.path().join("graph.bin"), &ids).is_none());
@@ -880,7 +913,7 @@ mod graph_tests {
         // A damaged graph file is ignored and the graph rebuilt.
         std::fs::write(dir.path().join("graph.bin"), b"FOLIOHG1 not a graph").expect("damage");
         let store = EmbeddedStore::open_with_graph_from(dir.path(), DIM, 0).expect("open");
-        assert_eq!(store.graph.as_ref().map(Graph::len), Some(3001));
+        assert_eq!(store.graph.as_ref().map(Graph::len), Some(3301));
         assert!(recall(&store, &queries, None) >= 0.95);
     }
 }
