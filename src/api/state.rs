@@ -52,7 +52,8 @@ impl Engine {
                 pipelines.keys().cloned().collect::<Vec<_>>().join(", ")
             )));
         }
-        let store = Store::open(&config.data, embed::DIM)?;
+        let mut store = Store::open(&config.data, embed::DIM)?;
+        store.finish()?;
         Ok(Self {
             extractor,
             embedder,

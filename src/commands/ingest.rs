@@ -85,6 +85,8 @@ pub fn run(args: IngestArgs) -> anyhow::Result<bool> {
         progress.on(e)
     })?;
     progress.finish();
+    // Leave the stores complete: vectors a capped commit did not link go into the graph now.
+    store.finish()?;
     let secs = summary.elapsed.as_secs_f64();
     eprintln!(
         "ingested into {}: {} indexed, {} unchanged, {} not documents, {} failed, {} pruned; {} pages, {} chunks in {:.1} s ({:.1} pages/s)",

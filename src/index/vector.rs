@@ -54,6 +54,11 @@ pub trait VectorStore: Send + Sync {
     }
     /// Documents that have vectors.
     fn document_ids(&self) -> HashSet<String>;
+    /// Completes index work left for later (the embedded store's graph linking), for a
+    /// long-lived process before it serves, or a bulk ingest before it ends.
+    fn finish(&mut self) -> Result<()> {
+        Ok(())
+    }
 }
 
 const ADD: u8 = 1;
@@ -72,9 +77,10 @@ pub const GRAPH_MIN_ROWS: usize = 150_000;
 const FILTER_GRAPH_SHARE: usize = 8;
 /// The graph file is rewritten once the graph has grown by this share of it.
 const GRAPH_SAVE_SHARE: usize = 10;
-/// Rows a commit links into the graph at most (~7 s on one core), so a commit that crosses
-/// [`GRAPH_MIN_ROWS`] does not hold the store for the whole build; the rows left are scanned
-/// until later commits, or the next writable open, link them.
+/// Rows a commit or a writable open links into the graph at most (~7 s on one core), so a
+/// commit that crosses [`GRAPH_MIN_ROWS`] does not hold the store for the whole build, nor
+/// does a `folio query` wait for it; the rows left are scanned until later commits or
+/// [`VectorStore::finish`] link them.
 const LINK_PER_COMMIT: usize = 20_000;
 
 /// The embedded vector store: every vector in memory, scanned or searched through the graph.
@@ -161,7 +167,7 @@ impl EmbeddedStore {
         store.graph = Graph::load(&store.graph_path(), &store.chunk_ids);
         store.graph_saved = store.graph.as_ref().map_or(0, Graph::len);
         if writable {
-            store.link_graph(usize::MAX)?;
+            store.link_graph(store.link_per_commit)?;
         }
         Ok(store)
     }
@@ -547,6 +553,10 @@ impl VectorStore for EmbeddedStore {
         live.into_iter()
             .map(|d| self.documents[d as usize].clone())
             .collect()
+    }
+
+    fn finish(&mut self) -> Result<()> {
+        self.link_graph(usize::MAX)
     }
 }
 

@@ -113,6 +113,12 @@ impl Store {
             .finish_document(&doc.id, chunks.len() as u32, &json)
     }
 
+    /// Completes index work the stores left for later (linking vectors into the graph), so
+    /// searches afterwards need not scan for them.
+    pub fn finish(&mut self) -> Result<()> {
+        self.vectors.finish()
+    }
+
     /// Points a file at its document; a document the file pointed at before, and that no
     /// file references any more, is removed.
     pub fn link_file(&mut self, row: &FileRow) -> Result<()> {
