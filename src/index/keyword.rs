@@ -96,14 +96,7 @@ impl KeywordStore {
             .tokenizers()
             .register(tokenize::NAME, FolioTokenizer { fold: true });
         let writer = if writable {
-            Some(
-                index
-                    .writer_with_num_threads(1, WRITER_MEMORY)
-                    .map_err(|e| match e {
-                        tantivy::TantivyError::LockFailure(..) => Error::Busy(dir.to_path_buf()),
-                        e => err(e),
-                    })?,
-            )
+            Some(take_writer(&index, dir)?)
         } else {
             None
         };
@@ -206,36 +199,9 @@ impl KeywordStore {
         self.len() == 0
     }
 
-    /// Every document id that has live chunks in the index (deleted documents leave their
-    /// terms behind until a merge, so each term's postings are checked).
+    /// Every document id that has live chunks in the index.
     pub fn document_ids(&self) -> Result<BTreeSet<String>> {
-        use tantivy::DocSet;
-        let searcher = self.reader.searcher();
-        let mut out = BTreeSet::new();
-        for segment in searcher.segment_readers() {
-            let inverted = segment.inverted_index(self.document_id).map_err(err)?;
-            let alive = segment.alive_bitset();
-            let mut terms = inverted.terms().stream().map_err(err)?;
-            while terms.advance() {
-                let id = String::from_utf8_lossy(terms.key()).into_owned();
-                let term = Term::from_field_text(self.document_id, &id);
-                let Some(mut postings) = inverted
-                    .read_postings(&term, IndexRecordOption::Basic)
-                    .map_err(err)?
-                else {
-                    continue;
-                };
-                let mut doc = postings.doc();
-                while doc != tantivy::TERMINATED {
-                    if alive.is_none_or(|a| a.is_alive(doc)) {
-                        out.insert(id);
-                        break;
-                    }
-                    doc = postings.advance();
-                }
-            }
-        }
-        Ok(out)
+        live_documents(&self.reader.searcher(), self.document_id)
     }
 
     /// The best `k` chunks for `query` by BM25, within `allowed` documents when given.
@@ -278,12 +244,7 @@ impl KeywordStore {
             .map_err(err)?;
         top.into_iter()
             .map(|(score, address)| {
-                let stored: TantivyDocument = searcher.doc(address).map_err(err)?;
-                let json = stored
-                    .get_first(self.chunk)
-                    .and_then(|v| v.as_str())
-                    .ok_or_else(|| err("a stored chunk is missing"))?;
-                let chunk: Chunk = serde_json::from_str(json).map_err(err)?;
+                let chunk = stored_chunk(&searcher, address, self.chunk)?;
                 Ok(Hit { chunk, score })
             })
             .collect()
@@ -304,14 +265,66 @@ impl KeywordStore {
             .search(&query, &TopDocs::with_limit(ids.len()))
             .map_err(err)?;
         for (_, address) in found {
-            let stored: TantivyDocument = searcher.doc(address).map_err(err)?;
-            if let Some(json) = stored.get_first(self.chunk).and_then(|v| v.as_str()) {
-                let chunk: Chunk = serde_json::from_str(json).map_err(err)?;
-                out.insert(chunk.id.clone(), chunk);
-            }
+            let chunk = stored_chunk(&searcher, address, self.chunk)?;
+            out.insert(chunk.id.clone(), chunk);
         }
         Ok(out)
     }
+}
+
+/// Takes the index's writer lock; another process holding it is [`Error::Busy`].
+fn take_writer(index: &Index, dir: &Path) -> Result<IndexWriter> {
+    index
+        .writer_with_num_threads(1, WRITER_MEMORY)
+        .map_err(|e| match e {
+            tantivy::TantivyError::LockFailure(..) => Error::Busy(dir.to_path_buf()),
+            e => err(e),
+        })
+}
+
+/// The chunk stored with the document at `address`.
+fn stored_chunk(
+    searcher: &tantivy::Searcher,
+    address: tantivy::DocAddress,
+    field: Field,
+) -> Result<Chunk> {
+    let stored: TantivyDocument = searcher.doc(address).map_err(err)?;
+    let json = stored
+        .get_first(field)
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| err("a stored chunk is missing"))?;
+    serde_json::from_str(json).map_err(err)
+}
+
+/// Every document id with live chunks in the index (deleted documents leave their terms
+/// behind until a merge, so each term's postings are checked).
+fn live_documents(searcher: &tantivy::Searcher, field: Field) -> Result<BTreeSet<String>> {
+    use tantivy::DocSet;
+    let mut out = BTreeSet::new();
+    for segment in searcher.segment_readers() {
+        let inverted = segment.inverted_index(field).map_err(err)?;
+        let alive = segment.alive_bitset();
+        let mut terms = inverted.terms().stream().map_err(err)?;
+        while terms.advance() {
+            let id = String::from_utf8_lossy(terms.key()).into_owned();
+            let term = Term::from_field_text(field, &id);
+            let Some(mut postings) = inverted
+                .read_postings(&term, IndexRecordOption::Basic)
+                .map_err(err)?
+            else {
+                continue;
+            };
+            let mut doc = postings.doc();
+            while doc != tantivy::TERMINATED {
+                if alive.is_none_or(|a| a.is_alive(doc)) {
+                    out.insert(id);
+                    break;
+                }
+                doc = postings.advance();
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The error of a reader meeting an index an older analysis wrote (only a writer rebuilds it).
@@ -349,12 +362,7 @@ fn upgrade(dir: &Path) -> Result<()> {
         return Ok(());
     }
     // Hold the old index's writer lock while copying, so no other process writes to it.
-    let lock = index
-        .writer_with_num_threads::<TantivyDocument>(1, 15 << 20)
-        .map_err(|e| match e {
-            tantivy::TantivyError::LockFailure(..) => Error::Busy(dir.to_path_buf()),
-            e => err(e),
-        })?;
+    let lock = take_writer(&index, dir)?;
     if building.exists() {
         std::fs::remove_dir_all(&building).map_err(io(&building))?;
     }
@@ -363,16 +371,8 @@ fn upgrade(dir: &Path) -> Result<()> {
     let mut rebuilt = KeywordStore::open_current(&building, true)?;
     let searcher = index.reader().map_err(err)?.searcher();
     // Document by document, so each chunk's language can fall back to its document's.
-    let mut documents = BTreeSet::new();
-    for segment in searcher.segment_readers() {
-        let inverted = segment.inverted_index(document_field).map_err(err)?;
-        let mut terms = inverted.terms().stream().map_err(err)?;
-        while terms.advance() {
-            documents.insert(String::from_utf8_lossy(terms.key()).into_owned());
-        }
-    }
     let mut chunks = 0usize;
-    for id in documents {
+    for id in live_documents(&searcher, document_field)? {
         let term = Term::from_field_text(document_field, &id);
         let n = searcher.doc_freq(&term).map_err(err)? as usize;
         let query = TermQuery::new(term, IndexRecordOption::Basic);
@@ -381,12 +381,7 @@ fn upgrade(dir: &Path) -> Result<()> {
             .map_err(err)?;
         let mut of_document = Vec::with_capacity(found.len());
         for (_, address) in found {
-            let doc: TantivyDocument = searcher.doc(address).map_err(err)?;
-            let json = doc
-                .get_first(chunk_field)
-                .and_then(|v| v.as_str())
-                .ok_or_else(|| err("a stored chunk is missing"))?;
-            of_document.push(serde_json::from_str::<Chunk>(json).map_err(err)?);
+            of_document.push(stored_chunk(&searcher, address, chunk_field)?);
         }
         of_document.sort_by_key(|c| c.index);
         chunks += of_document.len();
