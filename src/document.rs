@@ -148,6 +148,8 @@ pub enum BlockKind {
     Footnote,
     /// An entry of a bibliography or reference list.
     Reference,
+    /// An entry of a table of contents (see [`Block::toc`]); never a heading.
+    TocEntry,
     PageHeader,
     PageFooter,
     Code,
@@ -194,6 +196,27 @@ pub struct Block {
     /// For captions: the id of the table or figure they describe.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub caption_of: Option<String>,
+    /// Math as LaTeX: for a formula, its LaTeX (no delimiters); for a block of text with
+    /// inline math, the text with each formula in `$…$`. Absent when the block holds no math
+    /// that was read from math fonts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latex: Option<String>,
+    /// For table-of-contents entries: the title, page label and the heading it points to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub toc: Option<TocEntry>,
+}
+
+/// One entry of a table of contents.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TocEntry {
+    /// The entry's title, numbering included, without leaders and page number.
+    pub title: String,
+    /// The page label printed with it ("17", "xiv").
+    pub page: String,
+    /// Id of the heading block the entry names, when the document holds it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
 }
 
 /// A table's cells, row by row.

@@ -24,6 +24,8 @@ fn block(id: usize, kind: BlockKind, text: &str, page: u32) -> Block {
         parent: None,
         table: None,
         caption_of: None,
+        toc: None,
+        latex: None,
     }
 }
 

@@ -11,6 +11,8 @@ pub struct GlyphStyle {
     pub bold: bool,
     pub italic: bool,
     pub mono: bool,
+    /// A math font (TeX's math italic, symbols and extension fonts, OpenType math fonts).
+    pub math: bool,
 }
 
 /// One character of the text layer.
@@ -295,5 +297,9 @@ fn style_of(name: &str, ch: &PdfPageTextChar) -> GlyphStyle {
                 "beramono",
                 "dejavusansm",
             ]),
+        math: has(&[
+            "cmmi", "cmsy", "cmex", "cmbsy", "msam", "msbm", "lmmi", "lmsy", "lmex", "txmi",
+            "txsy", "txex", "pxmi", "pxsy", "pxex", "eufm", "rsfs", "stixmath", "math", "symbol",
+        ]),
     }
 }

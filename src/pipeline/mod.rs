@@ -306,7 +306,8 @@ impl Extractor {
         let layout = self.load_layout(options, run)?;
         let want = PageRead {
             image_regions: mode == OcrMode::Auto && ocr_cfg.images_on_text_pages,
-            rulings: layout.is_some(),
+            // Rules bound tables in every pipeline (`fast` finds ruled tables without layout).
+            rulings: true,
         };
         let mut engine: Option<Arc<Ocr>> = None;
         let results = worker::run_pages(options.pipeline.workers, PAGE_QUEUE, |tx| {

@@ -53,6 +53,71 @@ pub fn group(
     blocks
 }
 
+/// Joins a section number standing alone ("2.4.8", "3.", "B.") to the title beside it on the
+/// same row, which a wide gap or a change of font set apart into another block.
+pub fn join_heading_numbers(blocks: &mut Vec<ProtoBlock>) {
+    let mut i = 0;
+    while i < blocks.len() {
+        let number = &blocks[i];
+        let is_number = number.lines.len() == 1
+            && number.region.is_none_or(|(k, _)| !k.is_atomic())
+            && is_section_number(&number.lines[0].text);
+        let title = is_number
+            .then(|| {
+                let line = &number.lines[0];
+                let em = line.size.max(1.0);
+                blocks
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, b)| *j != i && b.region == number.region)
+                    .filter_map(|(j, b)| b.lines.first().map(|l| (j, l)))
+                    .filter(|(_, l)| {
+                        let gap = l.bbox[0] - line.bbox[2];
+                        v_overlap(line.bbox, l.bbox) >= 0.5
+                            && (0.0..=12.0 * em).contains(&gap)
+                            && l.size >= 0.9 * line.size
+                            && l.text.chars().next().is_some_and(char::is_alphabetic)
+                            && l.text.chars().count() <= 120
+                    })
+                    .min_by(|a, b| a.1.bbox[0].total_cmp(&b.1.bbox[0]))
+                    .map(|(j, _)| j)
+            })
+            .flatten();
+        let Some(j) = title else {
+            i += 1;
+            continue;
+        };
+        let title = blocks.remove(j);
+        let at = if j < i { i - 1 } else { i };
+        let number = &mut blocks[at];
+        number.bbox = union(number.bbox, title.bbox);
+        let mut rest = title.lines.into_iter();
+        if let (Some(first), Some(line)) = (rest.next(), number.lines.first_mut()) {
+            line.absorb(first);
+        }
+        number.lines.extend(rest);
+        i = at + 1;
+    }
+}
+
+/// "2.4.8", "3.", "3", "B.", "IV." alone.
+fn is_section_number(text: &str) -> bool {
+    let t = text.trim();
+    let body = t.strip_suffix('.').unwrap_or(t);
+    let parts: Vec<&str> = body.split('.').collect();
+    let numeric = |p: &str| !p.is_empty() && p.len() <= 3 && p.chars().all(|c| c.is_ascii_digit());
+    let letter = |p: &str| p.len() == 1 && p.chars().all(|c| c.is_ascii_uppercase());
+    let roman =
+        |p: &str| (2..=5).contains(&p.len()) && p.chars().all(|c| matches!(c, 'I' | 'V' | 'X'));
+    match parts.as_slice() {
+        [one] => numeric(one) || ((letter(one) || roman(one)) && t.ends_with('.')),
+        [first, rest @ ..] => {
+            (numeric(first) || letter(first)) && rest.len() <= 5 && rest.iter().all(|p| numeric(p))
+        }
+        [] => false,
+    }
+}
+
 /// Is `next` the rest of the block's last line (a section number and its title, a label and
 /// its value), set apart by a wide space?
 fn same_row(block: &ProtoBlock, next: &Line) -> bool {
@@ -90,6 +155,10 @@ fn continues(block: &ProtoBlock, next: &Line) -> bool {
         return false;
     }
     if (starts_item(&next.text) || starts_reference(&next.text)) && prev.mono < 0.8 {
+        return false;
+    }
+    // Each table-of-contents entry is a block of its own.
+    if super::toc::parse(&prev.text, None).is_some() {
         return false;
     }
     // A short line followed by an indented one ends a paragraph.
@@ -154,6 +223,17 @@ pub fn starts_item(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::starts_item;
+
+    #[test]
+    fn section_numbers() {
+        use super::is_section_number;
+        for t in ["2.4.8", "3.", "3", "B.", "IV.", "A.2"] {
+            assert!(is_section_number(t), "{t}");
+        }
+        for t in ["B", "1,5", "12.5%", "Intro", "1234"] {
+            assert!(!is_section_number(t), "{t}");
+        }
+    }
 
     #[test]
     fn recognises_list_markers() {

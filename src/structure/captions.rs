@@ -100,6 +100,8 @@ mod tests {
             parent: None,
             table: None,
             caption_of: None,
+            toc: None,
+            latex: None,
         }
     }
 

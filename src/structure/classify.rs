@@ -4,7 +4,7 @@
 use super::blocks::{starts_item, BULLETS};
 use super::furniture::BlockRef;
 use super::{PageLayout, ProtoBlock};
-use crate::document::{Block, BlockKind, BlockSource};
+use crate::document::{Block, BlockKind, BlockSource, TocEntry};
 use crate::layout::RegionKind;
 use std::collections::HashMap;
 
@@ -27,6 +27,7 @@ struct Draft<'a> {
     level: Option<Level>,
     confidence: f32,
     text: String,
+    toc: Option<TocEntry>,
 }
 
 /// Classifies every block; `body` is the body text's font size.
@@ -37,17 +38,27 @@ pub fn classify(
 ) -> Vec<Block> {
     let mut drafts: Vec<Draft> = Vec::new();
     for (pi, page) in pages.iter().enumerate() {
+        let (mut toc, absorbed) = super::toc::detect(page);
         for (bi, proto) in page.blocks.iter().enumerate() {
-            let mut draft = match furniture.get(&(pi, bi)) {
-                Some(&(kind, confidence)) => Draft {
-                    proto,
-                    source: page.source,
-                    kind,
-                    level: None,
-                    confidence,
-                    text: proto.text(),
-                },
-                None => match proto.region {
+            if absorbed.contains(&bi) {
+                // A table-of-contents page number, now part of its entry.
+                continue;
+            }
+            let fixed = |kind, confidence, text, toc| Draft {
+                proto,
+                source: page.source,
+                kind,
+                level: None,
+                confidence,
+                text,
+                toc,
+            };
+            let mut draft = match (furniture.get(&(pi, bi)), toc.remove(&bi)) {
+                (Some(&(kind, confidence)), _) => fixed(kind, confidence, proto.text(), None),
+                (None, Some(entry)) => {
+                    fixed(BlockKind::TocEntry, 0.85, entry.title.clone(), Some(entry))
+                }
+                (None, None) => match proto.region {
                     Some((kind, score)) => classify_region(proto, page, body, kind, score),
                     None => classify_one(proto, page, body),
                 },
@@ -73,7 +84,11 @@ fn classify_one<'a>(proto: &'a ProtoBlock, page: &PageLayout, body: f32) -> Draf
         level,
         confidence,
         text,
+        toc: None,
     };
+    if proto.is_display_math() {
+        return draft(BlockKind::Formula, None, 0.8, text);
+    }
     if is_caption(&text) {
         return draft(BlockKind::Caption, None, 0.85, text);
     }
@@ -114,6 +129,7 @@ fn classify_region<'a>(
         level,
         confidence: (score * 100.0).round() / 100.0,
         text,
+        toc: None,
     };
     let text = || proto.text();
     match kind {
@@ -127,7 +143,16 @@ fn classify_region<'a>(
                 .unwrap_or_else(text),
         ),
         RegionKind::Figure => draft(BlockKind::Figure, None, text()),
-        RegionKind::Equation => draft(BlockKind::Formula, None, text()),
+        RegionKind::Equation => {
+            let t = text();
+            // A numbered heading ("3.1. Tables") the model took for an equation stays one.
+            match heading(proto, &t, body) {
+                Some((level @ (Level::Numbered(_) | Level::Single), _)) if mostly_words(&t) => {
+                    draft(BlockKind::SectionHeader, Some(level), t)
+                }
+                _ => draft(BlockKind::Formula, None, t),
+            }
+        }
         RegionKind::FigureCaption | RegionKind::TableCaption => {
             let t = text();
             // A numbered heading the model took for a caption stays a heading.
@@ -157,7 +182,12 @@ fn classify_region<'a>(
             if t.chars().count() > 200 || proto.lines.len() > 3 {
                 return classify_one(proto, page, body);
             }
-            let level = heading(proto, &t, body).map_or(Level::ByStyle, |(level, _)| level);
+            // A sentence is not a title, whatever the model saw.
+            let sentence = t.ends_with(['.', ':', ',', ';']) && t.split_whitespace().count() > 5;
+            if is_sideways(proto) || starts_with_bullet(&t) || sentence {
+                return classify_one(proto, page, body);
+            }
+            let level = heading(proto, &t, body).map_or_else(|| level_of(&t), |(level, _)| level);
             draft(BlockKind::SectionHeader, Some(level), t)
         }
         RegionKind::Text => {
@@ -192,22 +222,69 @@ fn heading(proto: &ProtoBlock, text: &str, body: f32) -> Option<(Level, f32)> {
     if text.ends_with([',', ';']) || proto.mono() >= 0.8 {
         return None;
     }
+    // Bullets open list items; sideways text is a margin label or a running head.
+    if starts_with_bullet(text) || is_sideways(proto) {
+        return None;
+    }
     let numbered = numbering_depth(text);
     let larger = proto.size() >= 1.1 * body - 0.1;
     let bold = proto.bold() >= 0.85;
     let short = chars <= 120 && proto.lines.len() <= 2 && !text.ends_with('.');
-    let level = match numbered {
-        Some(1) if !is_chapter(text) => Level::Single,
-        Some(n) => Level::Numbered(n),
-        None => Level::ByStyle,
-    };
+    let level = level_of(text);
     if larger && (short || numbered.is_some()) {
         return Some((level, if numbered.is_some() { 0.9 } else { 0.8 }));
     }
     if bold && (short || numbered.is_some()) {
         return Some((level, if numbered.is_some() { 0.85 } else { 0.7 }));
     }
+    // Journal styles set numbered headings in body size: in capitals ("1. INTRODUCTION") or
+    // italics ("3.1. Tables") on a short line of their own.
+    let one_short_line = proto.lines.len() == 1 && chars <= 80 && !text.ends_with(['.', ':']);
+    let italic = proto.weighted(|l| l.italic) >= 0.8;
+    if numbered.is_some() && one_short_line && (capitals(text) || italic) && mostly_words(text) {
+        return Some((level, 0.7));
+    }
     None
+}
+
+/// The level numbering gives: "2.3.1" → 3, "Chapter 4" → 1, "IV." → single, else by style.
+fn level_of(text: &str) -> Level {
+    match numbering_depth(text) {
+        Some(1) if !is_chapter(text) => Level::Single,
+        Some(n) => Level::Numbered(n),
+        None => Level::ByStyle,
+    }
+}
+
+/// Letters, most of them upper case (the numbering aside).
+fn capitals(text: &str) -> bool {
+    let letters: Vec<char> = text.chars().filter(|c| c.is_alphabetic()).collect();
+    let upper = letters.iter().filter(|c| c.is_uppercase()).count();
+    letters.len() >= 3 && upper * 5 >= letters.len() * 4
+}
+
+/// Words rather than symbols: most characters are letters or spaces.
+fn mostly_words(text: &str) -> bool {
+    let n = text.chars().count().max(1);
+    let wordy = text
+        .chars()
+        .filter(|c| c.is_alphabetic() || c.is_whitespace())
+        .count();
+    wordy * 10 >= n * 7
+}
+
+/// Opens with a bullet character.
+fn starts_with_bullet(text: &str) -> bool {
+    text.chars()
+        .next()
+        .is_some_and(|c| BULLETS.contains(&c) && !c.is_ascii_alphanumeric())
+        && text.chars().nth(1).is_some_and(char::is_whitespace)
+}
+
+/// A block much taller than wide: text set sideways (a margin stamp, a rotated running head).
+fn is_sideways(proto: &ProtoBlock) -> bool {
+    let [x0, y0, x1, y1] = proto.bbox;
+    proto.lines.len() <= 2 && (y1 - y0) > 3.0 * (x1 - x0)
 }
 
 /// "2.3.1 Title" → 3; "Chapter 4 …", "Appendix B …" → 1; "A.2 …" → 2.
@@ -444,14 +521,31 @@ fn finish(drafts: Vec<Draft>) -> Vec<Block> {
             *votes.entry(k).or_default().entry(n).or_insert(0) += 1;
         }
     }
-    let by_style = |k: (i32, u8)| -> u8 {
-        if let Some((&level, _)) = votes
-            .get(&k)
+    let voted = |k: &(i32, u8)| -> Option<u8> {
+        votes
+            .get(k)
             .and_then(|v| v.iter().max_by_key(|(l, c)| (**c, std::cmp::Reverse(**l))))
-        {
+            .map(|(&level, _)| level)
+    };
+    // An unnumbered style sits below every numbered style that outranks it, and below the
+    // unnumbered styles between them: an unnumbered sub-sub-section never rises above its
+    // numbered parent.
+    let by_style = |k: (i32, u8)| -> u8 {
+        if let Some(level) = voted(&k) {
             return level;
         }
-        keys.iter().filter(|&&other| other > k).count() as u8 + 1
+        let above = keys.iter().filter(|&&other| other > k);
+        let anchor = above
+            .clone()
+            .filter_map(|o| voted(o).map(|l| (*o, l)))
+            .min_by_key(|(o, _)| *o);
+        match anchor {
+            Some((o, level)) => {
+                let between = above.filter(|&&x| x < o && voted(&x).is_none()).count() as u8;
+                level.saturating_add(between).saturating_add(1)
+            }
+            None => above.count() as u8 + 1,
+        }
     };
 
     let mut blocks: Vec<Block> = Vec::with_capacity(drafts.len());
@@ -487,6 +581,7 @@ fn finish(drafts: Vec<Draft>) -> Vec<Block> {
         if d.kind == BlockKind::Title {
             title_index = Some(blocks.len());
         }
+        let latex = latex_of(&d);
         blocks.push(Block {
             id,
             page: d.proto.page,
@@ -503,9 +598,37 @@ fn finish(drafts: Vec<Draft>) -> Vec<Block> {
             parent,
             table: d.proto.table.clone(),
             caption_of: None,
+            latex,
+            toc: d.toc,
         });
     }
     blocks
+}
+
+/// A formula's LaTeX without delimiters or equation number; a text block's text with inline
+/// `$…$`.
+fn latex_of(d: &Draft) -> Option<String> {
+    let latex = d.proto.latex()?;
+    match d.kind {
+        BlockKind::Formula => {}
+        BlockKind::ListItem => return Some(strip_bullet(&latex)),
+        _ => return Some(latex),
+    }
+    let parts: Vec<String> = d
+        .proto
+        .lines
+        .iter()
+        .map(|l| {
+            let t = l.latex.as_deref().unwrap_or(&l.text);
+            let t = match t.rsplit_once(' ') {
+                Some((head, tail)) if super::is_equation_number(tail) => head,
+                _ => t,
+            };
+            t.replace('$', "").trim().to_string()
+        })
+        .filter(|t| !t.is_empty())
+        .collect();
+    Some(parts.join(" "))
 }
 
 fn round_box(b: crate::document::BBox) -> crate::document::BBox {

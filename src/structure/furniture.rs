@@ -1,20 +1,31 @@
-//! Running page headers and footers: blocks at the top or bottom of a page whose text (with
-//! digits masked) repeats on several pages, and lone page numbers.
+//! Page furniture: blocks at the top or bottom of a page whose text (with digits masked)
+//! repeats on several pages, and, on any page (a one-page document too), edge blocks in body
+//! type or smaller that read like furniture: page numbers, dates, URLs and DOIs, journal,
+//! volume and issue lines, revision and part numbers, copyright lines, download stamps.
 
-use super::PageLayout;
+use super::{PageLayout, ProtoBlock};
 use crate::document::BlockKind;
 use std::collections::{HashMap, HashSet};
 
 /// How many blocks from each edge of a page are candidates.
 const EDGE_BLOCKS: usize = 2;
-/// Candidates must lie within this fraction of the page height from the edge.
-const EDGE_ZONE: f32 = 0.15;
+/// Candidates must lie within this fraction of the page height from the edge (TeX's default
+/// margins on A4 put the footer 18 % up from the bottom).
+const EDGE_ZONE: f32 = 0.2;
+/// How many blocks from each edge are read for furniture by their text: a footer row may hold
+/// a page number, a date and a stamp side by side.
+const CONTENT_BLOCKS: usize = 4;
 
 /// Where a block is: (index of the page in `pages`, index of the block on the page).
 pub type BlockRef = (usize, usize);
 
-/// Blocks found to be page furniture, with their kind and confidence.
-pub fn detect(pages: &[PageLayout], min_pages: usize) -> HashMap<BlockRef, (BlockKind, f32)> {
+/// Blocks found to be page furniture, with their kind and confidence; `body` is the body
+/// text's font size.
+pub fn detect(
+    pages: &[PageLayout],
+    min_pages: usize,
+    body: f32,
+) -> HashMap<BlockRef, (BlockKind, f32)> {
     let min_pages = if pages.len() <= 4 {
         2
     } else {
@@ -50,7 +61,230 @@ pub fn detect(pages: &[PageLayout], min_pages: usize) -> HashMap<BlockRef, (Bloc
         };
         found.insert((pi, bi), (kind, confidence));
     }
+    for (pi, page) in pages.iter().enumerate() {
+        let mut by_top: Vec<usize> = (0..page.blocks.len()).collect();
+        by_top.sort_by(|&a, &b| page.blocks[a].bbox[1].total_cmp(&page.blocks[b].bbox[1]));
+        let n = by_top.len();
+        let mut outermost: Vec<usize> = by_top.iter().take(CONTENT_BLOCKS).copied().collect();
+        outermost.extend(
+            by_top
+                .iter()
+                .skip(n.saturating_sub(CONTENT_BLOCKS).max(CONTENT_BLOCKS)),
+        );
+        for (bi, block) in page.blocks.iter().enumerate() {
+            if found.contains_key(&(pi, bi)) {
+                continue;
+            }
+            if let Some(kind) = furniture_by_content(page, block, body, outermost.contains(&bi)) {
+                found.insert((pi, bi), (kind, 0.8));
+            }
+        }
+        // The rest of a header or footer row ("Journal of X" beside "Volume 8 | Issue 3").
+        let rows: Vec<(BlockKind, [f32; 4])> = found
+            .iter()
+            .filter(|((p, _), _)| *p == pi)
+            .map(|((_, b), (kind, _))| (*kind, page.blocks[*b].bbox))
+            .collect();
+        for &bi in &outermost {
+            let block = &page.blocks[bi];
+            if found.contains_key(&(pi, bi))
+                || block.lines.len() > 1
+                || block.size() > 1.05 * body + 0.1
+            {
+                continue;
+            }
+            if let Some((kind, _)) = rows
+                .iter()
+                .find(|(_, b)| super::lines::v_overlap(*b, block.bbox) >= 0.5)
+            {
+                found.insert((pi, bi), (*kind, 0.7));
+            }
+        }
+    }
     found
+}
+
+/// Share of the page width from the left or right edge where sideways stamps sit.
+const SIDE_ZONE: f32 = 0.1;
+
+/// A block near an edge (one of the page's `outermost` blocks, or set sideways in a side
+/// margin), in type no larger than the body text, whose text is furniture.
+fn furniture_by_content(
+    page: &PageLayout,
+    block: &ProtoBlock,
+    body: f32,
+    outermost: bool,
+) -> Option<BlockKind> {
+    if block.lines.len() > 2 || block.size() > 1.05 * body + 0.1 {
+        return None;
+    }
+    if block.region.is_some_and(|(k, _)| k.is_atomic()) {
+        return None;
+    }
+    let [x0, y0, x1, y1] = block.bbox;
+    let top = outermost && y1 <= EDGE_ZONE * page.height;
+    let bottom = outermost && y0 >= (1.0 - EDGE_ZONE) * page.height;
+    let sideways = (y1 - y0) > 3.0 * (x1 - x0)
+        && (x1 <= SIDE_ZONE * page.width || x0 >= (1.0 - SIDE_ZONE) * page.width);
+    if !(top || bottom || sideways) {
+        return None;
+    }
+    let text = block.text();
+    if !(is_page_number(&text) || reads_as_furniture(&text)) {
+        return None;
+    }
+    Some(if bottom {
+        BlockKind::PageFooter
+    } else {
+        BlockKind::PageHeader
+    })
+}
+
+/// Length of a line that can be furniture by a weak sign (a numbered volume, a URL, a date).
+const SHORT_LINE: usize = 100;
+/// The first entries of [`STAMPS`] mark furniture however long the line is.
+const STRONG_STAMPS: usize = 8;
+
+/// Words that mark a line as publication furniture wherever they occur in it.
+const STAMPS: &[&str] = &[
+    "downloaded from",
+    "doi:",
+    "doi.org/",
+    "arxiv:",
+    "issn",
+    "isbn",
+    "©",
+    "all rights reserved",
+    "copyright",
+    "preprint",
+    "accepted in",
+    "accepted for publication",
+    "published in",
+    "published by",
+    "published under",
+    "submitted to",
+    "licensed under",
+    "proceedings of",
+    "journal of",
+    "p/n",
+    "part number",
+    "printed in",
+    "confidential",
+    "for personal use",
+];
+
+/// Words that mark furniture when a number follows them: "Volume 8", "Issue 3", "Rev. 2.4".
+const NUMBERED: &[&str] = &[
+    "vol", "volume", "issue", "no", "nr", "number", "revision", "rev", "version", "ver", "pp",
+    "jahrgang", "heft", "band", "tome", "numéro", "año", "anno",
+];
+
+const MONTHS: &[&str] = &[
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "may",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "january",
+    "february",
+    "march",
+    "april",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "januar",
+    "februar",
+    "märz",
+    "mai",
+    "juni",
+    "juli",
+    "oktober",
+    "dezember",
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+
+/// Text that is furniture by what it says: a stamp word, a numbered volume/issue/revision, a
+/// URL standing alone, or only a date.
+fn reads_as_furniture(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    // A long line is furniture only by an unmistakable stamp; a short one by any sign.
+    let long = lower.chars().count() > SHORT_LINE;
+    let stamps = if long {
+        &STAMPS[..STRONG_STAMPS]
+    } else {
+        STAMPS
+    };
+    if stamps.iter().any(|s| lower.contains(s)) {
+        return true;
+    }
+    if long {
+        return false;
+    }
+    let words: Vec<&str> = lower
+        .split(|c: char| c.is_whitespace() || matches!(c, '|' | ',' | '/' | '·' | '•'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let numbered = words.windows(2).any(|w| {
+        NUMBERED.contains(&w[0].trim_end_matches(['.', ':']))
+            && w[1].chars().next().is_some_and(|c| c.is_ascii_digit())
+    });
+    if numbered {
+        return true;
+    }
+    let url =
+        |w: &str| w.starts_with("http://") || w.starts_with("https://") || w.starts_with("www.");
+    if lower.split_whitespace().any(url) && words.len() <= 8 {
+        return true;
+    }
+    is_date(&words)
+}
+
+/// Only a date: "10 June 2019", "June 10, 2019", "2019-06-10", "10.06.2019".
+fn is_date(words: &[&str]) -> bool {
+    if words.is_empty() || words.len() > 4 {
+        return false;
+    }
+    let numeric = |w: &str| {
+        let parts: Vec<&str> = w.split(['-', '.', '/']).filter(|p| !p.is_empty()).collect();
+        parts.len() == 3 && parts.iter().all(|p| p.chars().all(|c| c.is_ascii_digit()))
+    };
+    if words.len() == 1 {
+        return numeric(words[0]);
+    }
+    let month = words
+        .iter()
+        .any(|w| MONTHS.contains(&w.trim_end_matches(['.', ','])));
+    let year = words.iter().any(|w| {
+        let d = w.trim_end_matches(['.', ',']);
+        d.len() == 4 && d.chars().all(|c| c.is_ascii_digit())
+    });
+    let rest_numeric = words.iter().all(|w| {
+        let w = w.trim_end_matches(['.', ',']);
+        MONTHS.contains(&w) || w.chars().all(|c| c.is_ascii_digit())
+    });
+    month && year && rest_numeric
 }
 
 /// The top-most and bottom-most blocks of a page that sit near its edges.
@@ -157,5 +391,31 @@ mod tests {
         assert!(is_page_number("xiv"));
         assert!(!is_page_number("Introduction"));
         assert!(!is_page_number("3 Results"));
+    }
+
+    #[test]
+    fn furniture_by_its_text() {
+        for t in [
+            "Volume 8 | Issue 3",
+            "Revision 2.4",
+            "P/N 0123-4567",
+            "10 June 2019",
+            "June 10, 2019",
+            "2019-06-10",
+            "Downloaded from http://example.org/x on 3 May 2020",
+            "https://example.org/paper",
+            "© 2021 The Authors",
+            "J. Foo Stud. Vol. 12, No. 4, pp. 33–51",
+        ] {
+            assert!(reads_as_furniture(t), "{t}");
+        }
+        for t in [
+            "Introduction",
+            "The results in June were better than in May.",
+            "3 Results",
+            "We thank the reviewers for their comments on an earlier draft.",
+        ] {
+            assert!(!reads_as_furniture(t), "{t}");
+        }
     }
 }

@@ -49,18 +49,13 @@ fn combining(c: char) -> Option<char> {
     })
 }
 
-/// Folds a separately drawn accent into the letter it sits on (before or after it in the
-/// stream), so "f ¨ur" reads "für".
+/// Folds a separately drawn accent into the letter it sits on, so "f ¨ur" reads "für": first
+/// an accent next to its letter in the stream (before or after it), then an accent the
+/// stream put elsewhere (TeX draws capitals' accents after the word) onto the letter it
+/// overlaps.
 fn attach_accents(glyphs: &[Glyph]) -> Vec<Glyph> {
-    use unicode_normalization::UnicodeNormalization;
     let mut out: Vec<Glyph> = Vec::with_capacity(glyphs.len());
     let mut pending: Option<(char, Glyph)> = None;
-    let compose = |base: &mut Glyph, mark: char| {
-        let mut composed = [base.c, mark].into_iter().nfc();
-        if let (Some(c), None) = (composed.next(), composed.next()) {
-            base.c = c;
-        }
-    };
     for g in glyphs {
         let mut g = *g;
         if let Some(mark) = combining(g.c) {
@@ -68,8 +63,9 @@ fn attach_accents(glyphs: &[Glyph]) -> Vec<Glyph> {
                 .last_mut()
                 .filter(|p| p.c.is_alphabetic() && h_overlap(p.bbox, g.bbox) >= 0.5)
             {
-                compose(prev, mark);
-                continue;
+                if compose(prev, mark) {
+                    continue;
+                }
             }
             if let Some((_, held)) = pending.take() {
                 out.push(held);
@@ -78,9 +74,8 @@ fn attach_accents(glyphs: &[Glyph]) -> Vec<Glyph> {
             continue;
         }
         if let Some((mark, held)) = pending.take() {
-            if g.c.is_alphabetic() && h_overlap(held.bbox, g.bbox) >= 0.5 {
+            if g.c.is_alphabetic() && h_overlap(held.bbox, g.bbox) >= 0.5 && compose(&mut g, mark) {
                 g.space_before = held.space_before || g.space_before;
-                compose(&mut g, mark);
             } else {
                 out.push(held);
             }
@@ -90,7 +85,62 @@ fn attach_accents(glyphs: &[Glyph]) -> Vec<Glyph> {
     if let Some((_, held)) = pending {
         out.push(held);
     }
-    out
+    attach_stray_accents(out)
+}
+
+/// Most stray accents a page is searched for (each is matched against every glyph).
+const MAX_STRAY_ACCENTS: usize = 200;
+
+/// Accents left over by the stream pass go onto the letter whose box they overlap most.
+fn attach_stray_accents(mut glyphs: Vec<Glyph>) -> Vec<Glyph> {
+    let strays: Vec<usize> = (0..glyphs.len())
+        .filter(|&i| combining(glyphs[i].c).is_some())
+        .collect();
+    if strays.is_empty() || strays.len() > MAX_STRAY_ACCENTS {
+        return glyphs;
+    }
+    let mut drop = vec![false; glyphs.len()];
+    for i in strays {
+        let accent = glyphs[i];
+        let Some(mark) = combining(accent.c) else {
+            continue;
+        };
+        let best = (0..glyphs.len())
+            .filter(|&j| j != i && !drop[j] && glyphs[j].c.is_alphabetic())
+            .map(|j| (j, h_overlap(glyphs[j].bbox, accent.bbox)))
+            .filter(|&(j, h)| h >= 0.5 && v_overlap(glyphs[j].bbox, accent.bbox) >= 0.5)
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+        if let Some((j, _)) = best {
+            if compose(&mut glyphs[j], mark) {
+                drop[i] = true;
+            }
+        }
+    }
+    glyphs
+        .into_iter()
+        .zip(drop)
+        .filter(|(_, d)| !d)
+        .map(|(g, _)| g)
+        .collect()
+}
+
+/// Puts `mark` on `base` when Unicode has the composed letter (a dotless i or j takes the
+/// accent as i or j); false when it has none.
+fn compose(base: &mut Glyph, mark: char) -> bool {
+    use unicode_normalization::UnicodeNormalization;
+    let letter = match base.c {
+        'ı' => 'i',
+        'ȷ' => 'j',
+        c => c,
+    };
+    let mut composed = [letter, mark].into_iter().nfc();
+    match (composed.next(), composed.next()) {
+        (Some(c), None) => {
+            base.c = c;
+            true
+        }
+        _ => false,
+    }
 }
 
 struct Run {
@@ -199,60 +249,82 @@ fn merge_runs(mut runs: Vec<Run>) -> Vec<Run> {
 }
 
 fn to_line(run: &Run) -> Option<Line> {
-    let mut raw = String::with_capacity(run.glyphs.len() + 8);
+    let mut spaced = Vec::with_capacity(run.glyphs.len());
     let (mut bold, mut italic, mut mono, mut sizes) = (0usize, 0usize, 0usize, Vec::new());
     let mut prev: Option<&Glyph> = None;
     for g in &run.glyphs {
-        if let Some(p) = prev {
-            let em = g.size.max(p.size).max(1.0);
-            let gap = if run.vertical {
-                g.bbox[1] - p.bbox[3]
-            } else {
-                g.bbox[0] - p.bbox[2]
-            };
-            // Scripts without word spaces (CJK) get a space only at a clear gap.
-            let spaced = if is_cjk(p.c) && is_cjk(g.c) {
-                gap > CJK_GAP_EM * em
-            } else if is_cjk(p.c) || is_cjk(g.c) {
-                // Japanese sets Latin words apart from kana/kanji by about a quarter em.
-                g.space_before || gap > 0.15 * em
-            } else {
-                let word_gap = if g.estimated {
-                    OCR_WORD_GAP_EM
-                } else {
-                    WORD_GAP_EM
-                };
-                g.space_before || gap > word_gap * em
-            };
-            if spaced {
-                raw.push(' ');
-            }
-        }
-        raw.push(g.c);
+        spaced.push(prev.is_some_and(|p| space_between(p, g, run.vertical)));
         bold += g.style.bold as usize;
         italic += g.style.italic as usize;
         mono += g.style.mono as usize;
         sizes.push(g.size);
         prev = Some(g);
     }
-    let mut text = String::with_capacity(raw.len());
-    normalize_into(&raw, &mut text);
-    let text = text.trim().to_string();
+    sizes.sort_by(f32::total_cmp);
+    let size = sizes[sizes.len() / 2];
+    let math = (!run.vertical)
+        .then(|| super::math::render(&run.glyphs, &spaced, size))
+        .flatten();
+    let raw = match &math {
+        Some(m) => m.text.clone(),
+        None => {
+            let mut raw = String::with_capacity(run.glyphs.len() + 8);
+            for (g, &space) in run.glyphs.iter().zip(&spaced) {
+                if space {
+                    raw.push(' ');
+                }
+                raw.push(g.c);
+            }
+            raw
+        }
+    };
+    let clean = |raw: &str| {
+        let mut text = String::with_capacity(raw.len());
+        normalize_into(raw, &mut text);
+        text.trim().to_string()
+    };
+    let text = clean(&raw);
     if text.is_empty() {
         return None;
     }
     let n = run.glyphs.len() as f32;
-    sizes.sort_by(f32::total_cmp);
     Some(Line {
         text,
         bbox: run.bbox,
-        size: sizes[sizes.len() / 2],
+        size,
         bold: bold as f32 / n,
         italic: italic as f32 / n,
         mono: mono as f32 / n,
         chars: run.glyphs.len(),
         ocr: run.glyphs.iter().all(|g| g.estimated),
+        tail_gap: None,
+        latex: math.as_ref().map(|m| clean(&m.latex)),
+        all_math: math.is_some_and(|m| m.all_math),
     })
+}
+
+/// Does a word space separate glyph `g` from the glyph `p` before it on the line?
+fn space_between(p: &Glyph, g: &Glyph, vertical: bool) -> bool {
+    let em = g.size.max(p.size).max(1.0);
+    let gap = if vertical {
+        g.bbox[1] - p.bbox[3]
+    } else {
+        g.bbox[0] - p.bbox[2]
+    };
+    // Scripts without word spaces (CJK) get a space only at a clear gap.
+    if is_cjk(p.c) && is_cjk(g.c) {
+        gap > CJK_GAP_EM * em
+    } else if is_cjk(p.c) || is_cjk(g.c) {
+        // Japanese sets Latin words apart from kana/kanji by about a quarter em.
+        g.space_before || gap > 0.15 * em
+    } else {
+        let word_gap = if g.estimated {
+            OCR_WORD_GAP_EM
+        } else {
+            WORD_GAP_EM
+        };
+        g.space_before || gap > word_gap * em
+    }
 }
 
 /// Union of two boxes.

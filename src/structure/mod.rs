@@ -11,11 +11,14 @@ mod captions;
 mod classify;
 mod furniture;
 mod lines;
+mod math;
 mod order;
 mod orient;
 mod regions;
 mod render;
+mod ruled;
 mod text;
+mod toc;
 
 pub use render::{to_markdown, to_text};
 pub use text::{join_lines, normalize_into};
@@ -39,6 +42,13 @@ pub struct Line {
     pub chars: usize,
     /// Every glyph came from OCR.
     pub ocr: bool,
+    /// The gap before the last fragment absorbed into this line (in ems) and that fragment's
+    /// length in characters: a page number set far right in a table of contents.
+    pub tail_gap: Option<(f32, usize)>,
+    /// The line with its formulas as `$…$` LaTeX, when it holds math.
+    pub latex: Option<String>,
+    /// The whole line is one formula.
+    pub all_math: bool,
 }
 
 impl Line {
@@ -52,9 +62,22 @@ impl Line {
         if other.chars > self.chars {
             self.size = other.size;
         }
+        let em = self.size.max(other.size).max(1.0);
+        self.tail_gap = Some((
+            (other.bbox[0] - self.bbox[2]) / em,
+            other.text.chars().count(),
+        ));
         self.chars += other.chars;
         self.ocr = self.ocr && other.ocr;
         self.bbox = lines::union(self.bbox, other.bbox);
+        if self.latex.is_some() || other.latex.is_some() {
+            let mut latex = self.latex.take().unwrap_or_else(|| self.text.clone());
+            latex.push(' ');
+            latex.push_str(other.latex.as_deref().unwrap_or(&other.text));
+            self.latex = Some(latex);
+        }
+        // A trailing equation number keeps a display formula whole.
+        self.all_math = self.all_math && (other.all_math || is_equation_number(&other.text));
         self.text.push(' ');
         self.text.push_str(&other.text);
     }
@@ -105,6 +128,34 @@ impl ProtoBlock {
     pub fn text(&self) -> String {
         join_lines(self.lines.iter().map(|l| l.text.as_str()))
     }
+
+    /// The block's text with its formulas as `$…$` LaTeX, when it holds math.
+    pub fn latex(&self) -> Option<String> {
+        self.lines.iter().any(|l| l.latex.is_some()).then(|| {
+            join_lines(
+                self.lines
+                    .iter()
+                    .map(|l| l.latex.as_deref().unwrap_or(&l.text)),
+            )
+        })
+    }
+
+    /// Every line is a formula: a display equation.
+    pub fn is_display_math(&self) -> bool {
+        !self.lines.is_empty() && self.lines.iter().all(|l| l.all_math)
+    }
+}
+
+/// "(3)", "(2.14)", "(A.1)": a display equation's number.
+pub fn is_equation_number(text: &str) -> bool {
+    text.strip_prefix('(')
+        .and_then(|t| t.strip_suffix(')'))
+        .is_some_and(|t| {
+            !t.is_empty()
+                && t.len() <= 8
+                && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')
+                && t.chars().any(|c| c.is_ascii_digit())
+        })
 }
 
 /// One page after layout analysis.
@@ -139,6 +190,15 @@ pub fn analyze_page(raw: RawPage, regions: &[Region]) -> PageLayout {
     } else {
         &[]
     };
+    // Tables drawn with rules that the layout model did not see (or did not run for).
+    let ruled = ruled::tables(&raw.rulings, &glyphs, regions, raw.height);
+    let with_ruled: Vec<Region>;
+    let regions = if ruled.is_empty() {
+        regions
+    } else {
+        with_ruled = regions.iter().copied().chain(ruled).collect();
+        &with_ruled
+    };
     let (atomic, rest) = regions::split_atomic(glyphs, regions, &raw.rulings, raw.number);
     glyphs = rest;
     if orientation != orient::Orientation::Horizontal {
@@ -151,6 +211,7 @@ pub fn analyze_page(raw: RawPage, regions: &[Region]) -> PageLayout {
     let placed = order::reading_order(&lines);
     let line_regions = regions::of_lines(&lines, regions);
     let mut blocks = blocks::group(raw.number, lines, &placed, &line_regions);
+    blocks::join_heading_numbers(&mut blocks);
     if orientation != orient::Orientation::Horizontal {
         for b in &mut blocks {
             b.bbox = orientation.back(b.bbox);
@@ -186,9 +247,10 @@ pub struct StructureOptions {
 /// kinds, heading levels and parents.
 pub fn assemble(pages: &[PageLayout], options: &StructureOptions) -> Vec<Block> {
     let body = body_size(pages);
-    let furniture = furniture::detect(pages, options.furniture_min_pages);
+    let furniture = furniture::detect(pages, options.furniture_min_pages, body);
     let mut blocks = classify::classify(pages, body, &furniture);
     captions::link(&mut blocks);
+    toc::link(&mut blocks);
     blocks
 }
 

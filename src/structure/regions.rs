@@ -50,7 +50,7 @@ pub fn split_atomic(
     }
     let total = rest.len() + buckets.iter().map(Vec::len).sum::<usize>();
     let mut blocks = Vec::with_capacity(atomic.len());
-    for (region, glyphs) in atomic.into_iter().zip(buckets) {
+    for (region, mut glyphs) in atomic.into_iter().zip(buckets) {
         // A "figure" holding most of a text page is the model misreading an odd page.
         if region.kind == RegionKind::Figure
             && glyphs.len() >= FIGURE_MAX_GLYPHS
@@ -59,9 +59,58 @@ pub fn split_atomic(
             rest.extend(glyphs);
             continue;
         }
+        if region.kind == RegionKind::Figure {
+            // Prose the figure's box swallowed is text of the page, not a chart label.
+            let (labels, prose) = split_prose(glyphs);
+            rest.extend(prose);
+            glyphs = labels;
+            if glyphs.is_empty() {
+                continue;
+            }
+        }
         blocks.push(atomic_block(region, &glyphs, rulings, page));
     }
     (blocks, rest)
+}
+
+/// Words a line needs to be read as prose rather than a label.
+const PROSE_WORDS: usize = 5;
+/// Characters of a line that is prose on its own, without a neighbouring prose line.
+const PROSE_ALONE_CHARS: usize = 50;
+
+/// Splits a figure's glyphs into chart labels and prose: horizontal lines of several words,
+/// mostly letters, that are either long or stacked with another such line (a paragraph).
+fn split_prose(glyphs: Vec<Glyph>) -> (Vec<Glyph>, Vec<Glyph>) {
+    let lines = build_lines(&glyphs);
+    let candidate = |l: &Line| {
+        let letters = l.text.chars().filter(|c| c.is_alphabetic()).count();
+        let horizontal = l.bbox[2] - l.bbox[0] > l.bbox[3] - l.bbox[1];
+        horizontal
+            && l.text.split_whitespace().count() >= PROSE_WORDS
+            && letters * 10 >= l.text.chars().count() * 6
+    };
+    let stacked = |a: &Line, b: &Line| {
+        let em = a.size.max(b.size).max(1.0);
+        let pitch = (b.bbox[3] - a.bbox[3]).abs();
+        pitch > 0.0 && pitch <= 1.8 * em && h_overlap(a.bbox, b.bbox) >= 0.5
+    };
+    let prose: Vec<BBox> = lines
+        .iter()
+        .filter(|l| candidate(l))
+        .filter(|l| {
+            l.chars >= PROSE_ALONE_CHARS
+                || lines
+                    .iter()
+                    .any(|o| !std::ptr::eq(*l, o) && candidate(o) && stacked(l, o))
+        })
+        .map(|l| l.bbox)
+        .collect();
+    if prose.is_empty() {
+        return (glyphs, Vec::new());
+    }
+    glyphs
+        .into_iter()
+        .partition(|g| !prose.iter().any(|b| contains(*b, centre(g.bbox), 0.0)))
 }
 
 fn atomic_block(region: &Region, glyphs: &[Glyph], rulings: &[Ruling], page: u32) -> ProtoBlock {
@@ -172,6 +221,51 @@ fn intersection(a: BBox, b: BBox) -> f32 {
     ])
 }
 
-fn overlap_of_smaller(a: BBox, b: BBox) -> f32 {
+pub(super) fn overlap_of_smaller(a: BBox, b: BBox) -> f32 {
     intersection(a, b) / box_area(a).min(box_area(b)).max(1e-3)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pdf::GlyphStyle;
+
+    /// One line of text as glyphs from `(x, y)`, 10 pt, 5 pt per character.
+    fn line(text: &str, x: f32, y: f32) -> Vec<Glyph> {
+        text.chars()
+            .enumerate()
+            .filter(|(_, c)| *c != ' ')
+            .map(|(i, c)| Glyph {
+                c,
+                bbox: [x + 5.0 * i as f32, y, x + 5.0 * i as f32 + 4.5, y + 10.0],
+                size: 10.0,
+                style: GlyphStyle::default(),
+                font: 0,
+                space_before: i > 0 && text.chars().nth(i - 1) == Some(' '),
+                estimated: false,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn prose_under_a_chart_leaves_the_figure_and_labels_stay() {
+        let mut glyphs = line("Revenue", 100.0, 100.0);
+        glyphs.extend(line("2019", 100.0, 200.0));
+        glyphs.extend(line("2020", 200.0, 200.0));
+        glyphs.extend(line(
+            "The chart shows how revenue grew in both",
+            100.0,
+            240.0,
+        ));
+        glyphs.extend(line("years, and the text goes on below it.", 100.0, 252.0));
+        let (labels, prose) = split_prose(glyphs);
+        let text = |g: &[Glyph]| g.iter().map(|g| g.c).collect::<String>();
+        assert_eq!(text(&labels), "Revenue20192020");
+        assert!(
+            text(&prose).starts_with("Thechartshows"),
+            "{}",
+            text(&prose)
+        );
+        assert!(text(&prose).ends_with("belowit."), "{}", text(&prose));
+    }
 }

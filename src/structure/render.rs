@@ -17,27 +17,39 @@ pub fn to_markdown(doc: &Document) -> String {
                 push_para(&mut out, &format!("{hashes} {}", one_line(text)));
             }
             BlockKind::ListItem => push_list_item(&mut out, block),
+            BlockKind::TocEntry => push_toc_entry(&mut out, block),
             BlockKind::Code => push_para(&mut out, &format!("```\n{text}\n```")),
-            BlockKind::Caption => push_para(&mut out, &format!("*{}*", one_line(text))),
-            BlockKind::Formula => push_para(&mut out, &format!("$$\n{text}\n$$")),
-            // A figure's own text is chart labels and the like: kept in the JSON, not here.
-            BlockKind::Figure => push_para(&mut out, "<!-- figure -->"),
+            BlockKind::Caption => push_para(&mut out, &format!("*{}*", one_line(with_math(block)))),
+            BlockKind::Formula => {
+                let tex = block.latex.as_deref().unwrap_or(text);
+                push_para(&mut out, &format!("$$\n{tex}\n$$"))
+            }
+            // A figure's own text is chart labels and the like: one compact line under the
+            // marker, so it stays searchable without reading as prose.
+            BlockKind::Figure if text.is_empty() => push_para(&mut out, "<!-- figure -->"),
+            BlockKind::Figure => push_para(&mut out, &format!("<!-- figure -->\n{}", escape(text))),
             BlockKind::Table => match &block.table {
                 Some(table) => push_para(&mut out, &crate::table::to_markdown(table)),
                 None => push_para(&mut out, &escape(text)),
             },
-            _ => push_para(&mut out, &escape(text)),
+            _ => push_para(&mut out, &escape(with_math(block))),
         }
     }
     out
 }
 
-/// Plain text in reading order, every block (page furniture included), blank lines between
-/// blocks and a form feed between pages.
+/// The block's text with inline formulas as `$…$` where it has them.
+fn with_math(block: &Block) -> &str {
+    block.latex.as_deref().unwrap_or(&block.text).trim()
+}
+
+/// Plain text in reading order, blank lines between blocks and a form feed between pages.
+/// Page furniture (running headers, footers, page numbers) is left out, as in Markdown; the
+/// JSON keeps it.
 pub fn to_text(doc: &Document) -> String {
     let mut out = String::new();
     let mut page = None;
-    for block in &doc.blocks {
+    for block in doc.blocks.iter().filter(|b| !b.kind.is_furniture()) {
         if page.is_some_and(|p| p != block.page) {
             out.push('\u{c}');
         } else if page.is_some() {
@@ -59,7 +71,7 @@ fn push_para(out: &mut String, text: &str) {
 }
 
 fn push_list_item(out: &mut String, block: &Block) {
-    let text = one_line(block.text.trim());
+    let text = one_line(with_math(block));
     let enumerated = text
         .split_whitespace()
         .next()
@@ -69,12 +81,25 @@ fn push_list_item(out: &mut String, block: &Block) {
     } else {
         format!("- {text}")
     };
-    // Consecutive items form one list: no blank line between them.
+    push_item(out, &item);
+}
+
+/// A table-of-contents entry as a list line with its page label: "- 2.1 Results … 17".
+fn push_toc_entry(out: &mut String, block: &Block) {
+    let text = one_line(block.text.trim());
+    match &block.toc {
+        Some(entry) => push_item(out, &format!("- {text} … {}", entry.page)),
+        None => push_item(out, &format!("- {text}")),
+    }
+}
+
+/// Consecutive items form one list: no blank line between them.
+fn push_item(out: &mut String, item: &str) {
     if out.ends_with('\n') && last_was_item(out) {
-        out.push_str(&item);
+        out.push_str(item);
         out.push('\n');
     } else {
-        push_para(out, &item);
+        push_para(out, item);
     }
 }
 

@@ -1,0 +1,456 @@
+//! Math on born-digital pages: stretches of a line set in math fonts (with the digits,
+//! operators and smaller script glyphs around them) become LaTeX, superscripts and subscripts
+//! read from each glyph's size and height against the line's own text.
+//!
+//! Each line gets two renderings: a readable linear text (`x^2 + y_1`, `e^(iπ) + 1 = 0`) for
+//! plain text and chunks, and the same line with each formula as `$…$` for Markdown and the
+//! JSON's `latex`.
+
+use crate::pdf::Glyph;
+use unicode_normalization::UnicodeNormalization;
+
+/// A glyph this much smaller than the line's type is a script when it sits off the baseline.
+const SCRIPT_SIZE: f32 = 0.9;
+/// Offset of a script glyph's centre from the line's centre, in ems of the line's type.
+const SUPER_SHIFT: f32 = -0.1;
+const SUB_SHIFT: f32 = 0.08;
+
+/// A line's text in both renderings; `None` when it holds no math.
+pub struct Rendered {
+    pub text: String,
+    pub latex: String,
+    /// The whole line is one formula.
+    pub all_math: bool,
+}
+
+/// Renders the glyphs of one line (`spaced[i]`: a space precedes glyph `i`; `size`: the
+/// line's median font size).
+pub fn render(glyphs: &[Glyph], spaced: &[bool], size: f32) -> Option<Rendered> {
+    if !glyphs.iter().any(|g| g.style.math) {
+        return None;
+    }
+    let spans = spans(glyphs, spaced, size);
+    if spans.is_empty() {
+        return None;
+    }
+    let levels = levels(glyphs, size);
+    let (mut text, mut latex) = (String::new(), String::new());
+    let mut at = 0;
+    for &(start, end) in &spans {
+        for i in at..start {
+            if spaced[i] && i > 0 {
+                text.push(' ');
+                latex.push(' ');
+            }
+            text.push(glyphs[i].c);
+            latex.push(glyphs[i].c);
+        }
+        if spaced[start] && start > 0 {
+            text.push(' ');
+            latex.push(' ');
+        }
+        let range = start..end;
+        text.push_str(&linear(
+            &glyphs[range.clone()],
+            &spaced[range.clone()],
+            &levels[range.clone()],
+        ));
+        latex.push('$');
+        latex.push_str(&to_latex(
+            &glyphs[range.clone()],
+            &spaced[range.clone()],
+            &levels[range],
+        ));
+        latex.push('$');
+        at = end;
+    }
+    for i in at..glyphs.len() {
+        if spaced[i] && i > 0 {
+            text.push(' ');
+            latex.push(' ');
+        }
+        text.push(glyphs[i].c);
+        latex.push(glyphs[i].c);
+    }
+    // One formula, give or take the punctuation after it.
+    let all_math = spans.len() == 1
+        && spans[0].0 == 0
+        && glyphs[spans[0].1..].iter().all(|g| ",.;:".contains(g.c));
+    Some(Rendered {
+        text,
+        latex,
+        all_math,
+    })
+}
+
+/// Characters that belong to a formula next to math-font glyphs.
+fn mathy(c: char) -> bool {
+    c.is_ascii_digit()
+        || "+-=()[]{}<>/|*'!^_.,:;".contains(c)
+        || latex_of(c).is_some()
+        || ('\u{391}'..='\u{3c9}').contains(&c)
+}
+
+/// Stretches `[start, end)` of glyphs that form formulas: they hold a math-font glyph and grow
+/// over neighbouring digits, operators and script-size glyphs, never over words in text type.
+fn spans(glyphs: &[Glyph], spaced: &[bool], size: f32) -> Vec<(usize, usize)> {
+    let joins = |g: &Glyph| g.style.math || mathy(g.c) || g.size < SCRIPT_SIZE * size;
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < glyphs.len() {
+        if !glyphs[i].style.math {
+            i += 1;
+            continue;
+        }
+        let mut start = i;
+        // Leftwards only within the word (a coefficient "2x"), or over an operator.
+        while start > 0
+            && joins(&glyphs[start - 1])
+            && (!spaced[start] || !glyphs[start - 1].c.is_alphanumeric())
+            && out.last().is_none_or(|&(_, e)| e < start)
+        {
+            start -= 1;
+        }
+        let mut end = i + 1;
+        while end < glyphs.len() && joins(&glyphs[end]) {
+            end += 1;
+        }
+        // Sentence punctuation and unmatched brackets at the edges stay text.
+        while end > start + 1 && ",.;:".contains(glyphs[end - 1].c) {
+            end -= 1;
+        }
+        let balance = |s: usize, e: usize| {
+            let opens = glyphs[s..e].iter().filter(|g| "([{".contains(g.c)).count();
+            let closes = glyphs[s..e].iter().filter(|g| ")]}".contains(g.c)).count();
+            opens as i32 - closes as i32
+        };
+        while end > start + 1 && balance(start, end) < 0 && ")]}".contains(glyphs[end - 1].c) {
+            end -= 1;
+        }
+        while start + 1 < end && balance(start, end) > 0 && "([{".contains(glyphs[start].c) {
+            start += 1;
+        }
+        // A lone math-font period or comma is punctuation, not a formula.
+        let substance = glyphs[start..end]
+            .iter()
+            .any(|g| g.style.math && !",.;:".contains(g.c));
+        if substance {
+            out.push((start, end));
+        }
+        i = end.max(i + 1);
+    }
+    out
+}
+
+/// Script level of each glyph: 1 superscript, -1 subscript, 0 on the baseline.
+fn levels(glyphs: &[Glyph], size: f32) -> Vec<i8> {
+    let centre = |g: &Glyph| (g.bbox[1] + g.bbox[3]) / 2.0;
+    let mut base: Vec<f32> = glyphs
+        .iter()
+        .filter(|g| g.size >= SCRIPT_SIZE * size)
+        .map(centre)
+        .collect();
+    base.sort_by(f32::total_cmp);
+    let Some(&mid) = base.get(base.len() / 2) else {
+        return vec![0; glyphs.len()];
+    };
+    let em = size.max(1.0);
+    glyphs
+        .iter()
+        .map(|g| {
+            if g.size >= SCRIPT_SIZE * size {
+                return 0;
+            }
+            let shift = (centre(g) - mid) / em;
+            if shift < SUPER_SHIFT {
+                1
+            } else if shift > SUB_SHIFT {
+                -1
+            } else {
+                0
+            }
+        })
+        .collect()
+}
+
+/// The formula as LaTeX: scripts in `^{…}` / `_{…}`, symbols as commands, a root over the
+/// token after it.
+fn to_latex(glyphs: &[Glyph], spaced: &[bool], levels: &[i8]) -> String {
+    let mut out = String::new();
+    let mut level = 0i8;
+    let mut group = String::new();
+    let mut sqrt_open = false;
+    let flush = |out: &mut String, group: &mut String, level: i8| {
+        let g = group.trim();
+        if level != 0 && !g.is_empty() {
+            if out.ends_with(' ') {
+                out.pop();
+            }
+            out.push(if level > 0 { '^' } else { '_' });
+            if g.chars().count() == 1 {
+                out.push_str(g);
+            } else {
+                out.push('{');
+                out.push_str(g);
+                out.push('}');
+            }
+        }
+        group.clear();
+    };
+    for (i, g) in glyphs.iter().enumerate() {
+        if levels[i] != level {
+            flush(&mut out, &mut group, level);
+            level = levels[i];
+        }
+        let target = if level == 0 { &mut out } else { &mut group };
+        // The radicand: the word right after the root sign (TeX leaves a gap under the bar).
+        let radicand_start = i > 0 && glyphs[i - 1].c == '√';
+        if sqrt_open && !(g.c.is_alphanumeric() && (radicand_start || !spaced[i])) {
+            target.push('}');
+            sqrt_open = false;
+        }
+        if spaced[i] && i > 0 && level == 0 && !radicand_start && !target.ends_with(' ') {
+            target.push(' ');
+        }
+        push_symbol(target, g.c);
+        if g.c == '√' {
+            target.push('{');
+            sqrt_open = true;
+        }
+    }
+    if sqrt_open {
+        if level == 0 { &mut out } else { &mut group }.push('}');
+    }
+    flush(&mut out, &mut group, level);
+    out.trim().to_string()
+}
+
+/// Appends one character as LaTeX (commands end in a space, so a letter after one stays apart).
+fn push_symbol(out: &mut String, c: char) {
+    let c = plain(c);
+    match latex_of(c) {
+        Some(cmd) => out.push_str(cmd),
+        None => out.push(c),
+    }
+}
+
+/// Mathematical alphanumerics (𝑥, 𝐀) as plain letters.
+fn plain(c: char) -> char {
+    if ('\u{1d400}'..='\u{1d7ff}').contains(&c) {
+        let folded: String = c.to_string().nfkc().collect();
+        let mut n = folded.chars();
+        if let (Some(p), None) = (n.next(), n.next()) {
+            return p;
+        }
+    }
+    c
+}
+
+/// The formula as readable linear text: `x^2`, `e^(iπ)`, `y_1`.
+fn linear(glyphs: &[Glyph], spaced: &[bool], levels: &[i8]) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while i < glyphs.len() {
+        if spaced[i] && i > 0 && levels[i] == 0 {
+            out.push(' ');
+        }
+        if levels[i] == 0 {
+            out.push(plain(glyphs[i].c));
+            i += 1;
+            continue;
+        }
+        let level = levels[i];
+        let mut j = i;
+        let mut group = String::new();
+        while j < glyphs.len() && levels[j] == level {
+            group.push(plain(glyphs[j].c));
+            j += 1;
+        }
+        out.push(if level > 0 { '^' } else { '_' });
+        if group.chars().count() == 1 {
+            out.push_str(&group);
+        } else {
+            out.push('(');
+            out.push_str(&group);
+            out.push(')');
+        }
+        i = j;
+    }
+    out
+}
+
+/// LaTeX for a symbol that is not typed as itself.
+fn latex_of(c: char) -> Option<&'static str> {
+    Some(match c {
+        'α' => "\\alpha ",
+        'β' => "\\beta ",
+        'γ' => "\\gamma ",
+        'δ' => "\\delta ",
+        'ε' | 'ϵ' => "\\epsilon ",
+        'ζ' => "\\zeta ",
+        'η' => "\\eta ",
+        'θ' | 'ϑ' => "\\theta ",
+        'ι' => "\\iota ",
+        'κ' => "\\kappa ",
+        'λ' => "\\lambda ",
+        'μ' => "\\mu ",
+        'ν' => "\\nu ",
+        'ξ' => "\\xi ",
+        'π' => "\\pi ",
+        'ρ' => "\\rho ",
+        'σ' => "\\sigma ",
+        'τ' => "\\tau ",
+        'υ' => "\\upsilon ",
+        'φ' | 'ϕ' => "\\phi ",
+        'χ' => "\\chi ",
+        'ψ' => "\\psi ",
+        'ω' => "\\omega ",
+        'Γ' => "\\Gamma ",
+        'Δ' => "\\Delta ",
+        'Θ' => "\\Theta ",
+        'Λ' => "\\Lambda ",
+        'Ξ' => "\\Xi ",
+        'Π' => "\\Pi ",
+        'Σ' => "\\Sigma ",
+        'Φ' => "\\Phi ",
+        'Ψ' => "\\Psi ",
+        'Ω' => "\\Omega ",
+        '≤' => "\\leq ",
+        '≥' => "\\geq ",
+        '≠' => "\\neq ",
+        '≈' => "\\approx ",
+        '≡' => "\\equiv ",
+        '∼' => "\\sim ",
+        '±' => "\\pm ",
+        '∓' => "\\mp ",
+        '×' => "\\times ",
+        '÷' => "\\div ",
+        '·' | '⋅' => "\\cdot ",
+        '−' => "-",
+        '∗' => "*",
+        '→' => "\\to ",
+        '←' => "\\leftarrow ",
+        '⇒' => "\\Rightarrow ",
+        '⇔' => "\\Leftrightarrow ",
+        '↔' => "\\leftrightarrow ",
+        '∈' => "\\in ",
+        '∉' => "\\notin ",
+        '⊂' => "\\subset ",
+        '⊆' => "\\subseteq ",
+        '∪' => "\\cup ",
+        '∩' => "\\cap ",
+        '∅' => "\\emptyset ",
+        '∞' => "\\infty ",
+        '∂' => "\\partial ",
+        '∇' => "\\nabla ",
+        '∑' => "\\sum ",
+        '∏' => "\\prod ",
+        '∫' => "\\int ",
+        '∮' => "\\oint ",
+        '√' => "\\sqrt",
+        '∀' => "\\forall ",
+        '∃' => "\\exists ",
+        '¬' => "\\neg ",
+        '∧' => "\\wedge ",
+        '∨' => "\\vee ",
+        '′' => "'",
+        'ℓ' => "\\ell ",
+        'ℏ' => "\\hbar ",
+        '⟨' => "\\langle ",
+        '⟩' => "\\rangle ",
+        '…' => "\\ldots ",
+        '⋯' => "\\cdots ",
+        '∝' => "\\propto ",
+        '⊥' => "\\perp ",
+        '∥' => "\\parallel ",
+        '∘' => "\\circ ",
+        '⊗' => "\\otimes ",
+        '⊕' => "\\oplus ",
+        'ℝ' => "\\mathbb{R}",
+        'ℕ' => "\\mathbb{N}",
+        'ℤ' => "\\mathbb{Z}",
+        'ℚ' => "\\mathbb{Q}",
+        'ℂ' => "\\mathbb{C}",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pdf::GlyphStyle;
+
+    /// Glyphs laid out left to right: (char, size, vertical shift in points, math font).
+    fn glyphs(spec: &[(char, f32, f32, bool)]) -> Vec<Glyph> {
+        let mut x = 0.0;
+        spec.iter()
+            .map(|&(c, size, dy, math)| {
+                let g = Glyph {
+                    c,
+                    bbox: [
+                        x,
+                        100.0 - size + dy,
+                        x + 0.5 * size,
+                        100.0 + 0.25 * size + dy,
+                    ],
+                    size,
+                    style: GlyphStyle {
+                        math,
+                        ..GlyphStyle::default()
+                    },
+                    font: 0,
+                    space_before: false,
+                    estimated: false,
+                };
+                x += 0.5 * size;
+                g
+            })
+            .collect()
+    }
+
+    #[test]
+    fn scripts_become_latex_and_linear_text() {
+        // e^{iπ} + 1 = 0 at 10 pt, the exponent at 7 pt raised 3.6 pt.
+        let g = glyphs(&[
+            ('e', 10.0, 0.0, true),
+            ('i', 7.0, -3.6, true),
+            ('π', 7.0, -3.6, true),
+            ('+', 10.0, 0.0, false),
+            ('1', 10.0, 0.0, false),
+            ('=', 10.0, 0.0, false),
+            ('0', 10.0, 0.0, false),
+        ]);
+        let spaced = [false, false, false, true, true, true, true];
+        let r = render(&g, &spaced, 10.0).expect("math");
+        assert_eq!(r.latex, "$e^{i\\pi} + 1 = 0$");
+        assert_eq!(r.text, "e^(iπ) + 1 = 0");
+        assert!(r.all_math);
+    }
+
+    #[test]
+    fn inline_math_stays_inside_its_sentence() {
+        // "so x2 + y1, then" with x, y in math italic, 2 raised and 1 lowered.
+        let g = glyphs(&[
+            ('s', 10.0, 0.0, false),
+            ('o', 10.0, 0.0, false),
+            ('x', 10.0, 0.0, true),
+            ('2', 7.0, -3.6, false),
+            ('+', 10.0, 0.0, false),
+            ('y', 10.0, 0.0, true),
+            ('1', 7.0, 1.5, false),
+            (',', 10.0, 0.0, false),
+            ('t', 10.0, 0.0, false),
+        ]);
+        let spaced = [false, false, true, false, true, true, false, false, true];
+        let r = render(&g, &spaced, 10.0).expect("math");
+        assert_eq!(r.latex, "so $x^2 + y_1$, t");
+        assert_eq!(r.text, "so x^2 + y_1, t");
+        assert!(!r.all_math);
+    }
+
+    #[test]
+    fn text_without_math_fonts_is_left_alone() {
+        let g = glyphs(&[('a', 10.0, 0.0, false), ('2', 7.0, -3.6, false)]);
+        assert!(render(&g, &[false, false], 10.0).is_none());
+    }
+}

@@ -1,0 +1,159 @@
+//! The structure stage on a generated page with known ground truth (`fixtures/docs/structure.pdf`,
+//! from `structure.tex`): composed accents, table-of-contents entries that are not headings,
+//! numbered heading levels, math as LaTeX, and furniture that occurs on one page only.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+const DOC: &str = "docs/structure.pdf";
+
+fn texts<'a>(doc: &'a Value, kind: &str) -> Vec<&'a Value> {
+    blocks(doc).iter().filter(|b| b["kind"] == kind).collect()
+}
+
+fn text(b: &Value) -> String {
+    collapse(b["text"].as_str().unwrap_or(""))
+}
+
+#[test]
+fn accents_drawn_as_separate_glyphs_are_composed() {
+    for pipeline in ["fast", "accurate"] {
+        let out = collapse(&extract_as(
+            &fixture(DOC),
+            "text",
+            &["--pages", "1", "--pipeline", pipeline],
+        ));
+        for name in ["Ľudovít", "Mináč", "Zoë", "Čapek", "François Bézier"] {
+            assert!(out.contains(name), "{pipeline}: {name} missing in {out}");
+        }
+    }
+}
+
+#[test]
+fn table_of_contents_entries_are_not_headings() {
+    for pipeline in ["fast", "accurate"] {
+        let doc = extract_json(&fixture(DOC), &["--pipeline", pipeline]);
+        let entries = texts(&doc, "toc_entry");
+        let titles: Vec<String> = entries.iter().map(|b| text(b)).collect();
+        for want in ["1.1 Background", "2.1.1 Collection", "2 Method"] {
+            assert!(titles.iter().any(|t| t == want), "{pipeline}: {titles:?}");
+        }
+        let background = entries
+            .iter()
+            .find(|b| text(b) == "1.1 Background")
+            .expect("entry");
+        assert_eq!(background["toc"]["page"], "1", "{pipeline}");
+        // The entry points at the heading it names, which comes after the contents.
+        let target = background["toc"]["target"].as_str().expect("a target");
+        let heading = blocks(&doc)
+            .iter()
+            .find(|b| b["id"] == target)
+            .expect("target block");
+        assert_eq!(heading["kind"], "section_header", "{pipeline}");
+        assert_eq!(text(heading), "1.1 Background", "{pipeline}");
+        assert_eq!(heading["page"], 1, "{pipeline}");
+        for h in texts(&doc, "section_header") {
+            let t = text(h);
+            assert!(
+                !t.contains(". . ."),
+                "{pipeline}: leader line as heading: {t}"
+            );
+        }
+        // Each heading appears once as a heading (the contents do not repeat it).
+        let collection: Vec<&Value> = texts(&doc, "section_header")
+            .into_iter()
+            .filter(|h| text(h) == "2.1.1 Collection")
+            .collect();
+        assert_eq!(collection.len(), 1, "{pipeline}");
+    }
+}
+
+#[test]
+fn numbered_siblings_share_a_level() {
+    let doc = extract_json(&fixture(DOC), &["--pipeline", "fast"]);
+    let level = |t: &str| {
+        texts(&doc, "section_header")
+            .into_iter()
+            .find(|h| text(h) == t)
+            .unwrap_or_else(|| panic!("no heading {t}"))["level"]
+            .clone()
+    };
+    assert_eq!(level("1 Introduction"), 1);
+    assert_eq!(level("1.1 Background"), 2);
+    assert_eq!(level("2.1.1 Collection"), 3);
+    assert_eq!(level("2.1.2 Cleaning"), 3);
+}
+
+#[test]
+fn math_becomes_latex() {
+    for pipeline in ["fast", "accurate"] {
+        let args = ["--pages", "1", "--pipeline", pipeline];
+        let doc = extract_json(&fixture(DOC), &args);
+        let formulas = texts(&doc, "formula");
+        let latex: Vec<&str> = formulas
+            .iter()
+            .filter_map(|b| b["latex"].as_str())
+            .collect();
+        assert!(
+            latex.iter().any(|l| l.contains("e^{i\\pi} + 1 = 0")),
+            "{pipeline}: {latex:?}"
+        );
+        assert!(
+            latex.iter().any(|l| l.contains("a^2 + b^2 = c^2")),
+            "{pipeline}: {latex:?}"
+        );
+        // Never a heading made of a flattened formula.
+        for h in texts(&doc, "section_header") {
+            assert!(!text(h).contains('='), "{pipeline}: {}", text(h));
+        }
+        let md = extract_as(&fixture(DOC), "markdown", &args);
+        assert!(md.contains("$$\ne^{i\\pi} + 1 = 0\n$$"), "{pipeline}: {md}");
+        assert!(md.contains("$x^2 + y_1$"), "{pipeline}: {md}");
+        assert!(md.contains("$\\alpha \\leq \\beta$"), "{pipeline}: {md}");
+        // Plain text keeps a readable linear form.
+        let plain = collapse(&extract_as(&fixture(DOC), "text", &args));
+        assert!(plain.contains("x^2 + y_1"), "{pipeline}: {plain}");
+        assert!(plain.contains("e^(iπ) + 1 = 0"), "{pipeline}: {plain}");
+    }
+}
+
+#[test]
+fn furniture_that_occurs_once_is_left_out() {
+    for pipeline in ["fast", "accurate"] {
+        let args = ["--pages", "2", "--pipeline", pipeline];
+        let doc = extract_json(&fixture(DOC), &args);
+        let furniture: Vec<String> = blocks(&doc)
+            .iter()
+            .filter(|b| b["kind"] == "page_header" || b["kind"] == "page_footer")
+            .map(text)
+            .collect();
+        let all = furniture.join(" | ");
+        for want in [
+            "Journal of Applied Examples",
+            "Volume 8 | Issue 3",
+            "Downloaded from http://example.org/jae on 10 June 2019",
+        ] {
+            assert!(
+                all.contains(want),
+                "{pipeline}: {want} not furniture: {all}"
+            );
+        }
+        assert!(furniture.iter().any(|t| t == "2"), "{pipeline}: {all}");
+        for format in ["markdown", "text"] {
+            let out = extract_as(&fixture(DOC), format, &args);
+            for gone in ["Journal of Applied", "Issue 3", "Downloaded from"] {
+                assert!(!out.contains(gone), "{pipeline} {format}: {out}");
+            }
+            assert!(
+                out.contains("2.1.1 Collection"),
+                "{pipeline} {format}: {out}"
+            );
+            assert!(
+                !out.lines().any(|l| l.trim() == "2"),
+                "{pipeline} {format}: page number kept: {out}"
+            );
+        }
+    }
+}
