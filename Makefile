@@ -8,7 +8,7 @@ OUT     := out
 RUN_INPUTS := $(wildcard fixtures/docs/*.pdf fixtures/images/*.png fixtures/images/*.jpg \
                          fixtures/images/*.tiff fixtures/images/*.webp fixtures/images/*.bmp)
 
-.PHONY: run extract test fetch build schema lint bench-text bench-ocr bench-layout bench-retrieval bench-load clean
+.PHONY: run extract test fetch build schema lint bench-text bench-ocr bench-layout bench-retrieval bench-load bench-headings bench-fidelity clean
 
 fetch:
 	@python3 models/fetch --quiet
@@ -74,6 +74,21 @@ bench-retrieval: build
 # load vs idle, peak RSS (loopback only; bounded in count and time).
 bench-load: build
 	python3 benches/load.py --folio $(FOLIO)
+
+# Headings vs the PDFs' own outlines: folio (accurate, fast) and pymupdf4llm on the first 40
+# pages, outline stripped with qpdf (needs qpdf, pypdfium2, rapidfuzz, pymupdf4llm).
+bench-headings: build
+	python3 benches/headings.py --folio $(FOLIO)
+
+# Fidelity unit tests over ~70 single PDF pages (generated LaTeX/reportlab pages with known ground
+# truth + pages of ../shared/corpus/docs): folio fast/accurate vs pdftotext and pymupdf4llm, pass
+# rates per test type for the tune and held-out splits. Needs pdflatex + texlive-latex-extra,
+# texlive-pictures, qpdf, poppler-utils and `pip install reportlab pymupdf rapidfuzz` (the script
+# names what is missing). Regenerates the pages when missing; engine outputs are cached in
+# bench-out/fidelity/out/ (FIDELITY_ARGS=--force re-runs them). See benches/README.md.
+FIDELITY_ARGS ?=
+bench-fidelity: build
+	python3 benches/fidelity/run.py --folio $(FOLIO) $(FIDELITY_ARGS)
 
 clean:
 	rm -rf $(OUT) bench-out

@@ -10,7 +10,11 @@ fn truth(name: &str) -> String {
 
 /// OCRs an image fixture; returns its text with CER and bag-of-words F1 against `truth_name`.
 fn read_scored(image: &str, truth_name: &str) -> (String, f64, f64) {
-    let text = extract_as(&fixture(&format!("images/{image}")), "text", &[]);
+    // Every block's text, page furniture included (the reference is the whole page).
+    let text = all_text(
+        &extract_json(&fixture(&format!("images/{image}")), &[]),
+        None,
+    );
     let reference = truth(truth_name);
     let (c, f) = (cer(&text, &reference), bow_f1(&text, &reference));
     (text, c, f)
@@ -141,7 +145,7 @@ fn an_explicit_cuda_request_that_cannot_be_met_fails_clearly() {
 #[test]
 fn pages_scanned_sideways_or_upside_down_are_read_upright() {
     let upright_path = fixture("images/reportlab-userguide_p0044_150dpi.png");
-    let upright = extract_as(&upright_path, "text", &[]);
+    let upright = all_text(&extract_json(&upright_path, &[]), None);
     let img = image::open(&upright_path).expect("fixture decodes");
     let dir = tempfile::tempdir().expect("tempdir");
     for (degrees, turned) in [

@@ -184,7 +184,8 @@ fn classify_region<'a>(
             }
             // A sentence is not a title, whatever the model saw.
             let sentence = t.ends_with(['.', ':', ',', ';']) && t.split_whitespace().count() > 5;
-            if is_sideways(proto) || starts_with_bullet(&t) || sentence {
+            let not_words = numbering_depth(&t).is_none() && (looks_like_code(&t) || !has_word(&t));
+            if is_sideways(proto) || starts_with_bullet(&t) || sentence || not_words {
                 return classify_one(proto, page, body);
             }
             let level = heading(proto, &t, body).map_or_else(|| level_of(&t), |(level, _)| level);
@@ -227,6 +228,10 @@ fn heading(proto: &ProtoBlock, text: &str, body: f32) -> Option<(Level, f32)> {
         return None;
     }
     let numbered = numbering_depth(text);
+    // Code and markup, a line broken mid-word, an index letter: not headings.
+    if numbered.is_none() && (looks_like_code(text) || text.ends_with('-') || !has_word(text)) {
+        return None;
+    }
     let larger = proto.size() >= 1.1 * body - 0.1;
     let bold = proto.bold() >= 0.85;
     let short = chars <= 120 && proto.lines.len() <= 2 && !text.ends_with('.');
@@ -273,12 +278,28 @@ fn mostly_words(text: &str) -> bool {
     wordy * 10 >= n * 7
 }
 
-/// Opens with a bullet character.
+/// Opens with a bullet character ("• item", "•*.tfm"; a dash or star only before a space).
 fn starts_with_bullet(text: &str) -> bool {
-    text.chars()
-        .next()
-        .is_some_and(|c| BULLETS.contains(&c) && !c.is_ascii_alphanumeric())
-        && text.chars().nth(1).is_some_and(char::is_whitespace)
+    let mut chars = text.chars();
+    let (first, second) = (chars.next(), chars.next());
+    match first {
+        Some('-' | '–' | '—' | '*' | '·') => second.is_some_and(char::is_whitespace),
+        Some(c) => BULLETS.contains(&c),
+        None => false,
+    }
+}
+
+/// Markup or code: backslash commands, braces, assignments, arrows.
+fn looks_like_code(text: &str) -> bool {
+    text.contains(['\\', '{', '}', '=', '$', '<', '>', ';']) || text.contains("[]")
+}
+
+/// A word of three letters or more (or any CJK text): not an index letter or a lone label.
+fn has_word(text: &str) -> bool {
+    text.chars().any(super::lines::is_cjk)
+        || text
+            .split(|c: char| !c.is_alphabetic())
+            .any(|w| w.chars().count() >= 3)
 }
 
 /// A block much taller than wide: text set sideways (a margin stamp, a rotated running head).

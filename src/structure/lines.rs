@@ -168,9 +168,86 @@ impl Run {
     }
 }
 
+/// A letter this many times the size of the type it starts is a drop cap.
+const DROP_CAP_SIZE: f32 = 2.0;
+
+/// Moves each drop cap (a large initial letter beside the top lines of its paragraph) into
+/// its paragraph's first line, just before the glyph it starts, so "W" + "ater utilities"
+/// reads "Water utilities" and the large letter does not split the column.
+fn fold_drop_caps(mut glyphs: Vec<Glyph>) -> Vec<Glyph> {
+    let mut sizes: Vec<f32> = glyphs.iter().map(|g| g.size).collect();
+    if sizes.len() < 20 {
+        return glyphs;
+    }
+    sizes.sort_by(f32::total_cmp);
+    let body = sizes[sizes.len() / 2].max(1.0);
+    let caps: Vec<BBox> = (0..glyphs.len())
+        .filter(|&i| glyphs[i].c.is_alphabetic() && glyphs[i].size >= DROP_CAP_SIZE * body)
+        .filter(|&i| {
+            // Alone in its size: no other large glyph right next to it.
+            let d = glyphs[i];
+            !glyphs.iter().enumerate().any(|(j, g)| {
+                j != i
+                    && g.size >= 0.6 * d.size
+                    && v_overlap(g.bbox, d.bbox) >= 0.5
+                    && (g.bbox[0] - d.bbox[2])
+                        .abs()
+                        .min((d.bbox[0] - g.bbox[2]).abs())
+                        < 0.5 * d.size
+            })
+        })
+        .map(|i| glyphs[i].bbox)
+        .collect();
+    for cap in caps {
+        // Found again by its box: folding an earlier cap moved glyphs in the stream.
+        let Some(i) = glyphs
+            .iter()
+            .position(|g| g.bbox == cap && g.size >= DROP_CAP_SIZE * body)
+        else {
+            continue;
+        };
+        let d = glyphs[i];
+        // The first glyph of the paragraph: right of the cap, on its top line.
+        let next = (0..glyphs.len())
+            .filter(|&j| {
+                let g = glyphs[j];
+                j != i
+                    && g.size < 0.6 * d.size
+                    && g.bbox[0] >= d.bbox[2] - 0.1 * d.size
+                    && g.bbox[0] - d.bbox[2] <= 1.5 * g.size
+                    && g.bbox[1] <= d.bbox[1] + 0.5 * (d.bbox[3] - d.bbox[1])
+                    && g.bbox[3] >= d.bbox[1]
+            })
+            .min_by(|&a, &b| {
+                let key = |g: &Glyph| (g.bbox[1], g.bbox[0]);
+                key(&glyphs[a])
+                    .partial_cmp(&key(&glyphs[b]))
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            });
+        let Some(j) = next else {
+            continue;
+        };
+        let g = glyphs[j];
+        let width = 0.6 * g.size;
+        glyphs[i] = Glyph {
+            bbox: [g.bbox[0] - width, g.bbox[1], g.bbox[0], g.bbox[3]],
+            size: g.size,
+            style: g.style,
+            font: g.font,
+            ..d
+        };
+        glyphs[j].space_before = false;
+        // Place the cap right before its glyph in the stream, where runs are built.
+        let cap = glyphs.remove(i);
+        let at = if i < j { j - 1 } else { j };
+        glyphs.insert(at, cap);
+    }
+    glyphs
+}
+
 /// Builds line fragments from one page's glyphs.
 pub fn build_lines(glyphs: &[Glyph]) -> Vec<Line> {
-    let glyphs = attach_accents(glyphs);
+    let glyphs = fold_drop_caps(attach_accents(glyphs));
     let runs = runs(&glyphs);
     merge_runs(runs)
         .into_iter()
