@@ -44,6 +44,13 @@ def rl():
                 SimpleDocTemplate=SimpleDocTemplate, Spacer=Spacer, Table=Table,
                 TableStyle=TableStyle)
 
+def a4_canvas(path, landscape=False):
+    """reportlab, a canvas on an A4 page (optionally landscape), the page size and the cm unit."""
+    R = rl()
+    size = R['landscape'](R['A4']) if landscape else R['A4']
+    return R, R['canvas'].Canvas(path, pagesize=size), size[0], size[1], R['cm']
+
+
 
 def body_style(R, size=10, leading=13.5, **kw):
     return R['ParagraphStyle']('body%d' % size, parent=R['styles']['Normal'], fontName='Times-Roman',
@@ -318,10 +325,7 @@ def newsletter_3col(path):
 
 @page
 def form(path):
-    R = rl()
-    c = R['canvas'].Canvas(path, pagesize=R['A4'])
-    W, Hh = R['A4']
-    cm = R['cm']
+    R, c, W, Hh, cm = a4_canvas(path)
     c.setFont('Helvetica-Bold', 16)
     c.drawString(2 * cm, Hh - 2.5 * cm, 'Application for a Residential Parking Permit')
     c.setFont('Helvetica', 9)
@@ -418,10 +422,7 @@ def german_report(path):
 
 @page
 def rotated_table(path):
-    R = rl()
-    c = R['canvas'].Canvas(path, pagesize=R['A4'])
-    W, Hh = R['A4']
-    cm = R['cm']
+    R, c, W, Hh, cm = a4_canvas(path)
     c.setFont('Helvetica-Bold', 14)
     c.drawString(2 * cm, Hh - 2.5 * cm, 'Table 7: Feature coverage by release')
     cols = ['Offline sync', 'Single sign-on', 'Audit export', 'Custom fields', 'Mobile app']
@@ -503,9 +504,7 @@ def report_font_hierarchy(path):
 
 @page
 def pricing_cards(path):
-    R = rl()
-    c = R['canvas'].Canvas(path, pagesize=R['landscape'](R['A4']))
-    W, Hh = R['landscape'](R['A4'])
+    R, c, W, Hh, cm = a4_canvas(path, landscape=True)
     colors = R['colors']
     c.setFont('Helvetica-Bold', 26)
     c.drawCentredString(W / 2, Hh - 70, 'Plans and pricing')

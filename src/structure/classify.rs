@@ -184,8 +184,7 @@ fn classify_region<'a>(
             }
             // A sentence is not a title, whatever the model saw.
             let sentence = t.ends_with(['.', ':', ',', ';']) && t.split_whitespace().count() > 5;
-            let not_words = numbering_depth(&t).is_none() && (looks_like_code(&t) || !has_word(&t));
-            if is_sideways(proto) || starts_with_bullet(&t) || sentence || not_words {
+            if sentence || never_heading(proto, &t) {
                 return classify_one(proto, page, body);
             }
             let level = heading(proto, &t, body).map_or_else(|| level_of(&t), |(level, _)| level);
@@ -223,15 +222,10 @@ fn heading(proto: &ProtoBlock, text: &str, body: f32) -> Option<(Level, f32)> {
     if text.ends_with([',', ';']) || proto.mono() >= 0.8 {
         return None;
     }
-    // Bullets open list items; sideways text is a margin label or a running head.
-    if starts_with_bullet(text) || is_sideways(proto) {
+    if never_heading(proto, text) {
         return None;
     }
     let numbered = numbering_depth(text);
-    // Code and markup, a line broken mid-word, an index letter: not headings.
-    if numbered.is_none() && (looks_like_code(text) || text.ends_with('-') || !has_word(text)) {
-        return None;
-    }
     let larger = proto.size() >= 1.1 * body - 0.1;
     let bold = proto.bold() >= 0.85;
     let short = chars <= 120 && proto.lines.len() <= 2 && !text.ends_with('.');
@@ -250,6 +244,16 @@ fn heading(proto: &ProtoBlock, text: &str, body: f32) -> Option<(Level, f32)> {
         return Some((level, 0.7));
     }
     None
+}
+
+/// Text that is no heading whatever its type: a bullet item, sideways text (a margin label,
+/// a rotated running head) and, unless numbered, code or markup, a line broken mid-word, an
+/// index letter.
+fn never_heading(proto: &ProtoBlock, text: &str) -> bool {
+    starts_with_bullet(text)
+        || proto.is_sideways()
+        || (numbering_depth(text).is_none()
+            && (looks_like_code(text) || text.ends_with('-') || !has_word(text)))
 }
 
 /// The level numbering gives: "2.3.1" → 3, "Chapter 4" → 1, "IV." → single, else by style.
@@ -300,12 +304,6 @@ fn has_word(text: &str) -> bool {
         || text
             .split(|c: char| !c.is_alphabetic())
             .any(|w| w.chars().count() >= 3)
-}
-
-/// A block much taller than wide: text set sideways (a margin stamp, a rotated running head).
-fn is_sideways(proto: &ProtoBlock) -> bool {
-    let [x0, y0, x1, y1] = proto.bbox;
-    proto.lines.len() <= 2 && (y1 - y0) > 3.0 * (x1 - x0)
 }
 
 /// "2.3.1 Title" → 3; "Chapter 4 …", "Appendix B …" → 1; "A.2 …" → 2.

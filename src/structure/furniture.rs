@@ -62,8 +62,7 @@ pub fn detect(
         found.insert((pi, bi), (kind, confidence));
     }
     for (pi, page) in pages.iter().enumerate() {
-        let mut by_top: Vec<usize> = (0..page.blocks.len()).collect();
-        by_top.sort_by(|&a, &b| page.blocks[a].bbox[1].total_cmp(&page.blocks[b].bbox[1]));
+        let by_top = by_top(page);
         let n = by_top.len();
         let mut outermost: Vec<usize> = by_top.iter().take(CONTENT_BLOCKS).copied().collect();
         outermost.extend(
@@ -124,7 +123,7 @@ fn furniture_by_content(
     let [x0, y0, x1, y1] = block.bbox;
     let top = outermost && y1 <= EDGE_ZONE * page.height;
     let bottom = outermost && y0 >= (1.0 - EDGE_ZONE) * page.height;
-    let sideways = (y1 - y0) > 3.0 * (x1 - x0)
+    let sideways = block.is_sideways()
         && (x1 <= SIDE_ZONE * page.width || x0 >= (1.0 - SIDE_ZONE) * page.width);
     if !(top || bottom || sideways) {
         return None;
@@ -296,8 +295,7 @@ fn is_date(words: &[&str]) -> bool {
 
 /// The top-most and bottom-most blocks of a page that sit near its edges.
 fn edge_blocks(page: &PageLayout) -> Vec<(usize, bool)> {
-    let mut by_top: Vec<usize> = (0..page.blocks.len()).collect();
-    by_top.sort_by(|&a, &b| page.blocks[a].bbox[1].total_cmp(&page.blocks[b].bbox[1]));
+    let by_top = by_top(page);
     let zone = EDGE_ZONE * page.height;
     let mut out = Vec::new();
     for &i in by_top.iter().take(EDGE_BLOCKS) {
@@ -316,6 +314,13 @@ fn edge_blocks(page: &PageLayout) -> Vec<(usize, bool)> {
         }
     }
     out
+}
+
+/// The page's block indices, top edge first.
+fn by_top(page: &PageLayout) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..page.blocks.len()).collect();
+    order.sort_by(|&a, &b| page.blocks[a].bbox[1].total_cmp(&page.blocks[b].bbox[1]));
+    order
 }
 
 /// Lower-cased text with every run of digits (and roman numerals standing alone) as `#`.

@@ -175,12 +175,12 @@ const DROP_CAP_SIZE: f32 = 2.0;
 /// its paragraph's first line, just before the glyph it starts, so "W" + "ater utilities"
 /// reads "Water utilities" and the large letter does not split the column.
 fn fold_drop_caps(mut glyphs: Vec<Glyph>) -> Vec<Glyph> {
-    let mut sizes: Vec<f32> = glyphs.iter().map(|g| g.size).collect();
-    if sizes.len() < 20 {
+    if glyphs.len() < 20 {
         return glyphs;
     }
-    sizes.sort_by(f32::total_cmp);
-    let body = sizes[sizes.len() / 2].max(1.0);
+    let mut sizes: Vec<f32> = glyphs.iter().map(|g| g.size).collect();
+    let mid = sizes.len() / 2;
+    let body = sizes.select_nth_unstable_by(mid, f32::total_cmp).1.max(1.0);
     let caps: Vec<BBox> = (0..glyphs.len())
         .filter(|&i| glyphs[i].c.is_alphabetic() && glyphs[i].size >= DROP_CAP_SIZE * body)
         .filter(|&i| {

@@ -34,43 +34,45 @@ pub fn render(glyphs: &[Glyph], spaced: &[bool], size: f32) -> Option<Rendered> 
         return None;
     }
     let levels = levels(glyphs, size);
-    let (mut text, mut latex) = (String::new(), String::new());
+    // The line as alternating stretches of text and formulas.
+    let mut segments: Vec<(usize, usize, bool)> = Vec::with_capacity(2 * spans.len() + 1);
     let mut at = 0;
     for &(start, end) in &spans {
-        for i in at..start {
-            if spaced[i] && i > 0 {
-                text.push(' ');
-                latex.push(' ');
-            }
-            text.push(glyphs[i].c);
-            latex.push(glyphs[i].c);
+        if at < start {
+            segments.push((at, start, false));
         }
+        segments.push((start, end, true));
+        at = end;
+    }
+    if at < glyphs.len() {
+        segments.push((at, glyphs.len(), false));
+    }
+    let (mut text, mut latex) = (String::new(), String::new());
+    for (start, end, math) in segments {
         if spaced[start] && start > 0 {
             text.push(' ');
             latex.push(' ');
         }
-        let range = start..end;
-        text.push_str(&linear(
-            &glyphs[range.clone()],
-            &spaced[range.clone()],
-            &levels[range.clone()],
-        ));
-        latex.push('$');
-        latex.push_str(&to_latex(
-            &glyphs[range.clone()],
-            &spaced[range.clone()],
-            &levels[range],
-        ));
-        latex.push('$');
-        at = end;
-    }
-    for i in at..glyphs.len() {
-        if spaced[i] && i > 0 {
-            text.push(' ');
-            latex.push(' ');
+        let (g, sp, lv) = (
+            &glyphs[start..end],
+            &spaced[start..end],
+            &levels[start..end],
+        );
+        if math {
+            text.push_str(&linear(g, sp, lv));
+            latex.push('$');
+            latex.push_str(&to_latex(g, sp, lv));
+            latex.push('$');
+        } else {
+            for (i, glyph) in g.iter().enumerate() {
+                if sp[i] && i > 0 {
+                    text.push(' ');
+                    latex.push(' ');
+                }
+                text.push(glyph.c);
+                latex.push(glyph.c);
+            }
         }
-        text.push(glyphs[i].c);
-        latex.push(glyphs[i].c);
     }
     // One formula, give or take the punctuation after it.
     let all_math = spans.len() == 1

@@ -140,6 +140,12 @@ impl ProtoBlock {
         })
     }
 
+    /// Much taller than wide: text set sideways (a margin stamp, a rotated running head).
+    pub fn is_sideways(&self) -> bool {
+        let [x0, y0, x1, y1] = self.bbox;
+        self.lines.len() <= 2 && (y1 - y0) > 3.0 * (x1 - x0)
+    }
+
     /// Every line is a formula: a display equation.
     pub fn is_display_math(&self) -> bool {
         !self.lines.is_empty() && self.lines.iter().all(|l| l.all_math)
@@ -191,14 +197,12 @@ pub fn analyze_page(raw: RawPage, regions: &[Region]) -> PageLayout {
         &[]
     };
     // Tables drawn with rules that the layout model did not see (or did not run for).
-    let ruled = ruled::tables(&raw.rulings, &glyphs, regions, raw.height);
-    let with_ruled: Vec<Region>;
-    let regions = if ruled.is_empty() {
-        regions
-    } else {
-        with_ruled = regions.iter().copied().chain(ruled).collect();
-        &with_ruled
-    };
+    let regions: Vec<Region> = regions
+        .iter()
+        .copied()
+        .chain(ruled::tables(&raw.rulings, &glyphs, regions, raw.height))
+        .collect();
+    let regions = regions.as_slice();
     let (atomic, rest) = regions::split_atomic(glyphs, regions, &raw.rulings, raw.number);
     glyphs = rest;
     if orientation != orient::Orientation::Horizontal {
