@@ -204,6 +204,22 @@ pub struct Block {
     /// For table-of-contents entries: the title, page label and the heading it points to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub toc: Option<TocEntry>,
+    /// For section headers: what decided that the block is a heading and its level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heading_from: Option<HeadingFrom>,
+}
+
+/// The evidence behind a heading and its level.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum HeadingFrom {
+    /// An entry of the PDF's own outline (bookmarks) names it on its page; the level is the
+    /// entry's depth.
+    Outline,
+    /// Its numbering ("2.3.1", "Chapter 4"), typography confirming.
+    Numbering,
+    /// Its typography (size, weight, case) ranked against the document's other headings.
+    Typography,
 }
 
 /// One entry of a table of contents.

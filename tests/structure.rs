@@ -1,6 +1,7 @@
 //! The structure stage on a generated page with known ground truth (`fixtures/docs/structure.pdf`,
 //! from `structure.tex`): composed accents, table-of-contents entries that are not headings,
-//! numbered heading levels, math as LaTeX, and furniture that occurs on one page only.
+//! numbered heading levels, math as LaTeX, and furniture that occurs on one page only; and
+//! headings confirmed by a PDF's bookmarks (`fixtures/docs/outline.pdf`).
 
 mod common;
 
@@ -156,4 +157,47 @@ fn furniture_that_occurs_once_is_left_out() {
             );
         }
     }
+}
+
+/// `fixtures/docs/outline.pdf` (from `make_outline.py`): bookmarks name "Background", set in
+/// plain body type, and put "Sampling plan" under "Methods" although both share one style.
+#[test]
+fn the_outline_confirms_headings_and_their_levels() {
+    let file = fixture("docs/outline.pdf");
+    let find = |doc: &Value, t: &str| -> Value {
+        blocks(doc)
+            .iter()
+            .find(|b| text(b) == t)
+            .cloned()
+            .unwrap_or_else(|| panic!("no block {t:?}"))
+    };
+    for pipeline in ["fast", "accurate"] {
+        let doc = extract_json(&file, &["--pipeline", pipeline]);
+        let background = find(&doc, "Background");
+        assert_eq!(background["kind"], "section_header", "{pipeline}");
+        assert_eq!(background["level"], 1, "{pipeline}");
+        assert_eq!(background["heading_from"], "outline", "{pipeline}");
+        let methods = find(&doc, "Methods");
+        let sampling = find(&doc, "Sampling plan");
+        assert_eq!(sampling["level"], 2, "{pipeline}");
+        assert_eq!(sampling["parent"], methods["id"], "{pipeline}");
+        // In no bookmark: a heading by its type, ranked below the outline's levels.
+        let weather = find(&doc, "Notes on weather");
+        assert_eq!(weather["kind"], "section_header", "{pipeline}");
+        assert_eq!(weather["heading_from"], "typography", "{pipeline}");
+        assert_eq!(weather["parent"], find(&doc, "Results")["id"], "{pipeline}");
+    }
+    // With the outline switched off, plain body type is no heading.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fast = std::fs::read_to_string(repo().join("pipelines/fast.toml")).expect("fast.toml");
+    let off = dir.path().join("no-outline.toml");
+    std::fs::write(
+        &off,
+        fast.replace("use_outline = true", "use_outline = false"),
+    )
+    .expect("write");
+    let doc = extract_json(&file, &["--pipeline", off.to_str().expect("utf-8 path")]);
+    let background = find(&doc, "Background");
+    assert_eq!(background["kind"], "paragraph");
+    assert!(background.get("heading_from").is_none());
 }

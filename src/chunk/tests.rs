@@ -24,6 +24,7 @@ fn block(id: usize, kind: BlockKind, text: &str, page: u32) -> Block {
         parent: None,
         table: None,
         caption_of: None,
+        heading_from: None,
         toc: None,
         latex: None,
     }

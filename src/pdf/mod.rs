@@ -7,9 +7,11 @@
 
 mod glyphs;
 mod metadata;
+mod outline;
 mod rulings;
 
 pub use glyphs::{Glyph, GlyphStyle, PageRead, RawPage};
+pub use outline::OutlineEntry;
 pub use rulings::Ruling;
 
 use crate::document::Metadata;
@@ -54,6 +56,11 @@ impl PdfFile {
 
     pub fn metadata(&self) -> Metadata {
         metadata::read(&self.doc, self.page_count())
+    }
+
+    /// The bookmarks, in document order; empty when the file has none.
+    pub fn outline(&self) -> Vec<OutlineEntry> {
+        outline::read(&self.doc)
     }
 
     /// Page `number` (1-based).

@@ -89,6 +89,13 @@ pub struct TextConfig {
 #[serde(deny_unknown_fields)]
 pub struct StructureConfig {
     pub furniture_min_pages: usize,
+    /// Confirm headings and their levels with the PDF's bookmarks, where it has them.
+    #[serde(default = "yes")]
+    pub use_outline: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Resource limits per document.

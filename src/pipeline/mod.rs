@@ -239,6 +239,7 @@ impl Extractor {
                 &run.layouts,
                 &StructureOptions {
                     furniture_min_pages: options.pipeline.structure.furniture_min_pages,
+                    outline: std::mem::take(&mut run.outline),
                 },
             );
             run.add_ms("structure", t.elapsed());
@@ -294,6 +295,9 @@ impl Extractor {
         let password = options.password.as_deref();
         let mut file = PdfFile::open(pdfium, source, password)?;
         let metadata = file.metadata();
+        if options.pipeline.structure.use_outline {
+            run.outline = file.outline();
+        }
         let numbers = select_pages(metadata.page_count, options)?;
         if let Some(p) = &options.progress {
             p.pages_total.store(numbers.len() as u32, Ordering::Relaxed);
@@ -508,6 +512,8 @@ struct Run {
     progress: Option<Arc<Progress>>,
     pages: Vec<Page>,
     layouts: Vec<PageLayout>,
+    /// The PDF's bookmarks, when the structure stage is to use them.
+    outline: Vec<crate::pdf::OutlineEntry>,
     stage_ms: BTreeMap<String, Duration>,
     warnings: Vec<String>,
     models: BTreeMap<String, String>,
@@ -521,6 +527,7 @@ impl Run {
             progress: options.progress.clone(),
             pages: Vec::new(),
             layouts: Vec::new(),
+            outline: Vec::new(),
             stage_ms: BTreeMap::new(),
             warnings: Vec::new(),
             models: BTreeMap::new(),

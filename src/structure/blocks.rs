@@ -100,6 +100,52 @@ pub fn join_heading_numbers(blocks: &mut Vec<ProtoBlock>) {
     }
 }
 
+/// Joins a chapter label on a line of its own ("Chapter 1", "Part IV", "Rozdział 2") to the
+/// title set below it: book classes put the two apart, and they are one heading.
+pub fn join_chapter_labels(blocks: &mut Vec<ProtoBlock>) {
+    let mut i = 0;
+    while i + 1 < blocks.len() {
+        let (label, title) = (&blocks[i], &blocks[i + 1]);
+        let free = |b: &ProtoBlock| b.region.is_none_or(|(k, _)| !k.is_atomic());
+        let joins = label.lines.len() == 1
+            && is_chapter_label(&label.lines[0].text)
+            && free(label)
+            && free(title)
+            && title.lines.len() <= 3
+            && title.lines.first().is_some_and(|l| {
+                let line = &label.lines[0];
+                let gap = l.bbox[1] - line.bbox[3];
+                // The label may sit right above the title or at the far side of the page.
+                (-0.2 * line.size..=6.0 * line.size.max(l.size)).contains(&gap)
+                    && l.size >= 0.6 * line.size
+                    && l.text.chars().next().is_some_and(char::is_alphabetic)
+            });
+        if joins {
+            let title = blocks.remove(i + 1);
+            let label = &mut blocks[i];
+            label.bbox = union(label.bbox, title.bbox);
+            label.lines.extend(title.lines);
+        }
+        i += 1;
+    }
+}
+
+/// A chapter word and its number, nothing else: "Chapter 1", "CHAPTER 2", "Part IV".
+fn is_chapter_label(text: &str) -> bool {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let [word, number] = words.as_slice() else {
+        return false;
+    };
+    let number = number.trim_end_matches(['.', ':']);
+    let roman = |n: &str| n.chars().all(|c| "IVXLCivxlc".contains(c));
+    let numbered = !number.is_empty()
+        && number.chars().count() <= 6
+        && (number.chars().all(|c| c.is_ascii_digit())
+            || roman(number)
+            || (number.len() == 1 && number.chars().all(|c| c.is_ascii_uppercase())));
+    numbered && super::classify::is_chapter(word)
+}
+
 /// "2.4.8", "3.", "3", "B.", "IV." alone.
 fn is_section_number(text: &str) -> bool {
     let t = text.trim();

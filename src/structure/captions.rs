@@ -100,6 +100,7 @@ mod tests {
             parent: None,
             table: None,
             caption_of: None,
+            heading_from: None,
             toc: None,
             latex: None,
         }

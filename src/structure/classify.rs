@@ -4,7 +4,7 @@
 use super::blocks::{starts_item, BULLETS};
 use super::furniture::BlockRef;
 use super::{PageLayout, ProtoBlock};
-use crate::document::{Block, BlockKind, BlockSource, TocEntry};
+use crate::document::{Block, BlockKind, BlockSource, HeadingFrom, TocEntry};
 use crate::layout::RegionKind;
 use std::collections::HashMap;
 
@@ -71,7 +71,92 @@ pub fn classify(
         }
     }
     mark_title(&mut drafts, pages, body);
+    if pages.len() > 1 {
+        demote_cover(&mut drafts);
+    }
+    demote_repeated(&mut drafts);
+    list_leads(&mut drafts);
     finish(drafts)
+}
+
+/// "1. Precision" over a paragraph indented past it is the lead of a numbered list item, not
+/// a section: a section's text starts where its heading does (or further left).
+fn list_leads(drafts: &mut [Draft]) {
+    for i in 1..drafts.len() {
+        let (head, next) = (&drafts[i - 1], &drafts[i]);
+        let lead = head.kind == BlockKind::SectionHeader
+            && matches!(head.level, Some(Level::Single))
+            && next.kind == BlockKind::Paragraph
+            && next.proto.page == head.proto.page
+            && next.proto.lines.len() >= 2
+            && next.proto.bbox[0] >= head.proto.bbox[0] + head.proto.size();
+        if lead {
+            drafts[i - 1].kind = BlockKind::ListItem;
+            drafts[i - 1].level = None;
+        }
+    }
+}
+
+/// Characters of text at most on a cover page.
+const COVER_CHARS: usize = 600;
+
+/// A cover page (page 1 with little text and no numbered heading) has one heading, its title:
+/// the subtitle, authors, institution and date around it are text.
+fn demote_cover(drafts: &mut [Draft]) {
+    let on_cover = |d: &&mut Draft| d.proto.page == 1 && !d.kind.is_furniture();
+    let chars: usize = drafts
+        .iter_mut()
+        .filter(on_cover)
+        .map(|d| d.text.chars().count())
+        .sum();
+    let numbered = drafts.iter_mut().filter(on_cover).any(|d| {
+        d.kind == BlockKind::SectionHeader && !matches!(d.level, Some(Level::ByStyle) | None)
+    });
+    if chars > COVER_CHARS || numbered {
+        return;
+    }
+    // Without a title found, the largest headings stand for it.
+    let titled = drafts
+        .iter_mut()
+        .filter(on_cover)
+        .any(|d| d.kind == BlockKind::Title);
+    let largest = drafts
+        .iter_mut()
+        .filter(on_cover)
+        .filter(|d| d.kind == BlockKind::SectionHeader)
+        .map(|d| d.proto.size())
+        .fold(0.0f32, f32::max);
+    for d in drafts.iter_mut().filter(on_cover) {
+        if d.kind == BlockKind::SectionHeader && (titled || d.proto.size() < 0.95 * largest) {
+            d.kind = BlockKind::Paragraph;
+            d.level = None;
+        }
+    }
+}
+
+/// A heading text that recurs all through a document is a label ("Note", "Parameters",
+/// "Returns"), not a section: on three or more separate runs of pages all its occurrences
+/// are text. A repeat on the pages right after (a slide's overlays, a continued frame) is
+/// text too; the first occurrence stays a heading.
+fn demote_repeated(drafts: &mut [Draft]) {
+    let mut seen: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, d) in drafts.iter().enumerate() {
+        if d.kind == BlockKind::SectionHeader && numbering_depth(&d.text).is_none() {
+            let key = d.text.split_whitespace().collect::<Vec<_>>().join(" ");
+            seen.entry(key.to_lowercase()).or_default().push(i);
+        }
+    }
+    for indices in seen.values().filter(|v| v.len() > 1) {
+        let pages: Vec<u32> = indices.iter().map(|&i| drafts[i].proto.page).collect();
+        let runs = 1 + pages.windows(2).filter(|w| w[1] > w[0] + 1).count();
+        for (k, &i) in indices.iter().enumerate() {
+            let repeat = k > 0 && pages[k] == pages[k - 1] + 1;
+            if runs >= 3 || repeat {
+                drafts[i].kind = BlockKind::Paragraph;
+                drafts[i].level = None;
+            }
+        }
+    }
 }
 
 fn classify_one<'a>(proto: &'a ProtoBlock, page: &PageLayout, body: f32) -> Draft<'a> {
@@ -184,7 +269,13 @@ fn classify_region<'a>(
             }
             // A sentence is not a title, whatever the model saw.
             let sentence = t.ends_with(['.', ':', ',', ';']) && t.split_whitespace().count() > 5;
-            if sentence || never_heading(proto, &t) {
+            // A run of words in plain body type is no title, whatever the model saw.
+            let plain = heading(proto, &t, body).is_none()
+                && numbering_depth(&t).is_none()
+                && t.split_whitespace().count() > 6
+                && proto.size() < 1.05 * body
+                && proto.bold() < 0.5;
+            if sentence || plain || never_heading(proto, &t) {
                 return classify_one(proto, page, body);
             }
             let level = heading(proto, &t, body).map_or_else(|| level_of(&t), |(level, _)| level);
@@ -222,13 +313,17 @@ fn heading(proto: &ProtoBlock, text: &str, body: f32) -> Option<(Level, f32)> {
     if text.ends_with([',', ';']) || proto.mono() >= 0.8 {
         return None;
     }
+    // "The program is called like this:" introduces what follows; a heading names it.
+    if text.ends_with([':', '：']) && numbering_depth(text).is_none() {
+        return None;
+    }
     if never_heading(proto, text) {
         return None;
     }
     let numbered = numbering_depth(text);
     let larger = proto.size() >= 1.1 * body - 0.1;
     let bold = proto.bold() >= 0.85;
-    let short = chars <= 120 && proto.lines.len() <= 2 && !text.ends_with('.');
+    let short = chars <= 120 && proto.lines.len() <= 2 && !text.ends_with(['.', '．', '。']);
     let level = level_of(text);
     if larger && (short || numbered.is_some()) {
         return Some((level, if numbered.is_some() { 0.9 } else { 0.8 }));
@@ -247,13 +342,18 @@ fn heading(proto: &ProtoBlock, text: &str, body: f32) -> Option<(Level, f32)> {
 }
 
 /// Text that is no heading whatever its type: a bullet item, sideways text (a margin label,
-/// a rotated running head) and, unless numbered, code or markup, a line broken mid-word, an
-/// index letter.
+/// a rotated running head), a caption and, unless numbered, code or markup, a line broken
+/// mid-word, an index letter, a date, version or other line that reads as page furniture.
 fn never_heading(proto: &ProtoBlock, text: &str) -> bool {
     starts_with_bullet(text)
         || proto.is_sideways()
+        || is_caption(text)
+        || super::furniture::reads_as_date_or_page_number(text)
         || (numbering_depth(text).is_none()
-            && (looks_like_code(text) || text.ends_with('-') || !has_word(text)))
+            && (looks_like_code(text)
+                || text.ends_with('-')
+                || !has_word(text)
+                || super::furniture::reads_as_furniture(text)))
 }
 
 /// The level numbering gives: "2.3.1" → 3, "Chapter 4" → 1, "IV." → single, else by style.
@@ -337,7 +437,7 @@ fn numbering_depth(text: &str) -> Option<u8> {
 }
 
 /// Does the text start with a word like "Chapter" or "Appendix"?
-fn is_chapter(text: &str) -> bool {
+pub(super) fn is_chapter(text: &str) -> bool {
     const CHAPTER: &[&str] = &[
         "chapter",
         "appendix",
@@ -395,10 +495,14 @@ fn is_caption(text: &str) -> bool {
         return false;
     }
     let digits = number.trim_end_matches(['.', ':', ')', '—', '-']);
+    // "3", "2.4", "2-1" (chapter-figure), "IV", "A.1"
     let numbered = !digits.is_empty()
-        && digits.chars().all(|c| {
-            c.is_ascii_digit() || c == '.' || matches!(c, 'I' | 'V' | 'X') || c.is_ascii_uppercase()
-        });
+        && digits
+            .chars()
+            .any(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+        && digits
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-') || c.is_ascii_uppercase());
     let separated = number.ends_with(['.', ':'])
         || words
             .next()
@@ -568,7 +672,6 @@ fn finish(drafts: Vec<Draft>) -> Vec<Block> {
     };
 
     let mut blocks: Vec<Block> = Vec::with_capacity(drafts.len());
-    let mut sections: Vec<(u8, String)> = Vec::new();
     let mut title_index: Option<usize> = None;
     for d in drafts {
         if d.kind == BlockKind::Title && d.text.is_empty() {
@@ -579,23 +682,18 @@ fn finish(drafts: Vec<Draft>) -> Vec<Block> {
             continue;
         }
         let id = format!("b{}", blocks.len() + 1);
-        let level = match (d.kind, d.level) {
-            (BlockKind::SectionHeader, Some(Level::Numbered(n))) => Some(n.clamp(1, 6)),
-            (BlockKind::SectionHeader, Some(Level::Single)) if multi_part => Some(1),
-            (BlockKind::SectionHeader, _) => Some(by_style(style_key(&d)).clamp(1, 6)),
-            _ => None,
-        };
-        let parent = if d.kind.is_furniture() || d.kind == BlockKind::Title {
-            None
-        } else if let Some(l) = level {
-            while sections.last().is_some_and(|(sl, _)| *sl >= l) {
-                sections.pop();
+        let (level, heading_from) = match (d.kind, d.level) {
+            (BlockKind::SectionHeader, Some(Level::Numbered(n))) => {
+                (Some(n.clamp(1, 6)), Some(HeadingFrom::Numbering))
             }
-            let parent = sections.last().map(|(_, id)| id.clone());
-            sections.push((l, id.clone()));
-            parent
-        } else {
-            sections.last().map(|(_, id)| id.clone())
+            (BlockKind::SectionHeader, Some(Level::Single)) if multi_part => {
+                (Some(1), Some(HeadingFrom::Numbering))
+            }
+            (BlockKind::SectionHeader, _) => (
+                Some(by_style(style_key(&d)).clamp(1, 6)),
+                Some(HeadingFrom::Typography),
+            ),
+            _ => (None, None),
         };
         if d.kind == BlockKind::Title {
             title_index = Some(blocks.len());
@@ -614,14 +712,36 @@ fn finish(drafts: Vec<Draft>) -> Vec<Block> {
                 d.source
             },
             level,
-            parent,
+            parent: None,
             table: d.proto.table.clone(),
             caption_of: None,
             latex,
             toc: d.toc,
+            heading_from,
         });
     }
+    link_parents(&mut blocks);
     blocks
+}
+
+/// Each block's parent: the nearest section header before it of a higher level (a heading's)
+/// or of any level (other content's). Titles and page furniture stand outside the tree.
+pub(super) fn link_parents(blocks: &mut [Block]) {
+    let mut sections: Vec<(u8, String)> = Vec::new();
+    for b in blocks.iter_mut() {
+        b.parent = if b.kind.is_furniture() || b.kind == BlockKind::Title {
+            None
+        } else if let Some(l) = b.level {
+            while sections.last().is_some_and(|(sl, _)| *sl >= l) {
+                sections.pop();
+            }
+            let parent = sections.last().map(|(_, id)| id.clone());
+            sections.push((l, b.id.clone()));
+            parent
+        } else {
+            sections.last().map(|(_, id)| id.clone())
+        };
+    }
 }
 
 /// A formula's LaTeX without delimiters or equation number; a text block's text with inline

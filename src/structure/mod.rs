@@ -14,6 +14,7 @@ mod lines;
 mod math;
 mod order;
 mod orient;
+mod outline;
 mod regions;
 mod render;
 mod ruled;
@@ -171,7 +172,7 @@ pub struct PageLayout {
     pub width: f32,
     pub height: f32,
     pub blocks: Vec<ProtoBlock>,
-    /// Characters per font size (in half points), for document statistics.
+    /// Characters of prose per font size (in half points), for document statistics.
     pub size_histogram: HashMap<u32, usize>,
     /// Where the page's text came from.
     pub source: BlockSource,
@@ -184,8 +185,12 @@ pub struct PageLayout {
 /// pipeline runs no layout model): blocks then break at region borders and carry the
 /// region's kind, and tables, figures and equations become one block each.
 pub fn analyze_page(raw: RawPage, regions: &[Region]) -> PageLayout {
+    // Body text is prose: code listings and formulas say nothing of its size, unless the
+    // page has nothing else.
+    let prose = |g: &&crate::pdf::Glyph| !g.style.mono && !g.style.math;
+    let only_code = !raw.glyphs.iter().any(|g| prose(&g));
     let mut size_histogram = HashMap::new();
-    for g in &raw.glyphs {
+    for g in raw.glyphs.iter().filter(|g| only_code || prose(g)) {
         *size_histogram.entry(size_key(g.size)).or_insert(0) += 1;
     }
     let orientation = orient::Orientation::detect(&raw.glyphs, raw.width, raw.height);
@@ -216,6 +221,7 @@ pub fn analyze_page(raw: RawPage, regions: &[Region]) -> PageLayout {
     let line_regions = regions::of_lines(&lines, regions);
     let mut blocks = blocks::group(raw.number, lines, &placed, &line_regions);
     blocks::join_heading_numbers(&mut blocks);
+    blocks::join_chapter_labels(&mut blocks);
     if orientation != orient::Orientation::Horizontal {
         for b in &mut blocks {
             b.bbox = orientation.back(b.bbox);
@@ -240,11 +246,13 @@ fn size_key(size: f32) -> u32 {
     (size * 2.0).round().clamp(0.0, 100_000.0) as u32
 }
 
-/// Document-level settings of the structure stage.
-#[derive(Debug, Clone)]
+/// Document-level settings and inputs of the structure stage.
+#[derive(Debug, Clone, Default)]
 pub struct StructureOptions {
     /// Pages a top/bottom line must repeat on to count as a running header or footer.
     pub furniture_min_pages: usize,
+    /// The PDF's bookmarks, which confirm headings and their levels (empty: none).
+    pub outline: Vec<crate::pdf::OutlineEntry>,
 }
 
 /// Classifies every block of the document and returns them in reading order with ids,
@@ -254,6 +262,7 @@ pub fn assemble(pages: &[PageLayout], options: &StructureOptions) -> Vec<Block> 
     let furniture = furniture::detect(pages, options.furniture_min_pages, body);
     let mut blocks = classify::classify(pages, body, &furniture);
     captions::link(&mut blocks);
+    outline::confirm(&mut blocks, &options.outline);
     toc::link(&mut blocks);
     blocks
 }

@@ -78,15 +78,18 @@ fn is_page_label(s: &str) -> bool {
     digits || roman || appendix
 }
 
+/// A title for comparison: its letters and digits, lower case.
+pub(super) fn title_key(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 /// Points each entry at the heading it names: the first heading after the table of contents
 /// whose text, numbering and spacing aside, is the entry's title.
 pub fn link(blocks: &mut [Block]) {
-    let key = |s: &str| -> String {
-        s.chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-            .collect()
-    };
+    let key = title_key;
     let headings: Vec<(usize, String)> = blocks
         .iter()
         .enumerate()
