@@ -75,8 +75,41 @@ pub fn classify(
         demote_cover(&mut drafts);
     }
     demote_repeated(&mut drafts);
+    demote_rows(&mut drafts, body);
     list_leads(&mut drafts);
     finish(drafts)
+}
+
+/// Headings at least this many to a row are column heads or menu labels.
+const ROW_OF_LABELS: usize = 3;
+
+/// Three or more "headings" in body type side by side on one row are a table's column heads,
+/// a menu bar or a diagram's labels: text, not sections. (Larger type side by side is a
+/// poster's or a card grid's headings.)
+fn demote_rows(drafts: &mut [Draft], body: f32) {
+    let heads: Vec<usize> = (0..drafts.len())
+        .filter(|&i| {
+            drafts[i].kind == BlockKind::SectionHeader && drafts[i].proto.size() < 1.1 * body
+        })
+        .collect();
+    let mut demote = Vec::new();
+    for &i in &heads {
+        let a = drafts[i].proto;
+        let row = heads
+            .iter()
+            .filter(|&&j| {
+                let b = drafts[j].proto;
+                b.page == a.page && super::lines::v_overlap(a.bbox, b.bbox) >= 0.5
+            })
+            .count();
+        if row >= ROW_OF_LABELS {
+            demote.push(i);
+        }
+    }
+    for i in demote {
+        drafts[i].kind = BlockKind::Paragraph;
+        drafts[i].level = None;
+    }
 }
 
 /// "1. Precision" over a paragraph indented past it is the lead of a numbered list item, not
@@ -89,7 +122,10 @@ fn list_leads(drafts: &mut [Draft]) {
             && next.kind == BlockKind::Paragraph
             && next.proto.page == head.proto.page
             && next.proto.lines.len() >= 2
-            && next.proto.bbox[0] >= head.proto.bbox[0] + head.proto.size();
+            && next.proto.bbox[0] >= head.proto.bbox[0] + head.proto.size()
+            // directly below, in the same column
+            && next.proto.bbox[0] < head.proto.bbox[2]
+            && next.proto.bbox[1] - head.proto.bbox[3] < 2.0 * head.proto.size();
         if lead {
             drafts[i - 1].kind = BlockKind::ListItem;
             drafts[i - 1].level = None;

@@ -52,7 +52,10 @@ pub fn confirm(blocks: &mut [Block], outline: &[OutlineEntry]) {
     if confirmed().count() >= MIN_CONFIRMED {
         let below = confirmed().filter_map(|b| b.level).max().unwrap_or(0) + 1;
         for b in blocks.iter_mut() {
-            if b.kind == BlockKind::SectionHeader && b.heading_from != Some(HeadingFrom::Outline) {
+            // Numbering ranks a heading as surely as the outline would.
+            if b.kind == BlockKind::SectionHeader
+                && b.heading_from == Some(HeadingFrom::Typography)
+            {
                 b.level = b.level.map(|l| l.max(below).min(6));
             }
         }
@@ -76,18 +79,26 @@ fn names(block: &Block, title: &str) -> bool {
     if !candidate || block.text.chars().count() > MAX_CHARS {
         return false;
     }
-    let (text, wanted) = (title_key(&block.text), title_key(title));
-    if wanted.is_empty() || text.is_empty() {
-        return false;
-    }
-    if text == wanted {
-        return true;
-    }
-    let (text, wanted) = (
-        title_key(strip_numbering(&block.text)),
-        title_key(strip_numbering(title)),
-    );
-    !wanted.is_empty() && text == wanted
+    let same = |a: &str, b: &str| {
+        let (a, b) = (key(a), key(b));
+        let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+        // One may be cut short: a bookmark truncated, a heading with a trailing mark.
+        !short.is_empty()
+            && (short == long
+                || (long.contains(short.as_str())
+                    && short.chars().count() * 5 >= long.chars().count() * 4))
+    };
+    same(&block.text, title) || same(strip_numbering(&block.text), strip_numbering(title))
+}
+
+/// Letters and digits, lower case, without diacritics (outlines often lose them).
+fn key(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    title_key(
+        &s.nfd()
+            .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+            .collect::<String>(),
+    )
 }
 
 /// The title without a leading number or chapter label: "2.3 Results" → "Results",
@@ -153,12 +164,18 @@ mod tests {
             block("b3", 2, BlockKind::SectionHeader, "2 Methods"),
             block("b4", 2, BlockKind::SectionHeader, "Sampling plan"),
             block("b5", 2, BlockKind::Paragraph, "We sampled."),
-            block("b6", 2, BlockKind::SectionHeader, "Parameters"),
+            Block {
+                heading_from: Some(HeadingFrom::Typography),
+                ..block("b6", 2, BlockKind::SectionHeader, "Parameters")
+            },
+            block("b7", 2, BlockKind::Paragraph, "Über die Rückkehr der langen Titel"),
         ];
         let outline = [
             entry("Background", 1, 1),
             entry("Methods", 1, 2),
             entry("2.1 Sampling Plan", 2, 2),
+            // outlines lose diacritics and cut long titles short
+            entry("Uber die Ruckkehr der langen", 2, 2),
             // a bookmark on another page confirms nothing here
             entry("We sampled.", 1, 3),
         ];
@@ -173,10 +190,12 @@ mod tests {
         assert_eq!(blocks[4].kind, BlockKind::Paragraph);
         assert_eq!(blocks[4].parent.as_deref(), Some("b4"));
         // not in the outline: a heading still, below the outline's deepest level
-        assert_eq!(blocks[5].heading_from, None);
+        assert_eq!(blocks[5].heading_from, Some(HeadingFrom::Typography));
         assert_eq!(blocks[5].kind, BlockKind::SectionHeader);
         assert_eq!(blocks[5].level, Some(3));
         assert_eq!(blocks[5].parent.as_deref(), Some("b4"));
+        assert_eq!(blocks[6].kind, BlockKind::SectionHeader);
+        assert_eq!(blocks[6].level, Some(2));
     }
 
     #[test]
