@@ -522,7 +522,7 @@ const CAPTION_LABELS: &[&str] = &[
 ];
 
 /// "Figure 3: …", "Table II. …", "FIG. 2. …", "図 1 …".
-fn is_caption(text: &str) -> bool {
+pub(super) fn is_caption(text: &str) -> bool {
     let mut words = text.split_whitespace();
     let (Some(label), Some(number)) = (words.next(), words.next()) else {
         return false;

@@ -18,6 +18,7 @@ mod outline;
 mod regions;
 mod render;
 mod ruled;
+mod stream;
 mod text;
 mod toc;
 
@@ -201,12 +202,14 @@ pub fn analyze_page(raw: RawPage, regions: &[Region]) -> PageLayout {
     } else {
         &[]
     };
-    // Tables drawn with rules that the layout model did not see (or did not run for).
-    let regions: Vec<Region> = regions
+    // Tables drawn with rules, or set by whitespace alone, that the layout model did not see
+    // (or did not run for).
+    let mut regions: Vec<Region> = regions
         .iter()
         .copied()
         .chain(ruled::tables(&raw.rulings, &glyphs, regions, raw.height))
         .collect();
+    stream::add_tables(&glyphs, &mut regions);
     let regions = regions.as_slice();
     let (atomic, rest) = regions::split_atomic(glyphs, regions, &raw.rulings, raw.number);
     glyphs = rest;

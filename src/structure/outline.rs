@@ -53,8 +53,7 @@ pub fn confirm(blocks: &mut [Block], outline: &[OutlineEntry]) {
         let below = confirmed().filter_map(|b| b.level).max().unwrap_or(0) + 1;
         for b in blocks.iter_mut() {
             // Numbering ranks a heading as surely as the outline would.
-            if b.kind == BlockKind::SectionHeader
-                && b.heading_from == Some(HeadingFrom::Typography)
+            if b.kind == BlockKind::SectionHeader && b.heading_from == Some(HeadingFrom::Typography)
             {
                 b.level = b.level.map(|l| l.max(below).min(6));
             }
@@ -168,7 +167,12 @@ mod tests {
                 heading_from: Some(HeadingFrom::Typography),
                 ..block("b6", 2, BlockKind::SectionHeader, "Parameters")
             },
-            block("b7", 2, BlockKind::Paragraph, "Über die Rückkehr der langen Titel"),
+            block(
+                "b7",
+                2,
+                BlockKind::Paragraph,
+                "Über die Rückkehr der langen Titel",
+            ),
         ];
         let outline = [
             entry("Background", 1, 1),

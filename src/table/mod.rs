@@ -11,8 +11,7 @@ mod words;
 
 use crate::document::{BBox, Cell, Table};
 use crate::pdf::{Glyph, Ruling};
-pub use words::is_number;
-use words::Phrase;
+pub use words::{is_number, phrases, Phrase};
 
 /// Rulings closer than this (points) are one line.
 const SNAP: f32 = 2.0;
