@@ -145,8 +145,20 @@ fn references_are_one_entry_per_block() {
 fn the_fast_pipeline_runs_no_layout_model() {
     let doc = extract_json(&fixture(REVTEX), &["--pages", "4", "--pipeline", "fast"]);
     assert!(doc["pipeline"]["models"].get("layout_cdla").is_none());
-    assert!(of_kind(&doc, "table", 4).is_empty());
     assert!(of_kind(&doc, "figure", 4).is_empty());
+    // Table I is found from its geometry alone: aligned columns of numbers.
+    let tables = of_kind(&doc, "table", 4);
+    assert_eq!(tables.len(), 1, "{tables:?}");
+    let cells: Vec<&str> = tables[0]["table"]["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .flat_map(|r| r.as_array().expect("cells").iter())
+        .filter_map(|c| c["text"].as_str())
+        .collect();
+    for want in ["Left", "Decimal", "3.001", "400"] {
+        assert!(cells.contains(&want), "{want} not in {cells:?}");
+    }
     // The text is all there all the same.
     let accurate = extract_json(&fixture(REVTEX), &["--pages", "4"]);
     let words = |d: &Value| {

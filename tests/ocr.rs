@@ -204,8 +204,8 @@ fn a_scanned_figure_on_a_text_page_is_ocrd_and_the_page_is_mixed() {
     assert_eq!(typed["source"], "pdf");
     let scanned = blocks(&doc)
         .iter()
-        .find(|b| b["text"] == "Advanced Mathematics - ODEs and Beyond")
-        .expect("the heading inside the scanned image");
+        .find(|b| b["text"] == "CHAPTER 5 Advanced Mathematics - ODEs and Beyond")
+        .expect("the heading inside the scanned image, its chapter label joined");
     assert_eq!(scanned["source"], "ocr");
     // The OCR'd text sits where the image is drawn (y 148.8..393.6 pt from the top).
     let bb = bbox(scanned);

@@ -149,6 +149,8 @@ pub(super) fn read_page(page: &PdfPage, number: u32, want: PageRead) -> Result<R
     let mut styles: Vec<GlyphStyle> = Vec::new();
     let mut unmapped = 0;
     let mut space_pending = false;
+    // Per font: TeX's math extension font, whose big operators come through as letters.
+    let mut extension: Vec<bool> = Vec::new();
     for ch in text.chars().iter() {
         let Some(mut c) = ch.unicode_char() else {
             unmapped += 1;
@@ -186,10 +188,14 @@ pub(super) fn read_page(page: &PdfPage, number: u32, want: PageRead) -> Result<R
             Some(i) => i,
             None => {
                 styles.push(style_of(&name, &ch));
+                extension.push(name.to_lowercase().contains("cmex"));
                 fonts.push(name);
                 fonts.len() - 1
             }
         };
+        if extension[font] {
+            c = big_operator(c);
+        }
         let mut size = ch.scaled_font_size().value.abs();
         if !(0.5..=2000.0).contains(&size) {
             size = ch.unscaled_font_size().value.abs();
@@ -263,6 +269,28 @@ pub(super) fn read_page(page: &PdfPage, number: u32, want: PageRead) -> Result<R
 
 /// Bold, italic and monospace from the font's name, weight and descriptor flags. TeX and
 /// other embedded fonts rarely set the flags, so the name decides most cases.
+/// TeX's math extension font (cmex) carries no Unicode map in many PDFs, so its big
+/// operators read as the letters at their code points ("Z" for a display ∫, "P" for ∑).
+fn big_operator(c: char) -> char {
+    match c {
+        'H' | 'I' => '∮',
+        'J' | 'K' => '⨀',
+        'L' | 'M' => '⨁',
+        'N' | 'O' => '⨂',
+        'P' | 'X' => '∑',
+        'Q' | 'Y' => '∏',
+        'R' | 'Z' => '∫',
+        'S' | '[' => '⋃',
+        'T' | '\\' => '⋂',
+        'U' | ']' => '⨄',
+        'V' | '^' => '⋀',
+        'W' | '_' => '⋁',
+        '`' | 'a' => '∐',
+        'p' | 'q' | 'r' | 's' => '√',
+        other => other,
+    }
+}
+
 fn style_of(name: &str, ch: &PdfPageTextChar) -> GlyphStyle {
     let base = name.rsplit('+').next().unwrap_or(name).to_ascii_lowercase();
     let has = |keys: &[&str]| keys.iter().any(|k| base.contains(k));

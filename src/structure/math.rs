@@ -182,6 +182,10 @@ fn to_latex(glyphs: &[Glyph], spaced: &[bool], levels: &[i8]) -> String {
     let mut level = 0i8;
     let mut group = String::new();
     let mut sqrt_open = false;
+    // Where the radicand of the last root sign starts, and glyphs already written as a root's
+    // index ("∛": TeX sets the 3 small after the sign).
+    let mut radicand_at = usize::MAX;
+    let mut skip_to = 0;
     let flush = |out: &mut String, group: &mut String, level: i8| {
         let g = group.trim();
         if level != 0 && !g.is_empty() {
@@ -200,13 +204,16 @@ fn to_latex(glyphs: &[Glyph], spaced: &[bool], levels: &[i8]) -> String {
         group.clear();
     };
     for (i, g) in glyphs.iter().enumerate() {
+        if i < skip_to {
+            continue;
+        }
         if levels[i] != level {
             flush(&mut out, &mut group, level);
             level = levels[i];
         }
         let target = if level == 0 { &mut out } else { &mut group };
         // The radicand: the word right after the root sign (TeX leaves a gap under the bar).
-        let radicand_start = i > 0 && glyphs[i - 1].c == '√';
+        let radicand_start = i == radicand_at;
         if sqrt_open && !(g.c.is_alphanumeric() && (radicand_start || !spaced[i])) {
             target.push('}');
             sqrt_open = false;
@@ -214,11 +221,26 @@ fn to_latex(glyphs: &[Glyph], spaced: &[bool], levels: &[i8]) -> String {
         if spaced[i] && i > 0 && level == 0 && !radicand_start && !target.ends_with(' ') {
             target.push(' ');
         }
-        push_symbol(target, g.c);
         if g.c == '√' {
+            // A small index right after the sign, back on the baseline after it: √[n]{…}.
+            let raised = |k: usize| levels[k] > levels[i] && glyphs[k].c.is_alphanumeric();
+            let end = (i + 1..glyphs.len())
+                .find(|&k| !raised(k))
+                .unwrap_or(glyphs.len());
+            target.push_str("\\sqrt");
+            let indexed = end > i + 1 && end < glyphs.len() && levels[end] == levels[i];
+            if indexed {
+                target.push('[');
+                target.extend(glyphs[i + 1..end].iter().map(|g| g.c));
+                target.push(']');
+                skip_to = end;
+            }
             target.push('{');
+            radicand_at = if indexed { end } else { i + 1 };
             sqrt_open = true;
+            continue;
         }
+        push_symbol(target, g.c);
     }
     if sqrt_open {
         if level == 0 { &mut out } else { &mut group }.push('}');
@@ -349,6 +371,15 @@ fn latex_of(c: char) -> Option<&'static str> {
         '∏' => "\\prod ",
         '∫' => "\\int ",
         '∮' => "\\oint ",
+        '⋃' => "\\bigcup ",
+        '⋂' => "\\bigcap ",
+        '⋀' => "\\bigwedge ",
+        '⋁' => "\\bigvee ",
+        '∐' => "\\coprod ",
+        '⨁' => "\\bigoplus ",
+        '⨂' => "\\bigotimes ",
+        '⨀' => "\\bigodot ",
+        '⨄' => "\\biguplus ",
         '√' => "\\sqrt",
         '∀' => "\\forall ",
         '∃' => "\\exists ",
@@ -448,6 +479,22 @@ mod tests {
         assert_eq!(r.latex, "so $x^2 + y_1$, t");
         assert_eq!(r.text, "so x^2 + y_1, t");
         assert!(!r.all_math);
+    }
+
+    #[test]
+    fn a_root_with_an_index() {
+        // ∛27 = 3: TeX sets the small 3 right after the root sign.
+        let g = glyphs(&[
+            ('√', 10.0, 0.0, true),
+            ('3', 6.0, -3.0, false),
+            ('2', 10.0, 0.0, false),
+            ('7', 10.0, 0.0, false),
+            ('=', 10.0, 0.0, false),
+            ('3', 10.0, 0.0, false),
+        ]);
+        let spaced = [false, false, false, false, true, true];
+        let r = render(&g, &spaced, 10.0).expect("math");
+        assert_eq!(r.latex, "$\\sqrt[3]{27} = 3$");
     }
 
     #[test]

@@ -177,12 +177,13 @@ fn table_box(rows: &[Row], numeric: &[usize], floor: usize) -> Option<BBox> {
     if columns < MIN_COLUMNS {
         return None;
     }
-    // Header rows, up to the table's caption.
+    // Header rows, up to the table's caption or the end of a sentence (a caption's last line).
     let mut first = numeric[0];
-    while first > floor
-        && numeric[0] - first < MAX_HEADER_ROWS
-        && !super::classify::is_caption(&rows[first - 1].text())
-    {
+    while first > floor && numeric[0] - first < MAX_HEADER_ROWS {
+        let above = rows[first - 1].text();
+        if super::classify::is_caption(&above) || above.ends_with('.') {
+            break;
+        }
         first -= 1;
     }
     let last = numeric[numeric.len() - 1];
