@@ -105,6 +105,11 @@ fn math_becomes_latex() {
             latex.iter().any(|l| l.contains("a^2 + b^2 = c^2")),
             "{pipeline}: {latex:?}"
         );
+        // A fraction drawn over a rule, read along its bar.
+        assert!(
+            latex.contains(&"\\frac{a + b}{c} = \\sqrt{x}"),
+            "{pipeline}: {latex:?}"
+        );
         // Never a heading made of a flattened formula.
         for h in texts(&doc, "section_header") {
             assert!(!text(h).contains('='), "{pipeline}: {}", text(h));
@@ -117,6 +122,7 @@ fn math_becomes_latex() {
         let plain = collapse(&extract_as(&fixture(DOC), "text", &args));
         assert!(plain.contains("x^2 + y_1"), "{pipeline}: {plain}");
         assert!(plain.contains("e^(iπ) + 1 = 0"), "{pipeline}: {plain}");
+        assert!(plain.contains("(a + b)/(c)"), "{pipeline}: {plain}");
     }
 }
 

@@ -6,6 +6,7 @@
 //! plain text and chunks, and the same line with each formula as `$…$` for Markdown and the
 //! JSON's `latex`.
 
+use super::fractions;
 use crate::pdf::Glyph;
 use unicode_normalization::UnicodeNormalization;
 
@@ -218,7 +219,7 @@ fn to_latex(glyphs: &[Glyph], spaced: &[bool], levels: &[i8]) -> String {
             target.push('}');
             sqrt_open = false;
         }
-        if spaced[i] && i > 0 && level == 0 && !radicand_start && !target.ends_with(' ') {
+        if spaced[i] && i > 0 && level == 0 && !radicand_start && !target.ends_with([' ', '{']) {
             target.push(' ');
         }
         if g.c == '√' {
@@ -258,6 +259,16 @@ fn push_symbol(out: &mut String, c: char) {
     }
 }
 
+/// Appends one character of linear text: a fraction as `(…)/(…)`.
+fn push_linear(out: &mut String, c: char) {
+    match c {
+        fractions::OPEN => out.push('('),
+        fractions::OVER => out.push_str(")/("),
+        fractions::CLOSE => out.push(')'),
+        c => out.push(plain(c)),
+    }
+}
+
 /// Mathematical alphanumerics (𝑥, 𝐀) as plain letters.
 fn plain(c: char) -> char {
     if ('\u{1d400}'..='\u{1d7ff}').contains(&c) {
@@ -275,11 +286,11 @@ fn linear(glyphs: &[Glyph], spaced: &[bool], levels: &[i8]) -> String {
     let mut out = String::new();
     let mut i = 0;
     while i < glyphs.len() {
-        if spaced[i] && i > 0 && levels[i] == 0 {
+        if spaced[i] && i > 0 && levels[i] == 0 && !out.ends_with([' ', '(']) {
             out.push(' ');
         }
         if levels[i] == 0 {
-            out.push(plain(glyphs[i].c));
+            push_linear(&mut out, glyphs[i].c);
             i += 1;
             continue;
         }
@@ -287,7 +298,7 @@ fn linear(glyphs: &[Glyph], spaced: &[bool], levels: &[i8]) -> String {
         let mut j = i;
         let mut group = String::new();
         while j < glyphs.len() && levels[j] == level {
-            group.push(plain(glyphs[j].c));
+            push_linear(&mut group, glyphs[j].c);
             j += 1;
         }
         out.push(if level > 0 { '^' } else { '_' });
@@ -306,6 +317,9 @@ fn linear(glyphs: &[Glyph], spaced: &[bool], levels: &[i8]) -> String {
 /// LaTeX for a symbol that is not typed as itself.
 fn latex_of(c: char) -> Option<&'static str> {
     Some(match c {
+        fractions::OPEN => "\\frac{",
+        fractions::OVER => "}{",
+        fractions::CLOSE => "}",
         'α' => "\\alpha ",
         'β' => "\\beta ",
         'γ' => "\\gamma ",

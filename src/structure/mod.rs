@@ -9,6 +9,7 @@
 mod blocks;
 mod captions;
 mod classify;
+mod fractions;
 mod furniture;
 mod lines;
 mod math;
@@ -196,6 +197,9 @@ pub fn analyze_page(raw: RawPage, regions: &[Region]) -> PageLayout {
     }
     let orientation = orient::Orientation::detect(&raw.glyphs, raw.width, raw.height);
     let mut glyphs = raw.glyphs;
+    if orientation == orient::Orientation::Horizontal {
+        fractions::inline(&mut glyphs, &raw.rulings);
+    }
     // Layout regions are found on the page as displayed; sideways text is analysed without them.
     let regions = if orientation == orient::Orientation::Horizontal {
         regions
