@@ -24,6 +24,8 @@ const MAX_PLAIN_RUN: usize = 2;
 const MAX_HEADER_ROWS: usize = 3;
 /// A phrase of this many words is prose, which ends a table.
 const PROSE_WORDS: usize = 10;
+/// Characters per phrase a table row has at least, on average.
+const MIN_MEAN_CHARS: usize = 2;
 /// Confidence given to a table found this way.
 const SCORE: f32 = 0.55;
 
@@ -33,8 +35,13 @@ struct Row<'a> {
 }
 
 impl Row<'_> {
-    /// Right edges of the numbers after the row's first phrase (its label).
+    /// Right edges of the numbers after the row's first phrase (its label); none for a row
+    /// of single characters (text set sideways crosses the rows one letter at a time).
     fn number_edges(&self) -> Vec<f32> {
+        let chars: usize = self.phrases.iter().map(|p| p.text.chars().count()).sum();
+        if chars < MIN_MEAN_CHARS * self.phrases.len() {
+            return Vec::new();
+        }
         self.phrases
             .iter()
             .skip(1)
