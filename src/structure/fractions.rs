@@ -53,6 +53,13 @@ struct Parts {
     after: Option<usize>,
 }
 
+/// Leftmost and rightmost x of the glyphs `set` indexes.
+fn extent(glyphs: &[Glyph], set: &[usize]) -> (f32, f32) {
+    set.iter().fold((f32::MAX, f32::MIN), |(x0, x1), &i| {
+        (x0.min(glyphs[i].bbox[0]), x1.max(glyphs[i].bbox[2]))
+    })
+}
+
 fn centre_x(b: BBox) -> f32 {
     (b[0] + b[2]) / 2.0
 }
@@ -116,14 +123,7 @@ fn find(glyphs: &[Glyph], bar: BBox) -> Option<Parts> {
     });
     // Numerator and denominator are centred on the bar.
     let centred = |set: &[usize]| {
-        let x0 = set
-            .iter()
-            .map(|&i| glyphs[i].bbox[0])
-            .fold(f32::MAX, f32::min);
-        let x1 = set
-            .iter()
-            .map(|&i| glyphs[i].bbox[2])
-            .fold(f32::MIN, f32::max);
+        let (x0, x1) = extent(glyphs, set);
         ((x0 + x1) / 2.0 - centre_x(bar)).abs() <= 0.25 * (bar[2] - bar[0]) + 2.0
     };
     if beside || !centred(&numerator) || !centred(&denominator) {
@@ -183,14 +183,7 @@ fn rebuild(glyphs: &mut Vec<Glyph>, bar: BBox, parts: Parts) {
     };
     // Each part keeps its glyphs' relative positions, squeezed into its share of the bar.
     let place = |set: &[usize], from: f32, to: f32| -> Vec<Glyph> {
-        let x0 = set
-            .iter()
-            .map(|&i| glyphs[i].bbox[0])
-            .fold(f32::MAX, f32::min);
-        let x1 = set
-            .iter()
-            .map(|&i| glyphs[i].bbox[2])
-            .fold(f32::MIN, f32::max);
+        let (x0, x1) = extent(glyphs, set);
         let scale = (to - from) / (x1 - x0).max(1e-3);
         let base = set
             .iter()
