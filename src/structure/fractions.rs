@@ -10,6 +10,8 @@ use crate::pdf::{Glyph, Ruling};
 pub const OPEN: char = '\u{E000}';
 pub const OVER: char = '\u{E001}';
 pub const CLOSE: char = '\u{E002}';
+/// Marker: the end of the bar over a root's radicand.
+pub const ROOT_END: char = '\u{E003}';
 
 /// Thickest rule that is a fraction bar, in points.
 const MAX_THICKNESS: f32 = 1.5;
@@ -22,6 +24,45 @@ const NEAR_EM: f32 = 0.7;
 /// Text this close beside the bar's ends on the numerator's or denominator's rows means the
 /// rule underlines a line of text, in ems.
 const BESIDE_EM: f32 = 1.5;
+
+/// Marks where the bar over each root's radicand ends (TeX draws it as a rule from the top
+/// of the root sign), so the radicand is what the bar covers, not just the next word.
+pub fn mark_roots(glyphs: &mut Vec<Glyph>, rulings: &[Ruling]) {
+    let mut i = 0;
+    while i < glyphs.len() {
+        let root = glyphs[i];
+        i += 1;
+        if root.c != '√' || !root.style.math {
+            continue;
+        }
+        let em = root.size.max(1.0);
+        let Some(bar) = rulings.iter().find(|r| {
+            (r[3] - r[1]).abs() <= MAX_THICKNESS
+                && (r[0] - root.bbox[2]).abs() <= 0.3 * em
+                // at the sign's top (its box may be the font's, taller than the ink)
+                && centre_y(**r) >= root.bbox[1] - 0.3 * em
+                && centre_y(**r) <= centre_y(root.bbox)
+                && r[2] - r[0] >= 0.3 * em
+        }) else {
+            continue;
+        };
+        // The last glyph under the bar, in stream order.
+        let under = |g: &Glyph| {
+            let c = centre_x(g.bbox);
+            c >= bar[0] && c <= bar[2] && centre_y(g.bbox) > bar[1] && g.bbox[1] < root.bbox[3]
+        };
+        let Some(last) = (i..glyphs.len()).filter(|&k| under(&glyphs[k])).max() else {
+            continue;
+        };
+        let mut end = glyphs[last];
+        end.c = ROOT_END;
+        end.bbox[0] = end.bbox[2];
+        end.bbox[2] += 0.1 * em;
+        end.style.math = true;
+        end.space_before = false;
+        glyphs.insert(last + 1, end);
+    }
+}
 
 /// Rewrites `glyphs` so each fraction reads along its bar's row.
 pub fn inline(glyphs: &mut Vec<Glyph>, rulings: &[Ruling]) {
@@ -64,7 +105,7 @@ fn centre_x(b: BBox) -> f32 {
     (b[0] + b[2]) / 2.0
 }
 
-fn centre_y(b: BBox) -> f32 {
+pub(super) fn centre_y(b: BBox) -> f32 {
     (b[1] + b[3]) / 2.0
 }
 
@@ -265,6 +306,22 @@ mod tests {
         assert!(g
             .iter()
             .all(|g| (g.bbox[1] + g.bbox[3]) / 2.0 - 100.0 < 0.5));
+    }
+
+    #[test]
+    fn a_root_ends_where_its_bar_ends() {
+        // √(b − c) with the bar from the sign's top right over "b − c", then "+ d".
+        let mut g = vec![
+            glyph('√', 40.0, 90.0, true),
+            glyph('b', 46.0, 92.0, true),
+            glyph('−', 52.0, 92.0, false),
+            glyph('c', 58.0, 92.0, true),
+            glyph('+', 66.0, 92.0, false),
+            glyph('d', 72.0, 92.0, true),
+        ];
+        mark_roots(&mut g, &[[45.0, 90.5, 63.5, 90.5]]);
+        let text: String = g.iter().map(|g| g.c).collect();
+        assert_eq!(text, format!("√b−c{ROOT_END}+d"));
     }
 
     #[test]

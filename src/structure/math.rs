@@ -183,6 +183,7 @@ fn to_latex(glyphs: &[Glyph], spaced: &[bool], levels: &[i8]) -> String {
     let mut level = 0i8;
     let mut group = String::new();
     let mut sqrt_open = false;
+    let mut barred = false;
     // Where the radicand of the last root sign starts, and glyphs already written as a root's
     // index ("∛": TeX sets the 3 small after the sign).
     let mut radicand_at = usize::MAX;
@@ -215,7 +216,21 @@ fn to_latex(glyphs: &[Glyph], spaced: &[bool], levels: &[i8]) -> String {
         let target = if level == 0 { &mut out } else { &mut group };
         // The radicand: the word right after the root sign (TeX leaves a gap under the bar).
         let radicand_start = i == radicand_at;
-        if sqrt_open && !(g.c.is_alphanumeric() && (radicand_start || !spaced[i])) {
+        // The end of the bar over the radicand, where the page drew one.
+        if g.c == fractions::ROOT_END {
+            if sqrt_open {
+                target.push('}');
+                sqrt_open = false;
+            }
+            continue;
+        }
+        // Without a bar: a script belongs to the radicand's last glyph, and the root closes
+        // on the baseline only.
+        if sqrt_open
+            && !barred
+            && level == 0
+            && !(g.c.is_alphanumeric() && (radicand_start || !spaced[i]))
+        {
             target.push('}');
             sqrt_open = false;
         }
@@ -239,6 +254,10 @@ fn to_latex(glyphs: &[Glyph], spaced: &[bool], levels: &[i8]) -> String {
             target.push('{');
             radicand_at = if indexed { end } else { i + 1 };
             sqrt_open = true;
+            barred = glyphs[i + 1..]
+                .iter()
+                .take_while(|g| g.c != '√')
+                .any(|g| g.c == fractions::ROOT_END);
             continue;
         }
         push_symbol(target, g.c);
@@ -265,6 +284,7 @@ fn push_linear(out: &mut String, c: char) {
         fractions::OPEN => out.push('('),
         fractions::OVER => out.push_str(")/("),
         fractions::CLOSE => out.push(')'),
+        fractions::ROOT_END => {}
         c => out.push(plain(c)),
     }
 }
@@ -320,6 +340,7 @@ fn latex_of(c: char) -> Option<&'static str> {
         fractions::OPEN => "\\frac{",
         fractions::OVER => "}{",
         fractions::CLOSE => "}",
+        fractions::ROOT_END => "",
         'α' => "\\alpha ",
         'β' => "\\beta ",
         'γ' => "\\gamma ",
@@ -509,6 +530,21 @@ mod tests {
         let spaced = [false, false, false, false, true, true];
         let r = render(&g, &spaced, 10.0).expect("math");
         assert_eq!(r.latex, "$\\sqrt[3]{27} = 3$");
+    }
+
+    #[test]
+    fn a_radicand_keeps_its_exponent() {
+        // √b² − 4: the 2 set small and raised right after b, spaced by the text layer.
+        let g = glyphs(&[
+            ('√', 10.0, 0.0, true),
+            ('b', 10.0, 0.0, true),
+            ('2', 7.0, -3.6, false),
+            ('−', 10.0, 0.0, true),
+            ('4', 10.0, 0.0, false),
+        ]);
+        let spaced = [false, false, true, true, true];
+        let r = render(&g, &spaced, 10.0).expect("math");
+        assert_eq!(r.latex, "$\\sqrt{b^2} - 4$");
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod captions;
 mod classify;
 mod fractions;
 mod furniture;
+mod limits;
 mod lines;
 mod math;
 mod order;
@@ -198,7 +199,9 @@ pub fn analyze_page(raw: RawPage, regions: &[Region]) -> PageLayout {
     let orientation = orient::Orientation::detect(&raw.glyphs, raw.width, raw.height);
     let mut glyphs = raw.glyphs;
     if orientation == orient::Orientation::Horizontal {
+        fractions::mark_roots(&mut glyphs, &raw.rulings);
         fractions::inline(&mut glyphs, &raw.rulings);
+        limits::attach(&mut glyphs);
     }
     // Layout regions are found on the page as displayed; sideways text is analysed without them.
     let regions = if orientation == orient::Orientation::Horizontal {
