@@ -158,7 +158,7 @@ fn levels(glyphs: &[Glyph], size: f32) -> Vec<i8> {
         return vec![0; glyphs.len()];
     };
     let em = size.max(1.0);
-    glyphs
+    let mut levels: Vec<i8> = glyphs
         .iter()
         .map(|g| {
             if g.size >= SCRIPT_SIZE * size {
@@ -173,8 +173,25 @@ fn levels(glyphs: &[Glyph], size: f32) -> Vec<i8> {
                 0
             }
         })
-        .collect()
+        .collect();
+    // A superscript's own superscript: smaller again and raised above the one before it.
+    for i in 1..glyphs.len() {
+        let (prev, g) = (&glyphs[i - 1], &glyphs[i]);
+        let raised = centre(g) < centre(prev) - 0.15 * prev.size;
+        if levels[i] == 1
+            && matches!(levels[i - 1], 1 | NESTED)
+            && (g.size <= 0.85 * prev.size || levels[i - 1] == NESTED)
+            && (raised || levels[i - 1] == NESTED)
+            && g.size < 0.8 * SCRIPT_SIZE * size
+        {
+            levels[i] = NESTED;
+        }
+    }
+    levels
 }
+
+/// Script level of a superscript's superscript.
+const NESTED: i8 = 2;
 
 /// The formula as LaTeX: scripts in `^{…}` / `_{…}`, symbols as commands, a root over the
 /// token after it.
@@ -209,7 +226,15 @@ fn to_latex(glyphs: &[Glyph], spaced: &[bool], levels: &[i8]) -> String {
         if i < skip_to {
             continue;
         }
-        if levels[i] != level {
+        // A script of a superscript ("e^{-x^2}") nests inside its group.
+        if level == NESTED && levels[i] != NESTED {
+            group.push('}');
+            level = 1;
+        }
+        if levels[i] == NESTED && level == 1 {
+            group.push_str("^{");
+            level = NESTED;
+        } else if levels[i] != level {
             flush(&mut out, &mut group, level);
             level = levels[i];
         }
@@ -265,6 +290,10 @@ fn to_latex(glyphs: &[Glyph], spaced: &[bool], levels: &[i8]) -> String {
     if sqrt_open {
         if level == 0 { &mut out } else { &mut group }.push('}');
     }
+    if level == NESTED {
+        group.push('}');
+        level = 1;
+    }
     flush(&mut out, &mut group, level);
     out.trim().to_string()
 }
@@ -317,7 +346,10 @@ fn linear(glyphs: &[Glyph], spaced: &[bool], levels: &[i8]) -> String {
         let level = levels[i];
         let mut j = i;
         let mut group = String::new();
-        while j < glyphs.len() && levels[j] == level {
+        while j < glyphs.len() && (levels[j] == level || (level == 1 && levels[j] == NESTED)) {
+            if levels[j] == NESTED && (j == i || levels[j - 1] != NESTED) {
+                group.push('^');
+            }
             push_linear(&mut group, glyphs[j].c);
             j += 1;
         }
@@ -545,6 +577,23 @@ mod tests {
         let spaced = [false, false, true, true, true];
         let r = render(&g, &spaced, 10.0).expect("math");
         assert_eq!(r.latex, "$\\sqrt{b^2} - 4$");
+    }
+
+    #[test]
+    fn a_superscript_of_a_superscript_nests() {
+        // e^{-x^2}: "-x" at 7 pt raised, "2" at 5 pt raised further.
+        let g = glyphs(&[
+            ('e', 10.0, 0.0, true),
+            ('−', 7.0, -3.6, true),
+            ('x', 7.0, -3.6, true),
+            ('2', 5.0, -6.0, false),
+            ('+', 10.0, 0.0, false),
+            ('1', 10.0, 0.0, false),
+        ]);
+        let spaced = [false, false, false, false, true, true];
+        let r = render(&g, &spaced, 10.0).expect("math");
+        assert_eq!(r.latex, "$e^{-x^{2}} + 1$");
+        assert_eq!(r.text, "e^(−x^2) + 1");
     }
 
     #[test]
