@@ -31,6 +31,25 @@ pub struct Glyph {
     pub estimated: bool,
 }
 
+#[cfg(test)]
+impl Glyph {
+    /// A glyph for unit tests: `c` in `bbox`, set in `size` points, in a math font or not.
+    pub fn sample(c: char, bbox: BBox, size: f32, math: bool) -> Self {
+        Glyph {
+            c,
+            bbox,
+            size,
+            style: GlyphStyle {
+                math,
+                ..GlyphStyle::default()
+            },
+            font: 0,
+            space_before: false,
+            estimated: false,
+        }
+    }
+}
+
 /// A page's geometry and text layer, before any structure.
 #[derive(Debug, Clone)]
 pub struct RawPage {

@@ -93,17 +93,17 @@ fn demote_rows(drafts: &mut [Draft], body: f32) {
         })
         .collect();
     let mut demote = Vec::new();
-    for &i in &heads {
-        let a = drafts[i].proto;
-        let row = heads
-            .iter()
-            .filter(|&&j| {
-                let b = drafts[j].proto;
-                b.page == a.page && super::lines::v_overlap(a.bbox, b.bbox) >= 0.5
-            })
-            .count();
-        if row >= ROW_OF_LABELS {
-            demote.push(i);
+    // Drafts come page by page: compare headings within their page only.
+    for page in heads.chunk_by(|&a, &b| drafts[a].proto.page == drafts[b].proto.page) {
+        for &i in page {
+            let a = drafts[i].proto.bbox;
+            let row = page
+                .iter()
+                .filter(|&&j| super::lines::v_overlap(a, drafts[j].proto.bbox) >= 0.5)
+                .count();
+            if row >= ROW_OF_LABELS {
+                demote.push(i);
+            }
         }
     }
     for i in demote {
@@ -139,30 +139,20 @@ const COVER_CHARS: usize = 600;
 /// A cover page (page 1 with little text and no numbered heading) has one heading, its title:
 /// the subtitle, authors, institution and date around it are text.
 fn demote_cover(drafts: &mut [Draft]) {
-    let on_cover = |d: &&mut Draft| d.proto.page == 1 && !d.kind.is_furniture();
-    let chars: usize = drafts
-        .iter_mut()
-        .filter(on_cover)
-        .map(|d| d.text.chars().count())
-        .sum();
-    let numbered = drafts.iter_mut().filter(on_cover).any(|d| {
-        d.kind == BlockKind::SectionHeader && !matches!(d.level, Some(Level::ByStyle) | None)
-    });
+    // Drafts come page by page: page 1's are a prefix.
+    let n = drafts.iter().take_while(|d| d.proto.page == 1).count();
+    let cover = &mut drafts[..n];
+    let content = || cover.iter().filter(|d| !d.kind.is_furniture());
+    let heads = || content().filter(|d| d.kind == BlockKind::SectionHeader);
+    let chars: usize = content().map(|d| d.text.chars().count()).sum();
+    let numbered = heads().any(|d| !matches!(d.level, Some(Level::ByStyle) | None));
     if chars > COVER_CHARS || numbered {
         return;
     }
     // Without a title found, the largest headings stand for it.
-    let titled = drafts
-        .iter_mut()
-        .filter(on_cover)
-        .any(|d| d.kind == BlockKind::Title);
-    let largest = drafts
-        .iter_mut()
-        .filter(on_cover)
-        .filter(|d| d.kind == BlockKind::SectionHeader)
-        .map(|d| d.proto.size())
-        .fold(0.0f32, f32::max);
-    for d in drafts.iter_mut().filter(on_cover) {
+    let titled = content().any(|d| d.kind == BlockKind::Title);
+    let largest = heads().map(|d| d.proto.size()).fold(0.0f32, f32::max);
+    for d in cover.iter_mut() {
         if d.kind == BlockKind::SectionHeader && (titled || d.proto.size() < 0.95 * largest) {
             d.kind = BlockKind::Paragraph;
             d.level = None;

@@ -274,21 +274,9 @@ fn rebuild(glyphs: &mut Vec<Glyph>, bar: BBox, parts: Parts) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pdf::GlyphStyle;
 
     fn glyph(c: char, x: f32, y: f32, math: bool) -> Glyph {
-        Glyph {
-            c,
-            bbox: [x, y, x + 5.0, y + 10.0],
-            size: 10.0,
-            style: GlyphStyle {
-                math,
-                ..GlyphStyle::default()
-            },
-            font: 0,
-            space_before: false,
-            estimated: false,
-        }
+        Glyph::sample(c, [x, y, x + 5.0, y + 10.0], 10.0, math)
     }
 
     #[test]

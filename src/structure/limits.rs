@@ -99,21 +99,9 @@ pub fn attach(glyphs: &mut Vec<Glyph>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pdf::GlyphStyle;
 
     fn glyph(c: char, x: f32, y0: f32, y1: f32, size: f32) -> Glyph {
-        Glyph {
-            c,
-            bbox: [x, y0, x + 0.5 * size, y1],
-            size,
-            style: GlyphStyle {
-                math: true,
-                ..GlyphStyle::default()
-            },
-            font: 0,
-            space_before: false,
-            estimated: false,
-        }
+        Glyph::sample(c, [x, y0, x + 0.5 * size, y1], size, true)
     }
 
     #[test]

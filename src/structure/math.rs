@@ -478,30 +478,19 @@ fn latex_of(c: char) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pdf::GlyphStyle;
 
     /// Glyphs laid out left to right: (char, size, vertical shift in points, math font).
     fn glyphs(spec: &[(char, f32, f32, bool)]) -> Vec<Glyph> {
         let mut x = 0.0;
         spec.iter()
             .map(|&(c, size, dy, math)| {
-                let g = Glyph {
-                    c,
-                    bbox: [
-                        x,
-                        100.0 - size + dy,
-                        x + 0.5 * size,
-                        100.0 + 0.25 * size + dy,
-                    ],
-                    size,
-                    style: GlyphStyle {
-                        math,
-                        ..GlyphStyle::default()
-                    },
-                    font: 0,
-                    space_before: false,
-                    estimated: false,
-                };
+                let bbox = [
+                    x,
+                    100.0 - size + dy,
+                    x + 0.5 * size,
+                    100.0 + 0.25 * size + dy,
+                ];
+                let g = Glyph::sample(c, bbox, size, math);
                 x += 0.5 * size;
                 g
             })

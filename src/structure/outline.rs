@@ -7,6 +7,7 @@
 use super::toc::title_key;
 use crate::document::{Block, BlockKind, HeadingFrom};
 use crate::pdf::OutlineEntry;
+use std::collections::HashMap;
 
 /// Longest text a bookmark can confirm as a heading.
 const MAX_CHARS: usize = 200;
@@ -20,6 +21,11 @@ pub fn confirm(blocks: &mut [Block], outline: &[OutlineEntry]) {
     let roots = outline.iter().filter(|e| e.depth == 1).count();
     let shift = u8::from(roots == 1 && outline.len() > 1);
     let mut used = vec![false; blocks.len()];
+    // Blocks by page, so a long outline over a long document stays linear.
+    let mut on_page: HashMap<u32, Vec<usize>> = HashMap::new();
+    for (i, b) in blocks.iter().enumerate() {
+        on_page.entry(b.page).or_default().push(i);
+    }
     for entry in outline {
         let (Some(page), Some(level)) = (entry.page, entry.depth.checked_sub(shift)) else {
             continue;
@@ -27,8 +33,10 @@ pub fn confirm(blocks: &mut [Block], outline: &[OutlineEntry]) {
         if level == 0 {
             continue;
         }
-        let Some(i) = (0..blocks.len())
-            .find(|&i| !used[i] && blocks[i].page == page && names(&blocks[i], &entry.title))
+        let candidates = on_page.get(&page).map(Vec::as_slice).unwrap_or_default();
+        let Some(&i) = candidates
+            .iter()
+            .find(|&&i| !used[i] && names(&blocks[i], &entry.title))
         else {
             continue;
         };

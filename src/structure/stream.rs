@@ -78,10 +78,13 @@ pub fn add_tables(glyphs: &[Glyph], regions: &mut Vec<Region>) {
 
 /// Table regions set by whitespace that no table or equation region in `regions` covers.
 fn tables(glyphs: &[Glyph], regions: &[Region]) -> Vec<Region> {
-    let refs: Vec<&Glyph> = glyphs.iter().filter(|g| !g.c.is_whitespace()).collect();
-    if refs.is_empty() {
+    // A table needs MIN_ROWS rows of MIN_COLUMNS numbers: most prose pages have too few
+    // digits to hold one, and skip the page-wide phrase pass (it runs in `fast` too).
+    let digits = glyphs.iter().filter(|g| g.c.is_ascii_digit()).count();
+    if digits < MIN_ROWS * MIN_COLUMNS {
         return Vec::new();
     }
+    let refs: Vec<&Glyph> = glyphs.iter().filter(|g| !g.c.is_whitespace()).collect();
     let all = phrases(&refs, &[]);
     let mut rows: Vec<Row> = Vec::new();
     for p in &all {
@@ -204,21 +207,14 @@ fn table_box(rows: &[Row], numeric: &[usize], floor: usize) -> Option<BBox> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pdf::GlyphStyle;
 
     /// Text as glyphs from `(x, y)`, 10 pt, 5 pt per character.
     fn text(out: &mut Vec<Glyph>, s: &str, x: f32, y: f32) {
         for (i, c) in s.chars().enumerate() {
             let x0 = x + 5.0 * i as f32;
-            out.push(Glyph {
-                c,
-                bbox: [x0, y, x0 + 5.0, y + 10.0],
-                size: 10.0,
-                style: GlyphStyle::default(),
-                font: 0,
-                space_before: c == ' ',
-                estimated: false,
-            });
+            let mut g = Glyph::sample(c, [x0, y, x0 + 5.0, y + 10.0], 10.0, false);
+            g.space_before = c == ' ';
+            out.push(g);
         }
     }
 
