@@ -63,6 +63,16 @@ pub fn classify(
                     None => classify_one(proto, page, body),
                 },
             };
+            // Text read from a picture on a page with a text layer (a screenshot's menu bar, a
+            // chart's labels) belongs to the picture: never a heading.
+            let read_from_picture =
+                page.source == BlockSource::Pdf && proto.lines.iter().all(|l| l.ocr);
+            if read_from_picture
+                && matches!(draft.kind, BlockKind::SectionHeader | BlockKind::Title)
+            {
+                draft.kind = BlockKind::Paragraph;
+                draft.level = None;
+            }
             // OCR'd text is only as sure as the recogniser was.
             if let Some(c) = page.ocr_confidence {
                 draft.confidence = ((draft.confidence * c) * 100.0).round() / 100.0;
@@ -77,6 +87,7 @@ pub fn classify(
     demote_repeated(&mut drafts);
     demote_rows(&mut drafts, body);
     list_leads(&mut drafts);
+    first_lines(&mut drafts);
     finish(drafts)
 }
 
@@ -128,6 +139,34 @@ fn list_leads(drafts: &mut [Draft]) {
             && next.proto.bbox[1] - head.proto.bbox[3] < 2.0 * head.proto.size();
         if lead {
             drafts[i - 1].kind = BlockKind::ListItem;
+            drafts[i - 1].level = None;
+        }
+    }
+}
+
+/// A one-line "heading" that runs to the same right edge as the paragraph set directly below
+/// it, at the paragraph's own line spacing, is that paragraph's first line split off (CJK
+/// text in mixed fonts breaks this way): a heading that long would wrap onto a second line.
+fn first_lines(drafts: &mut [Draft]) {
+    // Short labels over a list of equally short ones (a reference card's) line up by chance.
+    const LONG_LINE: usize = 40;
+    for i in 1..drafts.len() {
+        let (head, next) = (&drafts[i - 1], &drafts[i]);
+        let (h, n) = (head.proto.bbox, next.proto.bbox);
+        let size = head.proto.size();
+        let split = head.kind == BlockKind::SectionHeader
+            && !matches!(head.level, Some(Level::Numbered(_) | Level::Single))
+            && head.proto.lines.len() == 1
+            && head.text.chars().count() >= LONG_LINE
+            && next.kind == BlockKind::Paragraph
+            && next.proto.page == head.proto.page
+            && (h[2] - n[2]).abs() <= 0.25 * size
+            && (h[0] - n[0]).abs() <= 0.5 * size
+            && h[2] - h[0] >= 0.9 * (n[2] - n[0])
+            && n[1] - h[3] >= 0.0
+            && n[1] - h[3] < 0.6 * size;
+        if split {
+            drafts[i - 1].kind = BlockKind::Paragraph;
             drafts[i - 1].level = None;
         }
     }
@@ -294,7 +333,9 @@ fn classify_region<'a>(
                 return classify_one(proto, page, body);
             }
             // A sentence is not a title, whatever the model saw.
-            let sentence = t.ends_with(['.', ':', ',', ';']) && t.split_whitespace().count() > 5;
+            let sentence = ends_sentence(&t)
+                && (t.split_whitespace().count() > 5
+                    || t.chars().filter(|&c| super::lines::is_cjk(c)).count() > 5);
             // A run of words in plain body type is no title, whatever the model saw.
             let plain = heading(proto, &t, body).is_none()
                 && numbering_depth(&t).is_none()
@@ -313,6 +354,11 @@ fn classify_region<'a>(
             d
         }
     }
+}
+
+/// Ends as a sentence or clause does, in Latin or CJK punctuation.
+fn ends_sentence(text: &str) -> bool {
+    text.ends_with(['.', ':', ',', ';', '．', '。', '：', '，', '、', '；'])
 }
 
 /// A bibliography entry: opens with a label ("[12]", "12.", "(Smith 2001)") or cites a year.
@@ -336,7 +382,7 @@ fn heading(proto: &ProtoBlock, text: &str, body: f32) -> Option<(Level, f32)> {
     {
         return None;
     }
-    if text.ends_with([',', ';']) || proto.mono() >= 0.8 {
+    if text.ends_with([',', ';', '，', '、', '；']) || proto.mono() >= 0.8 {
         return None;
     }
     // "The program is called like this:" introduces what follows; a heading names it.
@@ -803,6 +849,106 @@ fn round_box(b: crate::document::BBox) -> crate::document::BBox {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pdf::{Glyph, RawPage};
+
+    /// One line of text at `(x, y)`: `size` pt type, 0.5 em per character; `read` marks
+    /// glyphs that OCR estimated.
+    fn line(out: &mut Vec<Glyph>, s: &str, (x, y): (f32, f32), size: f32, read: bool) {
+        for (i, c) in s.chars().enumerate() {
+            let x0 = x + 0.5 * size * i as f32;
+            let mut g = Glyph::sample(c, [x0, y, x0 + 0.5 * size, y + size], size, false);
+            g.space_before = c == ' ';
+            g.estimated = read;
+            out.push(g);
+        }
+    }
+
+    /// Body text: `n` lines of 10 pt prose from `y`, each `chars` characters wide.
+    fn prose(out: &mut Vec<Glyph>, y: f32, n: usize, chars: usize) {
+        let words = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do ";
+        for i in 0..n {
+            let text: String = words.chars().cycle().skip(7 * i).take(chars).collect();
+            line(
+                out,
+                text.trim_end(),
+                (72.0, y + 12.0 * i as f32),
+                10.0,
+                false,
+            );
+        }
+    }
+
+    /// Classifies one page made of `glyphs`, its text read from `source`.
+    fn blocks(glyphs: Vec<Glyph>, source: BlockSource) -> Vec<Block> {
+        let raw = RawPage {
+            number: 2,
+            width: 612.0,
+            height: 792.0,
+            rotation: 0,
+            glyphs,
+            fonts: vec!["Body".into()],
+            unmapped: 0,
+            has_images: false,
+            image_regions: Vec::new(),
+            image_cover: 0.0,
+            rulings: Vec::new(),
+        };
+        let mut page = crate::structure::analyze_page(raw, &[]);
+        page.source = source;
+        classify(&[page], 10.0, &HashMap::new())
+    }
+
+    fn headings(blocks: &[Block]) -> Vec<&str> {
+        blocks
+            .iter()
+            .filter(|b| b.kind == BlockKind::SectionHeader)
+            .map(|b| b.text.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn text_read_from_a_picture_on_a_text_page_is_no_heading() {
+        let page = |read| {
+            let mut g = Vec::new();
+            prose(&mut g, 100.0, 6, 80);
+            line(&mut g, "File Edit Options", (90.0, 240.0), 16.0, read);
+            prose(&mut g, 300.0, 6, 80);
+            g
+        };
+        // Drawn as text, it is a heading; read by OCR from a screenshot, it is the picture's.
+        assert_eq!(
+            headings(&blocks(page(false), BlockSource::Pdf)),
+            ["File Edit Options"]
+        );
+        assert!(headings(&blocks(page(true), BlockSource::Pdf)).is_empty());
+        // On a scanned page everything is OCR'd, and headings stay headings.
+        assert_eq!(
+            headings(&blocks(page(true), BlockSource::Ocr)),
+            ["File Edit Options"]
+        );
+    }
+
+    #[test]
+    fn a_split_off_first_line_is_no_heading() {
+        let mut g = Vec::new();
+        prose(&mut g, 100.0, 4, 80);
+        // 12 pt over 80 characters of 10 pt: as wide as the paragraph lines.
+        let first: String = "provided are the class file and the font metrics for it which "
+            .chars()
+            .cycle()
+            .take(67)
+            .collect();
+        line(&mut g, first.trim_end(), (72.0, 160.0), 12.0, false);
+        prose(&mut g, 177.0, 3, 80);
+        assert!(headings(&blocks(g, BlockSource::Pdf)).is_empty());
+    }
+
+    #[test]
+    fn a_sentence_in_cjk_is_no_title() {
+        assert!(ends_sentence("クラスオプションです．"));
+        assert!(ends_sentence("これは文です。"));
+        assert!(!ends_sentence("インストール"));
+    }
 
     #[test]
     fn numbering() {
