@@ -1,19 +1,28 @@
 #!/usr/bin/env python3
-"""OCR accuracy and CPU cost: folio's PP-OCR models against tesseract on the corpus scans.
+"""OCR accuracy and CPU cost: folio against tesseract, in the same run, on page images nobody
+tuned for.
 
-  python3 benches/ocr.py [--scans ../shared/corpus/scans] [--folio target/release/folio]
-                         [--models ppocrv5,ppocrv6_small,ppocrv6_tiny] [--no-tesseract]
-                         [--limit N] [--out bench-out/ocr]
+  python3 benches/ocr.py [--set bench-out/ocr-set/index.json] [--folio target/release/folio]
+                         [--split tune|heldout|all] [--sets clean-150,clean-300,degraded]
+                         [--models default[,ppocrv5,...]] [--baseline OLD_FOLIO] [--no-tesseract] [--limit N]
+                         [--reuse tesseract] [--out bench-out/ocr]
 
-For every image in SCANS/index.json, each engine reads it in its own process:
-  folio:     `folio extract IMG --format text --pipeline P.toml`, where P.toml is
-             pipelines/fast.toml with [ocr.engine] model = M and threads = 1;
+The set is built by benches/ocr_set.py (`make bench-ocr` builds it when missing): pages of
+../shared/corpus/docs at 150 and 300 dpi and one degraded variant each, ground truth from the
+text layer, about a third of the documents held out (never tune on them).
+
+Each engine reads each image in its own process, one after the other (the order alternates
+from image to image, so a busy machine weighs on both alike):
+  folio:     `folio extract IMG --format text --pipeline P.toml`, P.toml = pipelines/fast.toml
+             with one ONNX thread per session (and [ocr.engine] model = M for --models M);
   tesseract: `tesseract IMG stdout -l eng` with OMP_THREAD_LIMIT=1.
-CPU seconds (user + sys, from wait4) and wall seconds are measured per process, so each
-figure includes loading the models once. Texts are scored against the page's ground truth
-(pdftotext of the source page) with the team's score.py (CER and bag-of-words F1), and
-summarised per set (clean 150 dpi, clean 300 dpi, degraded 300 dpi: rotated 1-2.5 degrees,
-noise, blur, JPEG quality 70).
+CPU seconds are user + sys of that process (wait4), so each figure includes loading the
+models once. Texts are scored with the team's score.py (CER, bag-of-words F1).
+
+Prints, per split and set: CER mean and median, F1 mean, CPU s/page and peak RSS for every
+engine, then folio's ratios to tesseract (CER, CPU) and F1 difference, and the degraded
+set per recipe. --reuse NAME keeps NAME's outputs and costs from an earlier run over the same
+images (tesseract does not change between runs of ours).
 """
 import argparse
 import json
@@ -40,7 +49,8 @@ def run(cmd, env=None, stdout=None):
 
 def pipeline_for(model, out_dir, repo):
     text = open(os.path.join(repo, 'pipelines', 'fast.toml'), encoding='utf-8').read()
-    text = re.sub(r'(?m)^model = ".*"$', f'model = "{model}"', text)
+    if model != 'default':
+        text = re.sub(r'(?m)^model = ".*"$', f'model = "{model}"', text)
     text = re.sub(r'(?m)^threads = \d+$', 'threads = 1', text)
     text = re.sub(r'(?m)^name = ".*"$', f'name = "fast-{model}"', text)
     path = os.path.join(out_dir, f'pipeline-{model}.toml')
@@ -60,89 +70,149 @@ def score(score_py, hyp_dir, ref_dir):
     return rows
 
 
+def stats(stems, scores, costs):
+    rows = [scores[s] for s in stems if s in scores]
+    cpu = [costs[s][2] for s in stems if s in costs]
+    if not rows:
+        return None
+    return {
+        'images': len(rows),
+        'cer_mean': round(statistics.mean(r[0] for r in rows), 4),
+        'cer_median': round(statistics.median(r[0] for r in rows), 4),
+        'bow_f1_mean': round(statistics.mean(r[1] for r in rows), 4),
+        'cpu_s_per_page': round(statistics.mean(cpu), 3),
+        'wall_s_per_page': round(statistics.mean(costs[s][1] for s in stems if s in costs), 3),
+        'max_rss_mib': round(max(costs[s][3] for s in stems if s in costs) / 1024, 1),
+        'failures': sum(1 for s in stems if s in costs and costs[s][0] != 0),
+    }
+
+
 def main():
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--scans', default=os.path.join(repo, '..', 'shared', 'corpus', 'scans'))
+    ap.add_argument('--set', default=os.path.join(repo, 'bench-out', 'ocr-set', 'index.json'))
     ap.add_argument('--folio', default=os.path.join(repo, 'target', 'release', 'folio'))
-    ap.add_argument('--models', default='ppocrv5,ppocrv6_small,ppocrv6_tiny')
+    ap.add_argument('--split', default='all', choices=['tune', 'heldout', 'all'])
+    ap.add_argument('--sets', default='clean-150,clean-300,degraded')
+    ap.add_argument('--models', default='default')
     ap.add_argument('--no-tesseract', action='store_true')
-    ap.add_argument('--limit', type=int, default=0)
+    ap.add_argument('--baseline', default='', help='another folio binary (an older build) run beside, as folio-base')
+    ap.add_argument('--reuse', default='', help='comma-separated engines whose earlier outputs are kept')
+    ap.add_argument('--limit', type=int, default=0, help='at most N pages (all their sets)')
     ap.add_argument('--out', default=os.path.join(repo, 'bench-out', 'ocr'))
     args = ap.parse_args()
     score_py = os.environ.get('SCORE_PY', os.path.join(repo, '..', 'shared', 'tools', 'score.py'))
+    if not os.path.exists(args.set):
+        sys.exit(f'{args.set} not found: build it with python3 benches/ocr_set.py')
+    base = os.path.dirname(args.set)
 
-    index = json.load(open(os.path.join(args.scans, 'index.json'), encoding='utf-8'))['images']
+    sets = [s for s in args.sets.split(',') if s]
+    index = [i for i in json.load(open(args.set, encoding='utf-8'))['images']
+             if i['set'] in sets and args.split in ('all', i['split'])]
     if args.limit:
-        index = index[:args.limit]
+        pages = sorted({(i['doc'], i['page']) for i in index})[:args.limit]
+        index = [i for i in index if (i['doc'], i['page']) in set(pages)]
     os.makedirs(args.out, exist_ok=True)
     ref_dir = os.path.join(args.out, 'truth')
     os.makedirs(ref_dir, exist_ok=True)
+    stem_of = {}
     for item in index:
         stem = os.path.splitext(os.path.basename(item['image']))[0]
-        shutil.copyfile(os.path.join(args.scans, '..', item['truth']), os.path.join(ref_dir, stem + '.txt'))
+        stem_of[item['image']] = stem
+        shutil.copyfile(os.path.join(base, item['truth']), os.path.join(ref_dir, stem + '.txt'))
 
     engines = {}
+    # A folio binary outside the checkout still finds this checkout's models.
+    folio_env = dict(os.environ)
+    folio_env.setdefault('FOLIO_MODELS_DIR', os.path.join(repo, 'models'))
     for model in [m for m in args.models.split(',') if m]:
         toml = pipeline_for(model, args.out, repo)
-        engines[f'folio-{model}'] = lambda img, toml=toml: ([args.folio, 'extract', img, '--format', 'text',
-                                                              '--pipeline', toml], None)
+        name = 'folio' if model == 'default' else f'folio-{model}'
+        engines[name] = lambda img, toml=toml: ([args.folio, 'extract', img, '--format', 'text',
+                                                 '--pipeline', toml], folio_env)
+    if args.baseline:
+        toml = pipeline_for('default', args.out, repo)
+        engines['folio-base'] = lambda img, toml=toml: ([args.baseline, 'extract', img, '--format', 'text',
+                                                         '--pipeline', toml], folio_env)
     if not args.no_tesseract:
         if shutil.which('tesseract') is None:
             sys.exit('tesseract not found: apt-get install tesseract-ocr, or pass --no-tesseract')
-        env = dict(os.environ, OMP_THREAD_LIMIT='1')
-        engines['tesseract'] = lambda img: (['tesseract', img, 'stdout', '-l', 'eng'], env)
+        # Bound as a default: a closure over a name the loop below rebinds ran tesseract with
+        # folio's environment, without the limit, in earlier versions of this script (its
+        # OpenMP threads then spin on 2 cores: ~6x the CPU of one thread, slower in wall time).
+        tess_env = dict(os.environ, OMP_THREAD_LIMIT='1')
+        engines['tesseract'] = lambda img, env=tess_env: (['tesseract', img, 'stdout', '-l', 'eng'], env)
 
-    costs = {name: {} for name in engines}
+    reuse = {e for e in args.reuse.split(',') if e}
+    costs = {}
+    for name in engines:
+        path = os.path.join(args.out, f'costs-{name}.json')
+        old = json.load(open(path)) if name in reuse and os.path.exists(path) else {}
+        costs[name] = {k: tuple(v) for k, v in old.items()}
+    started = time.time()
     for n, item in enumerate(index, 1):
-        img = os.path.join(args.scans, '..', item['image'])
-        stem = os.path.splitext(os.path.basename(item['image']))[0]
-        for name, make in engines.items():
-            cmd, env = make(img)
+        img = os.path.join(base, item['image'])
+        stem = stem_of[item['image']]
+        names = list(engines)
+        if n % 2 == 0:
+            names.reverse()
+        for name in names:
             d = os.path.join(args.out, name)
             os.makedirs(d, exist_ok=True)
+            if name in reuse and stem in costs[name] and os.path.exists(os.path.join(d, stem + '.txt')):
+                continue
+            cmd, cmd_env = engines[name](img)
             with open(os.path.join(d, stem + '.txt'), 'wb') as f:
-                code, wall, cpu, rss = run(cmd, env=env, stdout=f)
-            costs[name][stem] = (code, wall, cpu, rss)
+                costs[name][stem] = run(cmd, env=cmd_env, stdout=f)
         print(f'[{n}/{len(index)}] {stem}: ' + ', '.join(
-            f'{k} {v[stem][2]:.2f} cpu-s' for k, v in costs.items()), flush=True)
+            f'{k} {v[stem][2]:.2f} cpu-s' for k, v in costs.items() if stem in v), flush=True)
+    for name in engines:
+        with open(os.path.join(args.out, f'costs-{name}.json'), 'w') as f:
+            json.dump(costs[name], f)
 
-    variants = {}
+    groups = {}
     for item in index:
-        stem = os.path.splitext(os.path.basename(item['image']))[0]
-        kind = 'clean' if item['variant'] == 'clean' else 'degraded'
-        key = f"{kind} {item['dpi']} dpi"
-        variants.setdefault(key, []).append(stem)
+        for split in (item['split'], 'all'):
+            groups.setdefault((split, item['set']), []).append(stem_of[item['image']])
+            if item['recipe']:
+                groups.setdefault((split, 'degraded/' + item['recipe']), []).append(stem_of[item['image']])
 
     summary = {}
     for name in engines:
         scores = score(score_py, os.path.join(args.out, name), ref_dir)
-        summary[name] = {}
-        for key, stems in sorted(variants.items()):
-            rows = [scores[s] for s in stems if s in scores]
-            cpu = [costs[name][s][2] for s in stems]
-            wall = [costs[name][s][1] for s in stems]
-            fails = sum(1 for s in stems if costs[name][s][0] != 0)
-            summary[name][key] = {
-                'images': len(stems),
-                'cer_mean': round(statistics.mean(r[0] for r in rows), 4) if rows else None,
-                'cer_median': round(statistics.median(r[0] for r in rows), 4) if rows else None,
-                'bow_f1_mean': round(statistics.mean(r[1] for r in rows), 4) if rows else None,
-                'cpu_s_per_page': round(statistics.mean(cpu), 3),
-                'wall_s_per_page': round(statistics.mean(wall), 3),
-                'max_rss_mib': round(max(costs[name][s][3] for s in stems) / 1024, 1),
-                'failures': fails,
-            }
+        summary[name] = {f'{split} {s}': stats(stems, scores, costs[name])
+                         for (split, s), stems in sorted(groups.items())}
 
+    order = [f'{split} {s}' for split in ('tune', 'heldout', 'all')
+             for s in sets + sorted({k[1] for k in groups if k[1].startswith('degraded/')})
+             if (split, s) in groups]
     print()
-    print(f"{'engine':<22} {'set':<20} {'CER mean':>9} {'median':>8} {'BoW F1':>7} {'CPU s/pg':>9} {'wall s/pg':>9} {'RSS MiB':>8}")
-    for name, per in summary.items():
-        for key, s in per.items():
-            print(f"{name:<22} {key:<20} {s['cer_mean']:>9} {s['cer_median']:>8} {s['bow_f1_mean']:>7} "
-                  f"{s['cpu_s_per_page']:>9} {s['wall_s_per_page']:>9} {s['max_rss_mib']:>8}")
+    print(f"{'engine':<16} {'split / set':<34} {'n':>4} {'CER mean':>9} {'median':>8} {'BoW F1':>7} "
+          f"{'CPU s/pg':>9} {'wall s/pg':>9} {'RSS MiB':>8} {'fail':>4}")
+    for key in order:
+        for name in engines:
+            s = summary[name][key]
+            if s:
+                print(f"{name:<16} {key:<34} {s['images']:>4} {s['cer_mean']:>9} {s['cer_median']:>8} "
+                      f"{s['bow_f1_mean']:>7} {s['cpu_s_per_page']:>9} {s['wall_s_per_page']:>9} "
+                      f"{s['max_rss_mib']:>8} {s['failures']:>4}")
+    if 'tesseract' in engines:
+        print(f"\nratios to tesseract (goal: CER <= 0.8x, F1 >= tesseract's, CPU <= 1.0x)")
+        print(f"{'engine':<16} {'split / set':<34} {'CER x':>6} {'F1 diff':>8} {'CPU x':>6}")
+        for key in order:
+            t = summary['tesseract'][key]
+            for name in engines:
+                s = summary[name][key]
+                if name == 'tesseract' or not s or not t:
+                    continue
+                cer_x = s['cer_mean'] / t['cer_mean'] if t['cer_mean'] else float('inf')
+                cpu_x = s['cpu_s_per_page'] / t['cpu_s_per_page'] if t['cpu_s_per_page'] else float('inf')
+                verdict = 'ok' if cer_x <= 0.8 and s['bow_f1_mean'] >= t['bow_f1_mean'] and cpu_x <= 1.0 else 'MISS'
+                print(f"{name:<16} {key:<34} {cer_x:>6.2f} {s['bow_f1_mean'] - t['bow_f1_mean']:>+8.4f} "
+                      f"{cpu_x:>6.2f}  {verdict}")
     with open(os.path.join(args.out, 'summary.json'), 'w', encoding='utf-8') as f:
-        json.dump({'summary': summary, 'costs': costs}, f, indent=1)
-    print(f"\nwrote {os.path.join(args.out, 'summary.json')}")
+        json.dump({'summary': summary, 'wall_seconds': round(time.time() - started)}, f, indent=1)
+    print(f"\nwrote {os.path.join(args.out, 'summary.json')} ({time.time() - started:.0f} s)")
 
 
 if __name__ == '__main__':

@@ -169,7 +169,8 @@ impl SessionPool {
     }
 
     /// Like [`SessionPool::new`], keeping ONNX Runtime's CPU memory arena: faster for models
-    /// whose inputs are small and alike (the embedder: 15.7 → 22.1 chunks/s on 2 cores).
+    /// whose inputs are bounded in size (the embedder: 15.7 → 22.1 chunks/s on 2 cores; OCR:
+    /// 2.7 → 1.5 CPU s per page). The arena stays at the largest input's working memory.
     pub fn with_arena(
         models: &ModelStore,
         name: &str,

@@ -155,32 +155,46 @@ pub fn order(corners: [Point; 4]) -> Quad {
     Quad([left[0], right[0], right[1], left[1]])
 }
 
-/// Samples the line `q` out of `img` at `height` pixels high (bilinear), returning the
-/// pixels row-major as RGB and the sampled width.
+/// Samples the line `q` out of `img` at `height` pixels high, returning the pixels row-major
+/// as RGB and the sampled width. Where the line is shrunk (a 300-dpi scan's lines are taller
+/// than the recogniser's 48 px), each output pixel averages bilinear samples over its whole
+/// footprint: point sampling would alias thin strokes away.
 pub fn sample_line(img: &RgbImage, q: &Quad, height: u32, max_width: u32) -> (Vec<[u8; 3]>, u32) {
     let (origin, along, across) = q.frame();
     let len_along = (along[0].powi(2) + along[1].powi(2)).sqrt().max(1.0);
     let len_across = (across[0].powi(2) + across[1].powi(2)).sqrt().max(1.0);
     let width = ((height as f32 * len_along / len_across).round() as u32).clamp(4, max_width);
+    // Samples per output pixel along and across the line: one when enlarging.
+    let taps = |source: f32, out: u32| (source / out as f32).ceil().clamp(1.0, MAX_TAPS) as u32;
+    let (tx, ty) = (taps(len_along, width), taps(len_across, height));
+    let weight = 1.0 / (tx * ty) as f32;
     let mut out = Vec::with_capacity((width * height) as usize);
     let (iw, ih) = (img.width() as f32, img.height() as f32);
     for y in 0..height {
-        let fy = (y as f32 + 0.5) / height as f32;
         for x in 0..width {
-            let fx = (x as f32 + 0.5) / width as f32;
-            let px = origin[0] + along[0] * fx + across[0] * fy - 0.5;
-            let py = origin[1] + along[1] * fx + across[1] * fy - 0.5;
-            out.push(bilinear(
-                img,
-                px.clamp(0.0, iw - 1.0),
-                py.clamp(0.0, ih - 1.0),
-            ));
+            let mut sum = [0f32; 3];
+            for sy in 0..ty {
+                let fy = (y as f32 + (sy as f32 + 0.5) / ty as f32) / height as f32;
+                for sx in 0..tx {
+                    let fx = (x as f32 + (sx as f32 + 0.5) / tx as f32) / width as f32;
+                    let px = origin[0] + along[0] * fx + across[0] * fy - 0.5;
+                    let py = origin[1] + along[1] * fx + across[1] * fy - 0.5;
+                    let v = bilinear(img, px.clamp(0.0, iw - 1.0), py.clamp(0.0, ih - 1.0));
+                    for i in 0..3 {
+                        sum[i] += v[i];
+                    }
+                }
+            }
+            out.push(sum.map(|v| (v * weight).round().clamp(0.0, 255.0) as u8));
         }
     }
     (out, width)
 }
 
-fn bilinear(img: &RgbImage, x: f32, y: f32) -> [u8; 3] {
+/// Most samples per output pixel in each direction when shrinking.
+const MAX_TAPS: f32 = 4.0;
+
+fn bilinear(img: &RgbImage, x: f32, y: f32) -> [f32; 3] {
     let (x0, y0) = (x.floor() as u32, y.floor() as u32);
     let (x1, y1) = (
         (x0 + 1).min(img.width() - 1),
@@ -189,11 +203,11 @@ fn bilinear(img: &RgbImage, x: f32, y: f32) -> [u8; 3] {
     let (dx, dy) = (x - x0 as f32, y - y0 as f32);
     let p = |xx, yy| img.get_pixel(xx, yy).0;
     let (a, b, c, d) = (p(x0, y0), p(x1, y0), p(x0, y1), p(x1, y1));
-    let mut out = [0u8; 3];
+    let mut out = [0f32; 3];
     for i in 0..3 {
         let top = a[i] as f32 * (1.0 - dx) + b[i] as f32 * dx;
         let bottom = c[i] as f32 * (1.0 - dx) + d[i] as f32 * dx;
-        out[i] = (top * (1.0 - dy) + bottom * dy).round().clamp(0.0, 255.0) as u8;
+        out[i] = top * (1.0 - dy) + bottom * dy;
     }
     out
 }
@@ -209,6 +223,25 @@ mod tests {
         assert_eq!(hull.len(), 4);
         let (_, short, long) = min_area_rect(&hull).expect("rect");
         assert!((short - 50f32.sqrt()).abs() < 1e-3 && (long - 50f32.sqrt()).abs() < 1e-3);
+    }
+
+    #[test]
+    fn shrinking_a_line_keeps_thin_strokes() {
+        // One-pixel strokes every 4 pixels, shrunk 4×: each output pixel holds one stroke.
+        let img = RgbImage::from_fn(400, 200, |x, _| {
+            ::image::Rgb(if x % 4 == 0 { [0; 3] } else { [255; 3] })
+        });
+        let q = Quad([[0.0, 0.0], [384.0, 0.0], [384.0, 192.0], [0.0, 192.0]]);
+        let (pixels, width) = sample_line(&img, &q, 48, 1000);
+        assert_eq!(width, 96);
+        let row = &pixels[24 * 96..25 * 96];
+        // Point sampling lands between strokes (255) or on them (0); the mean of the
+        // footprint is 3/4 white.
+        assert!(
+            row[2..94].iter().all(|p| (170..=215).contains(&p[0])),
+            "{:?}",
+            &row[..8]
+        );
     }
 
     #[test]

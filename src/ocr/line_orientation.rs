@@ -1,5 +1,6 @@
-//! Text-line orientation (0° or 180°): a small classifier looks at each detected line and
-//! lines printed upside down on an otherwise upright page are turned before recognition.
+//! Text-line orientation (0° or 180°): a small classifier flags detected lines that look
+//! upside down on an otherwise upright page. The classifier alone is not trusted: a flagged
+//! line is read both ways and the reading the recogniser is surer of wins (see `Ocr::read`).
 
 use super::rec::{LineImage, LINE_HEIGHT};
 use crate::error::{Error, Result};
@@ -21,12 +22,12 @@ impl LineOrientation {
         Self { pool }
     }
 
-    /// Turns the lines the classifier finds upside down; returns how many it turned.
-    pub fn straighten(&self, lines: &mut [LineImage]) -> Result<usize> {
+    /// Which lines the classifier finds upside down.
+    pub fn upside_down(&self, lines: &[LineImage]) -> Result<Vec<bool>> {
         let h = LINE_HEIGHT as usize;
         let plane = h * WIDTH;
-        let mut turned = 0;
-        for chunk in lines.chunks_mut(BATCH) {
+        let mut flagged = Vec::with_capacity(lines.len());
+        for chunk in lines.chunks(BATCH) {
             let n = chunk.len();
             let mut input = vec![0f32; n * 3 * plane];
             for (b, line) in chunk.iter().enumerate() {
@@ -50,14 +51,8 @@ impl LineOrientation {
                     "line orientation model returned shape {shape:?} for {n} lines"
                 )));
             }
-            for (b, line) in chunk.iter_mut().enumerate() {
-                if scores[b * 2 + 1] > MIN_SCORE {
-                    // Row-major pixels reversed = the image turned by 180°.
-                    line.pixels.reverse();
-                    turned += 1;
-                }
-            }
+            flagged.extend((0..n).map(|b| scores[b * 2 + 1] > MIN_SCORE));
         }
-        Ok(turned)
+        Ok(flagged)
     }
 }

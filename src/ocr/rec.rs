@@ -12,11 +12,25 @@ const MIN_WIDTH: u32 = 320;
 pub const MAX_WIDTH: u32 = 48 * 40;
 /// Lines recognised with less mean confidence are dropped.
 const MIN_CONFIDENCE: f32 = 0.5;
+/// A space the recogniser rated this likely on a step between two characters is kept.
+const SPACE_HINT: f32 = 0.2;
 
 /// A line image ready for recognition: RGB rows, `width` × [`LINE_HEIGHT`].
 pub struct LineImage {
     pub pixels: Vec<[u8; 3]>,
     pub width: u32,
+}
+
+impl LineImage {
+    /// The line turned by 180° (row-major pixels reversed).
+    pub fn turned(&self) -> Self {
+        let mut pixels = self.pixels.clone();
+        pixels.reverse();
+        Self {
+            pixels,
+            width: self.width,
+        }
+    }
 }
 
 /// One recognised character: the text and its centre as a fraction of the line's length.
@@ -31,6 +45,50 @@ pub struct RecChar {
 pub struct RecLine {
     pub chars: Vec<RecChar>,
     pub confidence: f32,
+}
+
+impl RecLine {
+    /// In a line of Latin script, full-width forms become their ASCII counterparts: the
+    /// recogniser was trained mostly on Chinese and writes "（", "，" or "：" for Latin
+    /// punctuation. Lines with CJK text keep them.
+    pub fn latin_forms(&mut self) {
+        let (mut latin, mut cjk) = (0usize, 0usize);
+        for c in self.chars.iter().flat_map(|c| c.text.chars()) {
+            if c.is_ascii_alphabetic() {
+                latin += 1;
+            } else if is_cjk_text(c) {
+                cjk += 1;
+            }
+        }
+        if latin == 0 || cjk * 4 > latin {
+            return;
+        }
+        for ch in &mut self.chars {
+            if ch.text.chars().any(is_wide_form) {
+                ch.text = ch.text.chars().map(narrow).collect();
+            }
+        }
+    }
+}
+
+/// Han, kana and hangul: text whose punctuation is properly full width.
+fn is_cjk_text(c: char) -> bool {
+    matches!(c as u32, 0x3040..=0x30ff | 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xac00..=0xd7af)
+}
+
+fn is_wide_form(c: char) -> bool {
+    matches!(c as u32, 0xff01..=0xff5e | 0x3000 | 0x3001 | 0x3002)
+}
+
+/// The ASCII form of a full-width character (ideographic comma and full stop included).
+fn narrow(c: char) -> char {
+    match c as u32 {
+        0xff01..=0xff5e => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+        0x3000 => ' ',
+        0x3001 => ',',
+        0x3002 => '.',
+        _ => c,
+    }
 }
 
 pub struct Recognizer {
@@ -92,7 +150,7 @@ impl Recognizer {
                 .map(|b| {
                     let lw = lines[chunk[b]].width as f32;
                     let probs = &data[b * steps * classes..(b + 1) * steps * classes];
-                    self.decode(probs, steps, classes, w as f32 / lw)
+                    decode(&self.dict, probs, steps, classes, w as f32 / lw)
                 })
                 .collect();
             for (&i, line) in chunk.iter().zip(decoded) {
@@ -101,39 +159,122 @@ impl Recognizer {
         }
         Ok(out)
     }
+}
 
-    /// Greedy CTC: best class per step, repeats merged, blanks (0) dropped. Class k is
-    /// dictionary line k − 1; the class after the dictionary is a space.
-    fn decode(&self, probs: &[f32], steps: usize, classes: usize, stretch: f32) -> Option<RecLine> {
-        let mut chars = Vec::new();
-        let mut scores = Vec::new();
-        let mut prev = 0usize;
-        for t in 0..steps {
-            let row = &probs[t * classes..(t + 1) * classes];
-            let (k, p) =
-                row.iter().enumerate().fold(
-                    (0, f32::MIN),
-                    |best, (k, &p)| if p > best.1 { (k, p) } else { best },
-                );
-            if k != 0 && k != prev {
-                let text = match self.dict.get(k - 1) {
-                    Some(s) => s.clone(),
-                    None => " ".to_string(),
-                };
-                let at = ((t as f32 + 0.5) / steps as f32 * stretch).min(1.0);
-                chars.push(RecChar { text, at });
-                scores.push(p);
+/// Greedy CTC: best class per step, repeats merged, blanks (0) dropped. Class k is
+/// dictionary line k − 1; the class after the dictionary is a space. Between two
+/// characters the model may see a space it does not commit to (narrow spaces in code
+/// and formulas: `sq <- function` read as `sq<-function`): where the space class came
+/// close on a step of the gap, a space is kept.
+fn decode(
+    dict: &[String],
+    probs: &[f32],
+    steps: usize,
+    classes: usize,
+    stretch: f32,
+) -> Option<RecLine> {
+    let mut chars: Vec<RecChar> = Vec::new();
+    let mut scores = Vec::new();
+    let mut prev = 0usize;
+    let space = classes.saturating_sub(1);
+    // The most likely the space class was on a step since the last character.
+    let mut space_hint = 0f32;
+    for t in 0..steps {
+        let row = &probs[t * classes..(t + 1) * classes];
+        let (k, p) =
+            row.iter().enumerate().fold(
+                (0, f32::MIN),
+                |best, (k, &p)| if p > best.1 { (k, p) } else { best },
+            );
+        let at = ((t as f32 + 0.5) / steps as f32 * stretch).min(1.0);
+        if k != 0 && k != prev {
+            let text = match dict.get(k - 1) {
+                Some(s) => s.clone(),
+                None => " ".to_string(),
+            };
+            let after_text = chars.last().is_some_and(|c| !c.text.trim().is_empty());
+            if k != space && after_text && space_hint >= SPACE_HINT {
+                // Not scored: the line's confidence is its characters'.
+                chars.push(RecChar {
+                    text: " ".to_string(),
+                    at,
+                });
             }
-            prev = k;
+            chars.push(RecChar { text, at });
+            scores.push(p);
+            space_hint = 0.0;
+        } else if k == 0 {
+            space_hint = space_hint.max(row.get(space).copied().unwrap_or(0.0));
         }
-        while chars.last().is_some_and(|c| c.text.trim().is_empty()) {
-            chars.pop();
-            scores.pop();
+        prev = k;
+    }
+    while chars.last().is_some_and(|c| c.text.trim().is_empty()) {
+        chars.pop();
+    }
+    if chars.is_empty() || scores.is_empty() {
+        return None;
+    }
+    let confidence = scores.iter().sum::<f32>() / scores.len() as f32;
+    (confidence >= MIN_CONFIDENCE).then_some(RecLine { chars, confidence })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(text: &str) -> RecLine {
+        RecLine {
+            chars: text
+                .chars()
+                .map(|c| RecChar {
+                    text: c.to_string(),
+                    at: 0.0,
+                })
+                .collect(),
+            confidence: 0.9,
         }
-        if chars.is_empty() {
-            return None;
-        }
-        let confidence = scores.iter().sum::<f32>() / scores.len() as f32;
-        (confidence >= MIN_CONFIDENCE).then_some(RecLine { chars, confidence })
+    }
+
+    fn text(line: &RecLine) -> String {
+        line.chars.iter().map(|c| c.text.as_str()).collect()
+    }
+
+    /// CTC steps over the classes blank, "a", "b" and space: each step names its most likely
+    /// class and how likely the space class is.
+    fn steps(seq: &[(usize, f32)]) -> Vec<f32> {
+        seq.iter()
+            .flat_map(|&(k, space)| {
+                let mut row = [0.0f32; 4];
+                row[3] = space;
+                row[k] = (1.0 - space).max(row[k]);
+                row
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_space_the_model_nearly_saw_is_kept() {
+        let dict = vec!["a".to_string(), "b".to_string()];
+        let read = |seq: &[(usize, f32)]| {
+            let probs = steps(seq);
+            decode(&dict, &probs, seq.len(), 4, 1.0).map(|l| text(&l))
+        };
+        // a, blank (space at 0.3), b: "a b"
+        assert_eq!(read(&[(1, 0.0), (0, 0.3), (2, 0.0)]).as_deref(), Some("a b"));
+        // a, blank (space at 0.05), b: "ab"
+        assert_eq!(read(&[(1, 0.0), (0, 0.05), (2, 0.0)]).as_deref(), Some("ab"));
+        // an emitted space is one space, not two
+        assert_eq!(read(&[(1, 0.0), (3, 0.9), (0, 0.4), (2, 0.0)]).as_deref(), Some("a b"));
+    }
+
+    #[test]
+    fn full_width_punctuation_in_latin_text_is_narrowed() {
+        let mut l = line("sq（x，y）： see 2。");
+        l.latin_forms();
+        assert_eq!(text(&l), "sq(x,y): see 2.");
+        // Japanese keeps its punctuation.
+        let mut j = line("クラスファイル（jlreq）です。");
+        j.latin_forms();
+        assert_eq!(text(&j), "クラスファイル（jlreq）です。");
     }
 }
