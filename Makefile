@@ -55,9 +55,13 @@ lint:
 bench-text: build
 	python3 benches/text_layer.py --folio $(FOLIO)
 
-# OCR accuracy and CPU per page vs tesseract over ../shared/corpus/scans (needs tesseract-ocr).
+# OCR accuracy and CPU per page vs tesseract on page images of ../shared/corpus/docs, clean and
+# degraded, a third of the documents held out (needs tesseract-ocr, poppler-utils, Pillow, numpy).
+# OCR_ARGS passes options to benches/ocr.py (--split tune, --sets clean-300, --reuse tesseract ...).
+OCR_ARGS ?=
 bench-ocr: build
-	python3 benches/ocr.py --folio $(FOLIO)
+	python3 benches/ocr_set.py
+	python3 benches/ocr.py --folio $(FOLIO) $(OCR_ARGS)
 
 # Layout: accurate vs fast throughput, table cells vs tabula-py's labels, memory on long scans.
 bench-layout: build

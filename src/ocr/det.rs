@@ -29,13 +29,18 @@ impl Detector {
         }
     }
 
-    /// Text lines in `img`, in image pixels, top to bottom.
-    pub fn detect(&self, img: &RgbImage) -> Result<Vec<(Quad, f32)>> {
+    /// `img` scaled for the detector: longest side at most `max_side`, sides multiples of 32.
+    pub fn scaled(&self, img: &RgbImage) -> RgbImage {
         let (w, h) = img.dimensions();
         let ratio = (self.max_side as f32 / w.max(h) as f32).min(1.0);
         let round32 = |v: u32| (((v as f32 * ratio) / 32.0).round() as u32 * 32).max(32);
-        let (rw, rh) = (round32(w), round32(h));
-        let resized = ::image::imageops::resize(img, rw, rh, FilterType::Triangle);
+        ::image::imageops::resize(img, round32(w), round32(h), FilterType::Triangle)
+    }
+
+    /// Text lines of an image `w` × `h` pixels, found on `resized` (from [`Detector::scaled`],
+    /// turned like the image if it was), in the image's pixels, top to bottom.
+    pub fn detect(&self, resized: &RgbImage, (w, h): (u32, u32)) -> Result<Vec<(Quad, f32)>> {
+        let (rw, rh) = resized.dimensions();
         let plane = (rw * rh) as usize;
         let mut input = vec![0f32; 3 * plane];
         for (i, px) in resized.pixels().enumerate() {
@@ -44,7 +49,6 @@ impl Detector {
                 input[c * plane + i] = (v as f32 / 255.0 - MEAN[c]) / STD[c];
             }
         }
-        drop(resized);
         let (_, prob) = self
             .pool
             .run_f32(&[1, 3, rh as usize, rw as usize], &input)?;

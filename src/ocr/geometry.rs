@@ -164,8 +164,9 @@ pub fn sample_line(img: &RgbImage, q: &Quad, height: u32, max_width: u32) -> (Ve
     let len_along = (along[0].powi(2) + along[1].powi(2)).sqrt().max(1.0);
     let len_across = (across[0].powi(2) + across[1].powi(2)).sqrt().max(1.0);
     let width = ((height as f32 * len_along / len_across).round() as u32).clamp(4, max_width);
-    // Samples per output pixel along and across the line: one when enlarging.
-    let taps = |source: f32, out: u32| (source / out as f32).ceil().clamp(1.0, MAX_TAPS) as u32;
+    // Samples per output pixel along and across the line: one when enlarging or shrinking
+    // by less than 1.5× (bilinear alone is fine there, and it is most of the lines).
+    let taps = |source: f32, out: u32| (source / out as f32).round().clamp(1.0, MAX_TAPS) as u32;
     let (tx, ty) = (taps(len_along, width), taps(len_across, height));
     let weight = 1.0 / (tx * ty) as f32;
     let mut out = Vec::with_capacity((width * height) as usize);

@@ -152,14 +152,26 @@ impl Ocr {
                 confidence: None,
             });
         }
-        // A page scanned sideways or upside down is read upright; boxes are mapped back.
-        let turned = self.orientation.classify(img)?;
+        // A page scanned sideways or upside down is read upright; boxes are mapped back. The
+        // orientation classifier looks at the detector's copy of the page: one reduction of
+        // the full image, not two.
+        let scaled = self.detector.scaled(img);
+        let turned = self.orientation.classify(&scaled)?;
         let (w, h) = (img.width() as f32, img.height() as f32);
-        let upright = match turned {
-            90 => Some(::image::imageops::rotate270(img)),
-            180 => Some(::image::imageops::rotate180(img)),
-            270 => Some(::image::imageops::rotate90(img)),
-            _ => None,
+        let (upright, scaled) = match turned {
+            90 => (
+                Some(::image::imageops::rotate270(img)),
+                ::image::imageops::rotate270(&scaled),
+            ),
+            180 => (
+                Some(::image::imageops::rotate180(img)),
+                ::image::imageops::rotate180(&scaled),
+            ),
+            270 => (
+                Some(::image::imageops::rotate90(img)),
+                ::image::imageops::rotate90(&scaled),
+            ),
+            _ => (None, scaled),
         };
         let view = upright.as_ref().unwrap_or(img);
         let back = move |[x, y]: [f32; 2]| match turned {
@@ -170,10 +182,11 @@ impl Ocr {
         };
         let quads: Vec<Quad> = self
             .detector
-            .detect(view)?
+            .detect(&scaled, view.dimensions())?
             .into_iter()
             .map(|(q, _)| q)
             .collect();
+        drop(scaled);
         let lines: Vec<LineImage> = quads
             .iter()
             .map(|q| {

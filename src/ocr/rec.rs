@@ -260,11 +260,20 @@ mod tests {
             decode(&dict, &probs, seq.len(), 4, 1.0).map(|l| text(&l))
         };
         // a, blank (space at 0.3), b: "a b"
-        assert_eq!(read(&[(1, 0.0), (0, 0.3), (2, 0.0)]).as_deref(), Some("a b"));
+        assert_eq!(
+            read(&[(1, 0.0), (0, 0.3), (2, 0.0)]).as_deref(),
+            Some("a b")
+        );
         // a, blank (space at 0.05), b: "ab"
-        assert_eq!(read(&[(1, 0.0), (0, 0.05), (2, 0.0)]).as_deref(), Some("ab"));
+        assert_eq!(
+            read(&[(1, 0.0), (0, 0.05), (2, 0.0)]).as_deref(),
+            Some("ab")
+        );
         // an emitted space is one space, not two
-        assert_eq!(read(&[(1, 0.0), (3, 0.9), (0, 0.4), (2, 0.0)]).as_deref(), Some("a b"));
+        assert_eq!(
+            read(&[(1, 0.0), (3, 0.9), (0, 0.4), (2, 0.0)]).as_deref(),
+            Some("a b")
+        );
     }
 
     #[test]
