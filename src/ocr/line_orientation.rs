@@ -1,6 +1,7 @@
 //! Text-line orientation (0° or 180°): a small classifier flags detected lines that look
-//! upside down on an otherwise upright page. The classifier alone is not trusted: a flagged
-//! line is read both ways and the reading the recogniser is surer of wins (see `Ocr::read`).
+//! upside down on an otherwise upright page. It only looks at lines the recogniser read with
+//! doubt, and it is not trusted alone: a flagged line is read both ways and the reading the
+//! recogniser is surer of wins (see `Ocr::turn_upside_down`).
 
 use super::rec::{LineImage, LINE_HEIGHT};
 use crate::error::{Error, Result};
@@ -23,7 +24,7 @@ impl LineOrientation {
     }
 
     /// Which lines the classifier finds upside down.
-    pub fn upside_down(&self, lines: &[LineImage]) -> Result<Vec<bool>> {
+    pub fn upside_down(&self, lines: &[&LineImage]) -> Result<Vec<bool>> {
         let h = LINE_HEIGHT as usize;
         let plane = h * WIDTH;
         let mut flagged = Vec::with_capacity(lines.len());

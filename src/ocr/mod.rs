@@ -199,11 +199,17 @@ impl Ocr {
             self.turn_upside_down(classifier, &lines, &mut recognized)?;
         }
         let deskew = Deskew::estimate(&quads, view.width() as f32, view.height() as f32);
+        let (latin, cjk) = recognized
+            .iter()
+            .flatten()
+            .map(RecLine::script)
+            .fold((0, 0), |(a, b), (l, c)| (a + l, b + c));
+        let latin_page = latin >= 4 * cjk;
         let mut glyphs = Vec::new();
         let mut confidences = Vec::new();
         for (quad, line) in quads.iter().zip(recognized) {
             if let Some(mut line) = line {
-                line.latin_forms();
+                line.latin_forms(latin_page);
                 confidences.push(line.confidence);
                 glyphs.extend(line_glyphs(
                     &deskew.apply(quad),
@@ -220,7 +226,7 @@ impl Ocr {
 }
 
 impl Ocr {
-    /// Reads the lines the classifier flags as upside down once more, turned, and keeps
+    /// Reads the doubtful lines the classifier flags as upside down once more, turned, and keeps
     /// that reading where the recogniser is clearly surer of it: the classifier alone turned
     /// good lines into garbage ("u)ewret (x)ere8t" for "lgamma(r) lgamma(n").
     fn turn_upside_down(
@@ -229,11 +235,23 @@ impl Ocr {
         lines: &[LineImage],
         recognized: &mut [Option<RecLine>],
     ) -> Result<()> {
+        // A line read upright with confidence is upright: only the others are looked at.
+        let doubtful: Vec<usize> = (0..lines.len())
+            .filter(|&i| {
+                recognized[i]
+                    .as_ref()
+                    .is_none_or(|l| l.confidence < SURE_UPRIGHT)
+            })
+            .collect();
+        if doubtful.is_empty() {
+            return Ok(());
+        }
+        let images: Vec<&LineImage> = doubtful.iter().map(|&i| &lines[i]).collect();
         let flagged: Vec<usize> = classifier
-            .upside_down(lines)?
+            .upside_down(&images)?
             .into_iter()
-            .enumerate()
-            .filter_map(|(i, f)| f.then_some(i))
+            .zip(&doubtful)
+            .filter_map(|(f, &i)| f.then_some(i))
             .collect();
         if flagged.is_empty() {
             return Ok(());
@@ -262,6 +280,8 @@ impl Ocr {
 
 /// How much surer the recogniser must be of a turned reading to keep it.
 const TURN_MARGIN: f32 = 0.05;
+/// A line read upright with at least this confidence is not checked for 180°.
+const SURE_UPRIGHT: f32 = 0.9;
 
 /// Small page skew (a scan fed in at an angle), measured from the detected lines and undone
 /// around the page centre so lines come out level for the structure stage.

@@ -48,10 +48,29 @@ pub struct RecLine {
 }
 
 impl RecLine {
-    /// In a line of Latin script, full-width forms become their ASCII counterparts: the
-    /// recogniser was trained mostly on Chinese and writes "（", "，" or "：" for Latin
-    /// punctuation. Lines with CJK text keep them.
-    pub fn latin_forms(&mut self) {
+    /// In Latin text, full-width forms become their ASCII counterparts: the recogniser was
+    /// trained mostly on Chinese and writes "（", "，" or "：" for Latin punctuation. A line
+    /// with CJK text keeps them unless Latin letters outnumber it four to one; a line of
+    /// neither (a lone "}，") follows the page (`latin_page`, see [`RecLine::script`]).
+    pub fn latin_forms(&mut self, latin_page: bool) {
+        let (latin, cjk) = self.script();
+        let narrow_it = if cjk == 0 {
+            latin > 0 || latin_page
+        } else {
+            latin >= 4 * cjk
+        };
+        if !narrow_it {
+            return;
+        }
+        for ch in &mut self.chars {
+            if ch.text.chars().any(is_wide_form) {
+                ch.text = ch.text.chars().map(narrow).collect();
+            }
+        }
+    }
+
+    /// Latin letters and CJK characters in the line.
+    pub fn script(&self) -> (usize, usize) {
         let (mut latin, mut cjk) = (0usize, 0usize);
         for c in self.chars.iter().flat_map(|c| c.text.chars()) {
             if c.is_ascii_alphabetic() {
@@ -60,14 +79,7 @@ impl RecLine {
                 cjk += 1;
             }
         }
-        if latin == 0 || cjk * 4 > latin {
-            return;
-        }
-        for ch in &mut self.chars {
-            if ch.text.chars().any(is_wide_form) {
-                ch.text = ch.text.chars().map(narrow).collect();
-            }
-        }
+        (latin, cjk)
     }
 }
 
@@ -279,11 +291,18 @@ mod tests {
     #[test]
     fn full_width_punctuation_in_latin_text_is_narrowed() {
         let mut l = line("sq（x，y）： see 2。");
-        l.latin_forms();
+        l.latin_forms(false);
         assert_eq!(text(&l), "sq(x,y): see 2.");
         // Japanese keeps its punctuation.
         let mut j = line("クラスファイル（jlreq）です。");
-        j.latin_forms();
+        j.latin_forms(false);
         assert_eq!(text(&j), "クラスファイル（jlreq）です。");
+        // A line of punctuation alone goes with its page.
+        let mut p = line("}，");
+        p.latin_forms(true);
+        assert_eq!(text(&p), "},");
+        let mut q = line("（1）");
+        q.latin_forms(false);
+        assert_eq!(text(&q), "（1）");
     }
 }
