@@ -36,11 +36,18 @@ import json
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
 
-import numpy as np
-from PIL import Image, ImageFilter
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fidelity'))
+from common import page_count  # noqa: E402
+
+try:
+    import numpy as np
+    from PIL import Image, ImageFilter
+except ImportError as e:
+    sys.exit(f'ocr_set.py needs numpy and Pillow ({e}): pip install numpy pillow')
 
 FRACTIONS = [0.2, 0.5, 0.8, 0.35, 0.65, 0.1, 0.9]
 MIN_CHARS, MAX_CHARS = 300, 6000
@@ -51,14 +58,6 @@ RECIPES = ['skew-noise-jpeg', 'blur-light-jpeg', 'fax', 'photocopy']
 
 def heldout(doc_name):
     return hashlib.sha1(doc_name.encode()).digest()[0] % 3 == 0
-
-
-def page_count(pdf):
-    out = subprocess.run(['pdfinfo', pdf], capture_output=True, text=True).stdout
-    for line in out.splitlines():
-        if line.startswith('Pages:'):
-            return int(line.split()[1])
-    return 0
 
 
 def page_size(pdf, page):
@@ -188,6 +187,9 @@ def main():
     ap.add_argument('--pages-per-doc', type=int, default=2)
     ap.add_argument('--force', action='store_true')
     args = ap.parse_args()
+    missing = [t for t in ('pdfinfo', 'pdftotext', 'pdftoppm') if shutil.which(t) is None]
+    if missing:
+        sys.exit(f"ocr_set.py needs {', '.join(missing)}: apt-get install poppler-utils")
 
     seen = {}
     old_index = os.path.join(corpus, 'scans', 'index.json')

@@ -6,6 +6,8 @@ mod analysis;
 mod graph;
 mod keyword;
 mod tokenize;
+
+pub(crate) use tokenize::is_cjk;
 mod vector;
 
 pub use keyword::KeywordStore;

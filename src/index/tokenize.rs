@@ -46,8 +46,9 @@ impl TokenStream for Tokens {
     }
 }
 
-/// Characters of scripts written without spaces between words.
-fn is_cjk(c: char) -> bool {
+/// Characters of scripts written without spaces between words (letters of CJK scripts, not
+/// their punctuation or full-width forms).
+pub(crate) fn is_cjk(c: char) -> bool {
     matches!(c as u32,
         0x3040..=0x30FF     // Hiragana, Katakana
         | 0x3400..=0x4DBF   // CJK Extension A

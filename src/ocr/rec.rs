@@ -75,17 +75,12 @@ impl RecLine {
         for c in self.chars.iter().flat_map(|c| c.text.chars()) {
             if c.is_ascii_alphabetic() {
                 latin += 1;
-            } else if is_cjk_text(c) {
+            } else if crate::index::is_cjk(c) {
                 cjk += 1;
             }
         }
         (latin, cjk)
     }
-}
-
-/// Han, kana and hangul: text whose punctuation is properly full width.
-fn is_cjk_text(c: char) -> bool {
-    matches!(c as u32, 0x3040..=0x30ff | 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xac00..=0xd7af)
 }
 
 fn is_wide_form(c: char) -> bool {
@@ -290,19 +285,19 @@ mod tests {
 
     #[test]
     fn full_width_punctuation_in_latin_text_is_narrowed() {
-        let mut l = line("sq（x，y）： see 2。");
-        l.latin_forms(false);
-        assert_eq!(text(&l), "sq(x,y): see 2.");
+        let narrowed = |s: &str, latin_page: bool| {
+            let mut l = line(s);
+            l.latin_forms(latin_page);
+            text(&l)
+        };
+        assert_eq!(narrowed("sq（x，y）： see 2。", false), "sq(x,y): see 2.");
         // Japanese keeps its punctuation.
-        let mut j = line("クラスファイル（jlreq）です。");
-        j.latin_forms(false);
-        assert_eq!(text(&j), "クラスファイル（jlreq）です。");
+        assert_eq!(
+            narrowed("クラスファイル（jlreq）です。", false),
+            "クラスファイル（jlreq）です。"
+        );
         // A line of punctuation alone goes with its page.
-        let mut p = line("}，");
-        p.latin_forms(true);
-        assert_eq!(text(&p), "},");
-        let mut q = line("（1）");
-        q.latin_forms(false);
-        assert_eq!(text(&q), "（1）");
+        assert_eq!(narrowed("}，", true), "},");
+        assert_eq!(narrowed("（1）", false), "（1）");
     }
 }
