@@ -13,8 +13,12 @@ text layer, about a third of the documents held out (never tune on them).
 
 Each engine reads each image in its own process, one after the other (the order alternates
 from image to image, so a busy machine weighs on both alike):
-  folio:     `folio extract IMG --format text --pipeline P.toml`, P.toml = pipelines/fast.toml
-             with one ONNX thread per session (and [ocr.engine] model = M for --models M);
+  folio:     `folio extract IMG --format json --pipeline P.toml`, P.toml = pipelines/fast.toml
+             with one ONNX thread per session (and [ocr.engine] model = M for --models M),
+             scored twice from that one run: `folio` is the text `--format text` serves (page
+             furniture left out by design), `folio+furniture` everything printed on the page
+             (`--format text --furniture`: running heads, page numbers, contents page labels),
+             which is what tesseract transcribes and what the text-layer truth holds;
   tesseract: `tesseract IMG stdout -l eng` with OMP_THREAD_LIMIT=1.
 CPU seconds are user + sys of that process (wait4), so each figure includes loading the
 models once. Texts are scored with the team's score.py (CER, bag-of-words F1).
@@ -68,6 +72,32 @@ def score(score_py, hyp_dir, ref_dir):
         if m:
             rows[m.group(1)] = (float(m.group(2)), float(m.group(3)))
     return rows
+
+
+ALL = '+furniture'
+
+
+def write_texts(folder, stem):
+    """From folio's JSON of one image, the two texts scored: the body as `--format text`
+    gives it (FOLDER/STEM.txt) and everything printed on the page as `--format text
+    --furniture` gives it (FOLDER+furniture/STEM.txt): running headers, footers, page numbers
+    and table-of-contents page labels included."""
+    try:
+        blocks = json.load(open(os.path.join(folder, stem + '.json'), encoding='utf-8'))['blocks']
+    except (OSError, ValueError, KeyError):
+        blocks = []  # a failed run scores as an empty text
+    body, everything = [], []
+    for b in blocks:
+        text = (b.get('text') or '').rstrip()
+        label = (b.get('toc') or {}).get('page')
+        everything.append(f'{text} {label}' if label else text)
+        if b.get('kind') not in ('page_header', 'page_footer'):
+            body.append(text)
+    os.makedirs(folder + ALL, exist_ok=True)
+    for path, parts in ((os.path.join(folder, stem + '.txt'), body),
+                        (os.path.join(folder + ALL, stem + '.txt'), everything)):
+        with open(path, 'w', encoding='utf-8') as f:
+            f.write('\n'.join(p + '\n' for p in parts))
 
 
 def stats(stems, scores, costs):
@@ -128,11 +158,11 @@ def main():
     for model in [m for m in args.models.split(',') if m]:
         toml = pipeline_for(model, args.out, repo)
         name = 'folio' if model == 'default' else f'folio-{model}'
-        engines[name] = lambda img, toml=toml: ([args.folio, 'extract', img, '--format', 'text',
+        engines[name] = lambda img, toml=toml: ([args.folio, 'extract', img, '--format', 'json',
                                                  '--pipeline', toml], folio_env)
     if args.baseline:
         toml = pipeline_for('default', args.out, repo)
-        engines['folio-base'] = lambda img, toml=toml: ([args.baseline, 'extract', img, '--format', 'text',
+        engines['folio-base'] = lambda img, toml=toml: ([args.baseline, 'extract', img, '--format', 'json',
                                                          '--pipeline', toml], folio_env)
     if not args.no_tesseract:
         if shutil.which('tesseract') is None:
@@ -159,11 +189,14 @@ def main():
         for name in names:
             d = os.path.join(args.out, name)
             os.makedirs(d, exist_ok=True)
-            if name in reuse and stem in costs[name] and os.path.exists(os.path.join(d, stem + '.txt')):
+            ext = '.json' if name.startswith('folio') else '.txt'
+            if name in reuse and stem in costs[name] and os.path.exists(os.path.join(d, stem + ext)):
                 continue
             cmd, cmd_env = engines[name](img)
-            with open(os.path.join(d, stem + '.txt'), 'wb') as f:
+            with open(os.path.join(d, stem + ext), 'wb') as f:
                 costs[name][stem] = run(cmd, env=cmd_env, stdout=f)
+            if ext == '.json':
+                write_texts(os.path.join(args.out, name), stem)
         print(f'[{n}/{len(index)}] {stem}: ' + ', '.join(
             f'{k} {v[stem][2]:.2f} cpu-s' for k, v in costs.items() if stem in v), flush=True)
     for name in engines:
@@ -177,38 +210,46 @@ def main():
             if item['recipe']:
                 groups.setdefault((split, 'degraded/' + item['recipe']), []).append(stem_of[item['image']])
 
-    summary = {}
+    # Each folio engine is scored twice: on the text as `--format text` serves it (page
+    # furniture left out) and on everything printed on the page (`--furniture`), which is
+    # what tesseract transcribes and what the text-layer truth holds.
+    scored = {}
     for name in engines:
+        scored[name] = name
+        if name.startswith('folio'):
+            scored[name + ALL] = name
+    summary = {}
+    for name, ran in scored.items():
         scores = score(score_py, os.path.join(args.out, name), ref_dir)
-        summary[name] = {f'{split} {s}': stats(stems, scores, costs[name])
+        summary[name] = {f'{split} {s}': stats(stems, scores, costs[ran])
                          for (split, s), stems in sorted(groups.items())}
 
     order = [f'{split} {s}' for split in ('tune', 'heldout', 'all')
              for s in sets + sorted({k[1] for k in groups if k[1].startswith('degraded/')})
              if (split, s) in groups]
     print()
-    print(f"{'engine':<16} {'split / set':<34} {'n':>4} {'CER mean':>9} {'median':>8} {'BoW F1':>7} "
+    print(f"{'engine':<22} {'split / set':<34} {'n':>4} {'CER mean':>9} {'median':>8} {'BoW F1':>7} "
           f"{'CPU s/pg':>9} {'wall s/pg':>9} {'RSS MiB':>8} {'fail':>4}")
     for key in order:
-        for name in engines:
+        for name in scored:
             s = summary[name][key]
             if s:
-                print(f"{name:<16} {key:<34} {s['images']:>4} {s['cer_mean']:>9} {s['cer_median']:>8} "
+                print(f"{name:<22} {key:<34} {s['images']:>4} {s['cer_mean']:>9} {s['cer_median']:>8} "
                       f"{s['bow_f1_mean']:>7} {s['cpu_s_per_page']:>9} {s['wall_s_per_page']:>9} "
                       f"{s['max_rss_mib']:>8} {s['failures']:>4}")
     if 'tesseract' in engines:
         print(f"\nratios to tesseract (goal: CER <= 0.8x, F1 >= tesseract's, CPU <= 1.0x)")
-        print(f"{'engine':<16} {'split / set':<34} {'CER x':>6} {'F1 diff':>8} {'CPU x':>6}")
+        print(f"{'engine':<22} {'split / set':<34} {'CER x':>6} {'F1 diff':>8} {'CPU x':>6}")
         for key in order:
             t = summary['tesseract'][key]
-            for name in engines:
+            for name in scored:
                 s = summary[name][key]
                 if name == 'tesseract' or not s or not t:
                     continue
                 cer_x = s['cer_mean'] / t['cer_mean'] if t['cer_mean'] else float('inf')
                 cpu_x = s['cpu_s_per_page'] / t['cpu_s_per_page'] if t['cpu_s_per_page'] else float('inf')
                 verdict = 'ok' if cer_x <= 0.8 and s['bow_f1_mean'] >= t['bow_f1_mean'] and cpu_x <= 1.0 else 'MISS'
-                print(f"{name:<16} {key:<34} {cer_x:>6.2f} {s['bow_f1_mean'] - t['bow_f1_mean']:>+8.4f} "
+                print(f"{name:<22} {key:<34} {cer_x:>6.2f} {s['bow_f1_mean'] - t['bow_f1_mean']:>+8.4f} "
                       f"{cpu_x:>6.2f}  {verdict}")
     with open(os.path.join(args.out, 'summary.json'), 'w', encoding='utf-8') as f:
         json.dump({'summary': summary, 'wall_seconds': round(time.time() - started)}, f, indent=1)

@@ -72,6 +72,11 @@ struct ExtractArgs {
     /// OCR pages without a usable text layer (auto), every page (always) or none (never).
     #[arg(long, value_parser = ["auto", "always", "never"])]
     ocr: Option<String>,
+    /// Markdown and text keep page furniture (running headers, footers, page numbers) and
+    /// table-of-contents page labels: everything printed on the pages, as pdftotext gives it.
+    /// JSON always has them.
+    #[arg(long)]
+    furniture: bool,
 }
 
 #[derive(Subcommand)]
@@ -216,15 +221,18 @@ fn run_extract(args: &ExtractArgs) -> anyhow::Result<String> {
     )?;
     let extractor = Extractor::new(ModelStore::locate()?);
     let doc = extractor.extract(&source, &options)?;
+    let render = folio::structure::Render {
+        furniture: args.furniture,
+    };
     if let Some(dir) = &args.out {
-        return write_outputs(dir, &args.file, &doc);
+        return write_outputs(dir, &args.file, &doc, render);
     }
     Ok(match args.format {
         Format::Json => {
             serde_json::to_string_pretty(&doc).context("serialising the document")? + "\n"
         }
-        Format::Markdown => folio::structure::to_markdown(&doc),
-        Format::Text => folio::structure::to_text(&doc),
+        Format::Markdown => folio::structure::to_markdown_with(&doc, render),
+        Format::Text => folio::structure::to_text_with(&doc, render),
     })
 }
 
@@ -233,6 +241,7 @@ fn write_outputs(
     dir: &std::path::Path,
     file: &std::path::Path,
     doc: &folio::document::Document,
+    render: folio::structure::Render,
 ) -> anyhow::Result<String> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let name = file
@@ -243,7 +252,7 @@ fn write_outputs(
     let md = dir.join(format!("{name}.md"));
     std::fs::write(&json, serde_json::to_string_pretty(doc)? + "\n")
         .with_context(|| format!("writing {}", json.display()))?;
-    std::fs::write(&md, folio::structure::to_markdown(doc))
+    std::fs::write(&md, folio::structure::to_markdown_with(doc, render))
         .with_context(|| format!("writing {}", md.display()))?;
     Ok(format!(
         "{name:<44} pages={:<4} blocks={:<5} ms={}\n",

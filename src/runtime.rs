@@ -270,10 +270,36 @@ impl SessionPool {
 
     /// Runs the model on one f32 tensor and returns its first output (shape, values).
     pub fn run_f32(&self, shape: &[usize], input: &[f32]) -> Result<(Vec<i64>, Vec<f32>)> {
-        self.run_f32_all(shape, input)?
-            .into_iter()
-            .next()
-            .ok_or_else(|| Error::Runtime(format!("{}: the model has no output", self.name)))
+        self.run_f32_then(shape, input, |out_shape, data| {
+            Ok((out_shape.to_vec(), data.to_vec()))
+        })
+    }
+
+    /// Runs the model on one f32 tensor and hands its first output (shape, values) to `read`
+    /// where the runtime holds it. Large outputs (a recogniser's step × class scores, a
+    /// detector's probability map) are read in place instead of copied into fresh memory
+    /// on every run.
+    pub fn run_f32_then<T>(
+        &self,
+        shape: &[usize],
+        input: &[f32],
+        read: impl FnOnce(&[i64], &[f32]) -> Result<T>,
+    ) -> Result<T> {
+        let fail = |e: String| Error::Runtime(format!("{}: {e}", self.name));
+        self.with(|session| {
+            let tensor = TensorRef::from_array_view((shape.to_vec(), input))
+                .map_err(|e| fail(e.to_string()))?;
+            let outputs = session
+                .run(ort::inputs![tensor])
+                .map_err(|e| fail(e.to_string()))?;
+            let Some(first) = outputs.values().next() else {
+                return Err(fail("the model has no output".into()));
+            };
+            let (out_shape, data) = first
+                .try_extract_tensor::<f32>()
+                .map_err(|e| fail(e.to_string()))?;
+            read(out_shape, data)
+        })
     }
 
     /// Runs the model on one f32 tensor and returns every output (shape, values), in the

@@ -96,9 +96,13 @@ fn running_headers_and_footers_are_flagged() {
             .unwrap_or_else(|| panic!("footer missing on page {page}"));
         assert_eq!(b["kind"], "page_footer", "page {page}");
     }
-    // Markdown leaves page furniture out.
-    let md = extract_as(&fixture(R_DATA), "markdown", &["--pages", "8-9"]);
-    assert!(!md.contains("Chapter 1: Introduction"), "{md}");
+    // Markdown and text leave page furniture out, unless asked for everything on the page.
+    for format in ["markdown", "text"] {
+        let body = extract_as(&fixture(R_DATA), format, &["--pages", "8-9"]);
+        assert!(!body.contains("Chapter 1: Introduction"), "{body}");
+        let all = extract_as(&fixture(R_DATA), format, &["--pages", "8-9", "--furniture"]);
+        assert_eq!(all.matches("Chapter 1: Introduction").count(), 2, "{all}");
+    }
 }
 
 #[test]

@@ -68,6 +68,16 @@ fn table_of_contents_entries_are_not_headings() {
             .filter(|h| text(h) == "2.1.1 Collection")
             .collect();
         assert_eq!(collection.len(), 1, "{pipeline}");
+        // Plain text gives the entries' titles; with everything on the page, their page labels.
+        let args = ["--pipeline", pipeline, "--pages", "1"];
+        let plain = extract_as(&fixture(DOC), "text", &args);
+        assert!(plain.lines().any(|l| l == "1.1 Background"), "{plain}");
+        let all = extract_as(
+            &fixture(DOC),
+            "text",
+            &[&args[..], &["--furniture"]].concat(),
+        );
+        assert!(all.lines().any(|l| l == "1.1 Background 1"), "{all}");
     }
 }
 

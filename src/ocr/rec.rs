@@ -146,20 +146,29 @@ impl Recognizer {
                     }
                 }
             }
-            let (shape, data) = self.pool.run_f32(&[n, 3, h, w], &input)?;
-            if shape.len() != 3 || shape[0] as usize != n {
-                return Err(Error::Ocr(format!(
-                    "unexpected recogniser output shape {shape:?}"
-                )));
-            }
-            let (steps, classes) = (shape[1] as usize, shape[2] as usize);
-            let decoded: Vec<Option<RecLine>> = (0..n)
-                .map(|b| {
-                    let lw = lines[chunk[b]].width as f32;
-                    let probs = &data[b * steps * classes..(b + 1) * steps * classes];
-                    decode(&self.dict, probs, steps, classes, w as f32 / lw)
-                })
-                .collect();
+            let decoded = self
+                .pool
+                .run_f32_then(&[n, 3, h, w], &input, |shape, data| {
+                    if shape.len() != 3 || shape[0] as usize != n {
+                        return Err(Error::Ocr(format!(
+                            "unexpected recogniser output shape {shape:?}"
+                        )));
+                    }
+                    let (steps, classes) = (shape[1] as usize, shape[2] as usize);
+                    if data.len() < n * steps * classes {
+                        return Err(Error::Ocr(format!(
+                            "recogniser returned {} values for shape {shape:?}",
+                            data.len()
+                        )));
+                    }
+                    Ok((0..n)
+                        .map(|b| {
+                            let lw = lines[chunk[b]].width as f32;
+                            let probs = &data[b * steps * classes..(b + 1) * steps * classes];
+                            decode(&self.dict, probs, steps, classes, w as f32 / lw)
+                        })
+                        .collect::<Vec<Option<RecLine>>>())
+                })?;
             for (&i, line) in chunk.iter().zip(decoded) {
                 out[i] = line;
             }

@@ -24,7 +24,7 @@ mod stream;
 mod text;
 mod toc;
 
-pub use render::{to_markdown, to_text};
+pub use render::{to_markdown, to_markdown_with, to_text, to_text_with, Render};
 pub use text::{join_lines, normalize_into};
 
 use crate::document::{BBox, Block, BlockSource, Table};

@@ -2,10 +2,30 @@
 
 use crate::document::{Block, BlockKind, Document};
 
+/// What a rendering holds besides the body text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Render {
+    /// Also page furniture (running headers, footers, page numbers, stamps) and, in plain
+    /// text, the page labels of table-of-contents entries: everything printed on the page,
+    /// as `pdftotext` gives it. Off by default: furniture is noise in chunks and prompts.
+    pub furniture: bool,
+}
+
+impl Render {
+    fn keeps(self, block: &Block) -> bool {
+        self.furniture || !block.kind.is_furniture()
+    }
+}
+
 /// Markdown: headings by level, lists, fenced code, pipe tables; page headers and footers left out.
 pub fn to_markdown(doc: &Document) -> String {
+    to_markdown_with(doc, Render::default())
+}
+
+/// [`to_markdown`], with what `render` asks for besides the body.
+pub fn to_markdown_with(doc: &Document, render: Render) -> String {
     let mut out = String::new();
-    for block in doc.blocks.iter().filter(|b| !b.kind.is_furniture()) {
+    for block in doc.blocks.iter().filter(|b| render.keeps(b)) {
         let text = block.text.trim();
         if text.is_empty() && block.table.is_none() && block.kind != BlockKind::Figure {
             continue;
@@ -47,9 +67,14 @@ fn with_math(block: &Block) -> &str {
 /// Page furniture (running headers, footers, page numbers) is left out, as in Markdown; the
 /// JSON keeps it.
 pub fn to_text(doc: &Document) -> String {
+    to_text_with(doc, Render::default())
+}
+
+/// [`to_text`], with what `render` asks for besides the body.
+pub fn to_text_with(doc: &Document, render: Render) -> String {
     let mut out = String::new();
     let mut page = None;
-    for block in doc.blocks.iter().filter(|b| !b.kind.is_furniture()) {
+    for block in doc.blocks.iter().filter(|b| render.keeps(b)) {
         if page.is_some_and(|p| p != block.page) {
             out.push('\u{c}');
         } else if page.is_some() {
@@ -57,6 +82,10 @@ pub fn to_text(doc: &Document) -> String {
         }
         page = Some(block.page);
         out.push_str(block.text.trim_end());
+        if let Some(entry) = block.toc.as_ref().filter(|_| render.furniture) {
+            out.push(' ');
+            out.push_str(&entry.page);
+        }
         out.push('\n');
     }
     out
