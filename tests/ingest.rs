@@ -241,6 +241,56 @@ fn a_failing_file_is_reported_and_the_rest_are_indexed() {
 }
 
 #[test]
+fn a_folder_of_links_is_ingested_and_skips_are_counted_by_reason() {
+    // Documents kept elsewhere, and a folder holding only symbolic links to them: to each
+    // file, twice to one, to a folder, to nothing, and back to itself (a loop).
+    let ws = workspace(&[]);
+    let elsewhere = ws.docs.parent().expect("tmp").join("elsewhere");
+    std::fs::create_dir_all(elsewhere.join("letters")).expect("mkdir");
+    std::fs::copy(
+        fixture("tables/mtcars-iris.pdf"),
+        elsewhere.join("cars.pdf"),
+    )
+    .expect("copy");
+    std::fs::copy(
+        fixture("docs/koma-brief.de.pdf"),
+        elsewhere.join("letters/brief.pdf"),
+    )
+    .expect("copy");
+    let link = |target: &Path, name: &str| {
+        std::os::unix::fs::symlink(target, ws.docs.join(name)).expect("symlink");
+    };
+    link(&elsewhere.join("cars.pdf"), "cars.pdf");
+    link(&elsewhere.join("cars.pdf"), "same-cars.pdf");
+    link(&elsewhere.join("letters"), "letters");
+    link(&elsewhere.join("moved.pdf"), "moved.pdf");
+    link(&ws.docs, "loop");
+    std::fs::write(ws.docs.join(".DS_Store"), b"x").expect("write");
+
+    let out = ingest(&ws, &[]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("2 indexed, 0 unchanged, 0 not documents, 0 failed"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "skipped: 1 hidden, 1 broken links, 1 folders reached twice (link loops), \
+             1 files reached twice (links)"
+        ),
+        "{err}"
+    );
+    assert_top(
+        &query(&ws, "Kapitän Hook", &["--mode", "keyword"]),
+        "brief.pdf",
+        1,
+        "Kapitän Hook",
+    );
+    assert_eq!(status(&ws)["documents"], 2);
+}
+
+#[test]
 fn an_ingest_killed_midway_resumes_to_consistent_stores() {
     let ws = workspace(&[
         ("docs/koma-brief.de.pdf", "a-brief.pdf"),

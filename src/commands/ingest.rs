@@ -101,6 +101,7 @@ pub fn run(args: IngestArgs) -> anyhow::Result<bool> {
         secs,
         summary.pages as f64 / secs.max(1e-9)
     );
+    eprintln!("skipped: {}", summary.skipped);
     eprintln!(
         "time: extract {:.1} s (summed over jobs), chunk {:.1} s, embed {:.1} s, write {:.1} s",
         summary.extract.as_secs_f64(),

@@ -11,7 +11,7 @@ mod walk;
 
 pub use retrieve::{Query, Retrieved, MAX_TOP_K};
 pub use store::Store;
-pub use walk::Filter;
+pub use walk::{Filter, Skipped};
 
 use crate::catalog::{Catalog, FileRow};
 use crate::chunk::{self, embedding_text, ChunkOptions};
@@ -72,6 +72,8 @@ pub struct Summary {
     pub indexed: usize,
     pub unchanged: usize,
     pub unsupported: usize,
+    /// What the walk left out, by reason (hidden, filtered, broken links, ...).
+    pub skipped: Skipped,
     pub failed: usize,
     pub pruned: usize,
     pub pages: u64,
@@ -126,9 +128,13 @@ impl Ingestor<'_> {
         progress: &mut dyn FnMut(Event),
     ) -> Result<Summary> {
         let started = Instant::now();
-        let files = walk::files(roots, filter)?;
+        let walk = walk::files(roots, filter)?;
+        let files = walk.files;
         progress(Event::Planned { files: files.len() });
-        let mut summary = Summary::default();
+        let mut summary = Summary {
+            skipped: walk.skipped,
+            ..Summary::default()
+        };
         let version = options.extract.pipeline.version();
         // Unchanged files (same size and time, stored by this pipeline version) cost nothing.
         let mut todo: VecDeque<PathBuf> = VecDeque::new();
