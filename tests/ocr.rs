@@ -275,6 +275,54 @@ fn code_at_300_dpi_keeps_its_punctuation_and_spaces() {
 }
 
 #[test]
+fn a_ruled_table_on_a_scan_is_a_table_and_the_columns_below_read_in_turn() {
+    // acm-sample-sigconf p4 at 150 dpi: a booktabs table (three drawn rules) above two
+    // columns. Without rules read from the pixels the table's columns were taken for page
+    // columns: "Command" and "\author" were followed by the left column's "12 FIGURES",
+    // then "A Number", "100 300 400", and the right column's text before the left's.
+    for pipeline in ["fast", "accurate"] {
+        let doc = extract_json(
+            &fixture("images/acm-sample-sigconf_p0004_150dpi_grey.png"),
+            &["--pipeline", pipeline],
+        );
+        let table = blocks(&doc)
+            .iter()
+            .find(|b| b["kind"] == "table")
+            .unwrap_or_else(|| panic!("{pipeline}: no table: {}", all_text(&doc, None)));
+        let cells = collapse(table["text"].as_str().unwrap_or(""));
+        for cell in ["Command", "A Number", "Comments", "100", "For wider tables"] {
+            assert!(
+                cells.contains(cell),
+                "{pipeline}: {cell} not in the table: {cells}"
+            );
+        }
+        let text = collapse(&all_text(&doc, None));
+        let at = |needle: &str| {
+            text.find(needle)
+                .unwrap_or_else(|| panic!("{pipeline}: {needle:?} missing: {text}"))
+        };
+        // Table, then the left column, then the right one.
+        assert!(
+            at("For wider tables") < at("just to demonstrate"),
+            "{pipeline}: {text}"
+        );
+        assert!(
+            at("just to demonstrate") < at("FIGURES"),
+            "{pipeline}: {text}"
+        );
+        let left_end = at("as shown in the example below");
+        assert!(
+            left_end < at("For additional information"),
+            "{pipeline}: {text}"
+        );
+        assert!(
+            at("For additional information") < at("Teaser Figure"),
+            "{pipeline}: {text}"
+        );
+    }
+}
+
+#[test]
 fn a_garbled_text_layer_is_replaced_by_ocr() {
     // A scan under an invisible text layer of symbol soup (a broken Type 3 font's output).
     let doc = extract_json(&fixture("docs/garbled_layer.pdf"), &[]);

@@ -3,6 +3,7 @@
 //! full extent.
 
 use super::geometry::{convex_hull, expand, min_area_rect, order, Point, Quad};
+use super::ink::{luma, paper};
 use crate::error::{Error, Result};
 use crate::runtime::SessionPool;
 use ::image::{imageops::FilterType, RgbImage};
@@ -102,24 +103,7 @@ const INK_MIN: u32 = 2;
 /// tell ink from (a photograph, light text on a dark ground).
 fn content_box(img: &RgbImage) -> Option<[u32; 4]> {
     let (w, h) = img.dimensions();
-    let luma = |p: &::image::Rgb<u8>| {
-        ((77 * p.0[0] as u32 + 150 * p.0[1] as u32 + 29 * p.0[2] as u32) >> 8) as u8
-    };
-    let mut histogram = [0u32; 256];
-    for p in img.pixels() {
-        histogram[luma(p) as usize] += 1;
-    }
-    // Paper: the brightest tone that covers at least 5 % of the page.
-    let total = w * h;
-    let mut brighter = 0;
-    let mut paper = 0u8;
-    for v in (0..256).rev() {
-        brighter += histogram[v];
-        if brighter * 20 >= total {
-            paper = v as u8;
-            break;
-        }
-    }
+    let paper = paper(img);
     if paper < 2 * INK_CONTRAST {
         return None;
     }

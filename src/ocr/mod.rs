@@ -4,13 +4,15 @@
 
 mod det;
 mod geometry;
+mod ink;
 mod line_orientation;
 mod orientation;
 mod rec;
+mod rulings;
 
 use crate::error::{Error, Result};
 use crate::models::ModelStore;
-use crate::pdf::{Glyph, GlyphStyle};
+use crate::pdf::{Glyph, GlyphStyle, Ruling};
 use crate::runtime::{Device, SessionPool};
 use ::image::RgbImage;
 use det::Detector;
@@ -61,6 +63,8 @@ impl OcrSettings {
 #[derive(Debug, Clone)]
 pub struct OcrPage {
     pub glyphs: Vec<Glyph>,
+    /// Horizontal rules drawn on the page (tables, form lines), in page points.
+    pub rulings: Vec<Ruling>,
     /// Mean confidence of the recognised lines, if any.
     pub confidence: Option<f32>,
 }
@@ -149,6 +153,7 @@ impl Ocr {
         if img.width() < 8 || img.height() < 8 {
             return Ok(OcrPage {
                 glyphs: Vec::new(),
+                rulings: Vec::new(),
                 confidence: None,
             });
         }
@@ -221,7 +226,18 @@ impl Ocr {
         }
         let confidence = (!confidences.is_empty())
             .then(|| confidences.iter().sum::<f32>() / confidences.len() as f32);
-        Ok(OcrPage { glyphs, confidence })
+        // Rules are read on a page that needed no turning (a turned page's would need turning
+        // with it); a skewed page's rules are not straight runs of pixels and are not read.
+        let rulings = if turned == 0 {
+            rulings::horizontal(img, points_per_pixel)
+        } else {
+            Vec::new()
+        };
+        Ok(OcrPage {
+            glyphs,
+            rulings,
+            confidence,
+        })
     }
 }
 

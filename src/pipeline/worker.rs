@@ -129,6 +129,7 @@ pub fn process(job: Job) -> Result<PageResult> {
             drop(bitmap);
             times.ocr = t.elapsed();
             raw.glyphs = read.glyphs;
+            raw.rulings = read.rulings;
             raw.fonts = vec!["ocr".into()];
             let ocr = Some((TextSource::Ocr, read.confidence));
             (raw, regions, BlockSource::Ocr, ocr)

@@ -17,6 +17,10 @@ const MIN_RULES: usize = 3;
 const MAX_RULE_GAP: f32 = 0.35;
 /// Words in a row that make it prose rather than a table row.
 const PROSE_WORDS: usize = 14;
+/// How close to a table's edge (points) text between two of its rules may come from outside:
+/// nearer, or across the edge, it is a line wider than the table (the next table's caption),
+/// and the rules below belong to another table. Text a column gutter away is not.
+const EDGE_CROSSING: f32 = 3.0;
 /// Confidence given to a table found this way.
 const SCORE: f32 = 0.6;
 
@@ -44,6 +48,9 @@ pub fn tables(
             let last = rules[*group.last().unwrap_or(&i)];
             let same_span = (rules[j][0] - rules[i][0]).abs() <= SPAN_SLACK
                 && (rules[j][2] - rules[i][2]).abs() <= SPAN_SLACK;
+            if same_span && crosses_edge(glyphs, rules[i], last[1], rules[j][1]) {
+                break;
+            }
             if same_span && !used[j] && rules[j][1] - last[1] <= MAX_RULE_GAP * height {
                 // Double rules (a few points apart) count once.
                 if rules[j][1] - last[1] > 2.5 {
@@ -73,6 +80,18 @@ pub fn tables(
     out
 }
 
+/// Whether text between heights `top` and `bottom` crosses the left or right end of `rule`
+/// (or comes within [`EDGE_CROSSING`] of it from outside).
+fn crosses_edge(glyphs: &[Glyph], rule: BBox, top: f32, bottom: f32) -> bool {
+    glyphs.iter().any(|g| {
+        let cy = (g.bbox[1] + g.bbox[3]) / 2.0;
+        let near = |edge: f32| g.bbox[0] < edge + EDGE_CROSSING && g.bbox[2] > edge - EDGE_CROSSING;
+        let outside_left = g.bbox[0] < rule[0] && near(rule[0]);
+        let outside_right = g.bbox[2] > rule[2] && near(rule[2]);
+        cy > top && cy < bottom && (outside_left || outside_right)
+    })
+}
+
 /// Text between the rules reads as a table: at least two rows and two columns, and no row
 /// of running prose.
 fn tabular(glyphs: &[Glyph], rulings: &[Ruling], bbox: BBox) -> bool {
@@ -96,4 +115,62 @@ fn tabular(glyphs: &[Glyph], rulings: &[Ruling], bbox: BBox) -> bool {
         .flatten()
         .any(|c| c.text.split_whitespace().count() >= PROSE_WORDS);
     table.rows.len() >= 2 && cols >= 2 && !prose
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A word of `n` glyphs of 5 pt from x on the line at y.
+    fn word(x: f32, y: f32, n: usize) -> Vec<Glyph> {
+        (0..n)
+            .map(|i| {
+                let x0 = x + 5.0 * i as f32;
+                Glyph::sample('a', [x0, y - 8.0, x0 + 5.0, y], 10.0, false)
+            })
+            .collect()
+    }
+
+    /// A 3 × 2 table between rules at `top`, `top + 14` and `top + 60`, columns at x 120 and 300.
+    fn table(top: f32) -> (Vec<Ruling>, Vec<Glyph>) {
+        let rules = vec![
+            [100.0, top, 400.0, top],
+            [100.0, top + 14.0, 400.0, top + 14.0],
+            [100.0, top + 60.0, 400.0, top + 60.0],
+        ];
+        let mut glyphs = Vec::new();
+        for y in [top + 11.0, top + 28.0, top + 42.0, top + 56.0] {
+            glyphs.extend(word(120.0, y, 4));
+            glyphs.extend(word(300.0, y, 3));
+        }
+        (rules, glyphs)
+    }
+
+    #[test]
+    fn two_tables_of_one_width_under_a_wide_caption_stay_two() {
+        let (mut rules, mut glyphs) = table(100.0);
+        let (second_rules, second_glyphs) = table(200.0);
+        rules.extend(second_rules);
+        glyphs.extend(second_glyphs);
+        // The second table's caption, wider than the tables, between them.
+        glyphs.extend(word(80.0, 185.0, 70));
+        let found = tables(&rules, &glyphs, &[], 792.0);
+        let boxes: Vec<BBox> = found.iter().map(|r| r.bbox).collect();
+        assert_eq!(
+            boxes,
+            vec![[100.0, 100.0, 400.0, 160.0], [100.0, 200.0, 400.0, 260.0]]
+        );
+    }
+
+    #[test]
+    fn text_a_gutter_away_does_not_split_a_table() {
+        let (rules, mut glyphs) = table(100.0);
+        // The other column of a two-column page, 20 pt right of the table.
+        for y in [111.0, 128.0, 142.0, 156.0] {
+            glyphs.extend(word(420.0, y, 20));
+        }
+        let found = tables(&rules, &glyphs, &[], 792.0);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].bbox, [100.0, 100.0, 400.0, 160.0]);
+    }
 }
