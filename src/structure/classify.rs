@@ -336,13 +336,15 @@ fn classify_region<'a>(
             let sentence = ends_sentence(&t)
                 && (t.split_whitespace().count() > 5
                     || t.chars().filter(|&c| super::lines::is_cjk(c)).count() > 5);
+            // "The program is called like this:" leads into what follows, as in `heading`.
+            let lead_in = t.ends_with([':', '：']) && numbering_depth(&t).is_none();
             // A run of words in plain body type is no title, whatever the model saw.
             let plain = heading(proto, &t, body).is_none()
                 && numbering_depth(&t).is_none()
                 && t.split_whitespace().count() > 6
                 && proto.size() < 1.05 * body
                 && proto.bold() < 0.5;
-            if sentence || plain || never_heading(proto, &t) {
+            if sentence || lead_in || plain || never_heading(proto, &t) {
                 return classify_one(proto, page, body);
             }
             let level = heading(proto, &t, body).map_or_else(|| level_of(&t), |(level, _)| level);
@@ -880,6 +882,15 @@ mod tests {
 
     /// Classifies one page made of `glyphs`, its text read from `source`.
     fn blocks(glyphs: Vec<Glyph>, source: BlockSource) -> Vec<Block> {
+        blocks_in(glyphs, source, &[])
+    }
+
+    /// [`blocks`], with the layout model's `regions` on the page.
+    fn blocks_in(
+        glyphs: Vec<Glyph>,
+        source: BlockSource,
+        regions: &[crate::layout::Region],
+    ) -> Vec<Block> {
         let raw = RawPage {
             number: 2,
             width: 612.0,
@@ -893,7 +904,7 @@ mod tests {
             image_cover: 0.0,
             rulings: Vec::new(),
         };
-        let mut page = crate::structure::analyze_page(raw, &[]);
+        let mut page = crate::structure::analyze_page(raw, regions);
         page.source = source;
         classify(&[page], 10.0, &HashMap::new())
     }
@@ -941,6 +952,29 @@ mod tests {
         line(&mut g, first.trim_end(), (72.0, 160.0), 12.0, false);
         prose(&mut g, 177.0, 3, 80);
         assert!(headings(&blocks(g, BlockSource::Pdf)).is_empty());
+    }
+
+    #[test]
+    fn a_lead_in_ending_in_a_colon_is_no_title_whatever_the_model_saw() {
+        let page = |text: &str| {
+            let mut g = Vec::new();
+            prose(&mut g, 100.0, 6, 80);
+            line(&mut g, text, (72.0, 200.0), 12.0, false);
+            prose(&mut g, 230.0, 6, 80);
+            g
+        };
+        let title = [crate::layout::Region {
+            kind: RegionKind::Title,
+            bbox: [70.0, 198.0, 420.0, 214.0],
+            score: 0.9,
+        }];
+        let read = |text: &str| blocks_in(page(text), BlockSource::Pdf, &title);
+        assert_eq!(
+            headings(&read("Optionen auf der Kommandozeile")),
+            ["Optionen auf der Kommandozeile"]
+        );
+        assert!(headings(&read("Das Programm wird folgendermaßen aufgerufen:")).is_empty());
+        assert_eq!(headings(&read("2.4 Beispiele:")), ["2.4 Beispiele:"]);
     }
 
     #[test]
