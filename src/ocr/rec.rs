@@ -84,16 +84,22 @@ impl RecLine {
 }
 
 fn is_wide_form(c: char) -> bool {
-    matches!(c as u32, 0xff01..=0xff5e | 0x3000 | 0x3001 | 0x3002)
+    matches!(c as u32, 0xff01..=0xff5e | 0x3000..=0x3002 | 0x3008..=0x300b)
 }
 
-/// The ASCII form of a full-width character (ideographic comma and full stop included).
+/// The Latin form of a full-width character: ASCII for the full-width block and the
+/// ideographic space, comma and full stop; the mathematical angle brackets (`⟨arg⟩`, as
+/// LaTeX manuals print them) and guillemets for the CJK angle brackets the recogniser reads.
 fn narrow(c: char) -> char {
     match c as u32 {
         0xff01..=0xff5e => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
         0x3000 => ' ',
         0x3001 => ',',
         0x3002 => '.',
+        0x3008 => '⟨',
+        0x3009 => '⟩',
+        0x300a => '«',
+        0x300b => '»',
         _ => c,
     }
 }
@@ -300,6 +306,10 @@ mod tests {
             text(&l)
         };
         assert_eq!(narrowed("sq（x，y）： see 2。", false), "sq(x,y): see 2.");
+        assert_eq!(
+            narrowed("\\date{〈JJ/MM〉} 《texte》", false),
+            "\\date{⟨JJ/MM⟩} «texte»"
+        );
         // Japanese keeps its punctuation.
         assert_eq!(
             narrowed("クラスファイル（jlreq）です。", false),
@@ -308,5 +318,6 @@ mod tests {
         // A line of punctuation alone goes with its page.
         assert_eq!(narrowed("}，", true), "},");
         assert_eq!(narrowed("（1）", false), "（1）");
+        assert_eq!(narrowed("《雪国》を読む。", false), "《雪国》を読む。");
     }
 }
