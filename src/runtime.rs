@@ -285,13 +285,7 @@ impl SessionPool {
         input: &[f32],
         read: impl FnOnce(&[i64], &[f32]) -> Result<T>,
     ) -> Result<T> {
-        let fail = |e: String| Error::Runtime(format!("{}: {e}", self.name));
-        self.with(|session| {
-            let tensor = TensorRef::from_array_view((shape.to_vec(), input))
-                .map_err(|e| fail(e.to_string()))?;
-            let outputs = session
-                .run(ort::inputs![tensor])
-                .map_err(|e| fail(e.to_string()))?;
+        self.run_f32_outputs(shape, input, |outputs, fail| {
             let Some(first) = outputs.values().next() else {
                 return Err(fail("the model has no output".into()));
             };
@@ -305,13 +299,7 @@ impl SessionPool {
     /// Runs the model on one f32 tensor and returns every output (shape, values), in the
     /// model's output order.
     pub fn run_f32_all(&self, shape: &[usize], input: &[f32]) -> Result<Vec<(Vec<i64>, Vec<f32>)>> {
-        let fail = |e: String| Error::Runtime(format!("{}: {e}", self.name));
-        self.with(|session| {
-            let tensor = TensorRef::from_array_view((shape.to_vec(), input))
-                .map_err(|e| fail(e.to_string()))?;
-            let outputs = session
-                .run(ort::inputs![tensor])
-                .map_err(|e| fail(e.to_string()))?;
+        self.run_f32_outputs(shape, input, |outputs, fail| {
             outputs
                 .values()
                 .map(|value| {
@@ -321,6 +309,25 @@ impl SessionPool {
                     Ok((out_shape.to_vec(), data.to_vec()))
                 })
                 .collect()
+        })
+    }
+
+    /// Runs the model on one f32 tensor and hands `read` its outputs, with the function that
+    /// turns a runtime message into this model's error.
+    fn run_f32_outputs<T>(
+        &self,
+        shape: &[usize],
+        input: &[f32],
+        read: impl FnOnce(&ort::session::SessionOutputs<'_>, &dyn Fn(String) -> Error) -> Result<T>,
+    ) -> Result<T> {
+        let fail = |e: String| Error::Runtime(format!("{}: {e}", self.name));
+        self.with(|session| {
+            let tensor = TensorRef::from_array_view((shape.to_vec(), input))
+                .map_err(|e| fail(e.to_string()))?;
+            let outputs = session
+                .run(ort::inputs![tensor])
+                .map_err(|e| fail(e.to_string()))?;
+            read(&outputs, &fail)
         })
     }
 

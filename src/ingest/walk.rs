@@ -122,12 +122,15 @@ pub fn files(roots: &[PathBuf], filter: &Filter) -> Result<Walk> {
         if !seen_dirs.insert(real) {
             continue;
         }
-        std::fs::read_dir(root).map_err(io)?;
         let mut stack = vec![root.clone()];
         while let Some(dir) = stack.pop() {
-            let Ok(entries) = std::fs::read_dir(&dir) else {
-                walk.skipped.unreadable += 1;
-                continue;
+            let entries = match std::fs::read_dir(&dir) {
+                Ok(entries) => entries,
+                Err(e) if dir == *root => return Err(io(e)),
+                Err(_) => {
+                    walk.skipped.unreadable += 1;
+                    continue;
+                }
             };
             for entry in entries.flatten() {
                 let path = entry.path();

@@ -81,12 +81,12 @@ pub fn horizontal(img: &RgbImage, points_per_pixel: f32) -> Vec<Ruling> {
         }
     };
     let mut runs: Vec<Run> = Vec::new();
-    for y in 0..h {
+    for (y, row) in (0..h).zip(img.as_raw().chunks_exact(3 * w as usize)) {
         runs.clear();
         let mut start: Option<u32> = None;
         let mut last_dark = 0u32;
-        for x in 0..w {
-            if is_dark(img.get_pixel(x, y)) {
+        for (x, p) in (0..w).zip(row.chunks_exact(3)) {
+            if is_dark(&::image::Rgb([p[0], p[1], p[2]])) {
                 if start.is_none() {
                     start = Some(x);
                 }

@@ -336,15 +336,13 @@ fn classify_region<'a>(
             let sentence = ends_sentence(&t)
                 && (t.split_whitespace().count() > 5
                     || t.chars().filter(|&c| super::lines::is_cjk(c)).count() > 5);
-            // "The program is called like this:" leads into what follows, as in `heading`.
-            let lead_in = t.ends_with([':', '：']) && numbering_depth(&t).is_none();
             // A run of words in plain body type is no title, whatever the model saw.
             let plain = heading(proto, &t, body).is_none()
                 && numbering_depth(&t).is_none()
                 && t.split_whitespace().count() > 6
                 && proto.size() < 1.05 * body
                 && proto.bold() < 0.5;
-            if sentence || lead_in || plain || never_heading(proto, &t) {
+            if sentence || plain || never_heading(proto, &t) {
                 return classify_one(proto, page, body);
             }
             let level = heading(proto, &t, body).map_or_else(|| level_of(&t), |(level, _)| level);
@@ -387,10 +385,6 @@ fn heading(proto: &ProtoBlock, text: &str, body: f32) -> Option<(Level, f32)> {
     if text.ends_with([',', ';', '，', '、', '；']) || proto.mono() >= 0.8 {
         return None;
     }
-    // "The program is called like this:" introduces what follows; a heading names it.
-    if text.ends_with([':', '：']) && numbering_depth(text).is_none() {
-        return None;
-    }
     if never_heading(proto, text) {
         return None;
     }
@@ -415,9 +409,11 @@ fn heading(proto: &ProtoBlock, text: &str, body: f32) -> Option<(Level, f32)> {
     None
 }
 
-/// Text that is no heading whatever its type: a bullet item, sideways text (a margin label,
-/// a rotated running head), a caption and, unless numbered, code or markup, a line broken
-/// mid-word, an index letter, a date, version or other line that reads as page furniture.
+/// Text that is no heading whatever its type (or the layout model's region): a bullet item,
+/// sideways text (a margin label, a rotated running head), a caption and, unless numbered,
+/// code or markup, a line broken mid-word, a lead-in ending in a colon ("The program is
+/// called like this:" introduces what follows; a heading names it), an index letter, a date,
+/// version or other line that reads as page furniture.
 fn never_heading(proto: &ProtoBlock, text: &str) -> bool {
     starts_with_bullet(text)
         || proto.is_sideways()
@@ -426,6 +422,7 @@ fn never_heading(proto: &ProtoBlock, text: &str) -> bool {
         || (numbering_depth(text).is_none()
             && (looks_like_code(text)
                 || text.ends_with('-')
+                || text.ends_with([':', '：'])
                 || !has_word(text)
                 || super::furniture::reads_as_furniture(text)))
 }
