@@ -33,6 +33,7 @@ pub mod pdf;
 pub mod pipeline;
 pub mod runtime;
 pub mod source;
+pub mod storage;
 pub mod structure;
 pub mod table;
 

@@ -23,6 +23,11 @@ pub struct ServerConfig {
     /// Ended jobs (and the documents kept with `index = false` jobs) are forgotten after
     /// this many days.
     pub job_retention_days: f64,
+    /// A running job's lease: renewed while its worker lives; once it runs out (the worker
+    /// died) another worker takes the job over.
+    pub job_lease_seconds: f64,
+    /// Where the catalog and job queue live (`[storage]`).
+    pub storage: crate::storage::StorageConfig,
 }
 
 /// What one client can make the server do.
@@ -58,6 +63,8 @@ impl Default for ServerConfig {
             limits: Limits::default(),
             callback_attempts: 5,
             job_retention_days: 7.0,
+            job_lease_seconds: 30.0,
+            storage: Default::default(),
         }
     }
 }
@@ -121,6 +128,10 @@ impl ServerConfig {
         if self.job_retention_days <= 0.0 {
             return bad("job_retention_days must be positive");
         }
+        if !(1.0..=3600.0).contains(&self.job_lease_seconds) {
+            return bad("job_lease_seconds must be between 1 and 3600");
+        }
+        self.storage.catalog_url()?;
         if self.api_keys.iter().any(|k| k.len() < 16) {
             return bad("API keys must be at least 16 characters");
         }

@@ -48,6 +48,8 @@ pub struct JobView {
     #[schema(value_type = Option<Object>)]
     pub timings_ms: Option<BTreeMap<String, u64>>,
     pub error: Option<ErrorDetail>,
+    /// The server worker that runs it, or ran it last (host:process:tag).
+    pub worker: Option<String>,
     /// Where to follow the job, and where its document will be.
     pub links: JobLinks,
 }
@@ -113,6 +115,7 @@ impl JobView {
                 code: code.clone(),
                 message: job.error.clone().unwrap_or_default(),
             }),
+            worker: job.worker.clone(),
             links: JobLinks {
                 job: format!("/v1/jobs/{}", job.id),
                 document: format!("/v1/jobs/{}/document", job.id),
@@ -129,43 +132,76 @@ struct Finished {
     timings: BTreeMap<String, u64>,
 }
 
-/// A worker thread: runs jobs until the queue closes.
+/// How long an idle worker waits before looking at the catalog again (an upload to this
+/// server wakes it at once; one to another server sharing the catalog is seen by then).
+const IDLE_POLL: Duration = Duration::from_millis(500);
+
+/// A worker thread: claims jobs from the catalog and runs them until the queue closes.
 pub fn worker(state: Arc<AppState>, engine: Arc<Engine>, runtime: tokio::runtime::Handle) {
-    while let Some((id, progress)) = state.queue.take() {
-        let span = info_span!("job", job = %id);
+    while !state.queue.is_closed() {
+        let job = match state
+            .catalog
+            .claim_job(&state.owner, state.lease_until_ms())
+        {
+            Ok(Some(job)) => job,
+            Ok(None) => {
+                state.queue.wait(IDLE_POLL);
+                continue;
+            }
+            Err(e) => {
+                warn!("cannot claim a job: {e}");
+                state.queue.wait(IDLE_POLL * 4);
+                continue;
+            }
+        };
+        let span = info_span!("job", job = %job.id);
         let _guard = span.enter();
-        if let Err(e) = run(&state, &engine, &id, &progress, &runtime) {
+        let progress = state.queue.start(&job.id);
+        // A cancellation asked while it waited is heard before any work.
+        state
+            .queue
+            .renew(&state.catalog, &state.owner, state.lease_until_ms());
+        if let Err(e) = run(&state, &engine, &job, &progress, &runtime) {
             warn!("job bookkeeping failed: {e}");
         }
-        state.queue.done(&id);
+        state.queue.done(&job.id);
+    }
+}
+
+/// Renews the leases of this server's running jobs until the queue closes.
+pub fn lease_keeper(state: Arc<AppState>) {
+    let every = Duration::from_secs_f64((state.config.job_lease_seconds / 3.0).clamp(0.2, 2.0));
+    while state.queue.wait_closed(every) {
+        state
+            .queue
+            .renew(&state.catalog, &state.owner, state.lease_until_ms());
     }
 }
 
 fn run(
     state: &Arc<AppState>,
     engine: &Engine,
-    id: &str,
+    job: &JobRow,
     progress: &Arc<Progress>,
     runtime: &tokio::runtime::Handle,
 ) -> Result<()> {
-    if !state.catalog.start_job(id)? {
-        return Ok(()); // cancelled while it waited
-    }
-    let Some(job) = state.catalog.job(id)? else {
-        return Ok(());
-    };
+    let id = job.id.as_str();
     let started = Instant::now();
-    let outcome = process(state, engine, &job, progress);
+    let outcome = process(state, engine, job, progress);
     let (done, total) = progress.pages();
-    state.catalog.job_progress(id, done, total)?;
     let metrics = &state.metrics;
     let ended = match &outcome {
+        Err(Error::Cancelled) if state.queue.is_lost(id) => {
+            info!("another worker took the job over");
+            return Ok(());
+        }
         Err(Error::Cancelled) if state.stopping.load(Ordering::SeqCst) => {
             info!("server stopping: job goes back to the queue");
-            state.catalog.requeue_job(id)?;
+            state.catalog.requeue_job(id, &state.owner)?;
             return Ok(());
         }
         Ok(finished) => {
+            state.catalog.job_progress(id, done, total)?;
             let timings = serde_json::to_string(&finished.timings).ok();
             metrics.pages.inc_by(finished.document.pages.len() as u64);
             for (stage, ms) in &finished.timings {
@@ -176,6 +212,7 @@ fn run(
             }
             state.catalog.finish_job(
                 id,
+                &state.owner,
                 &JobEnd {
                     state: JobState::Succeeded,
                     error_code: None,
@@ -186,6 +223,7 @@ fn run(
             )?
         }
         Err(e) => {
+            state.catalog.job_progress(id, done, total)?;
             let (status, code) = ApiError::classify(e);
             let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
                 warn!("job failed: {e}");
@@ -199,6 +237,7 @@ fn run(
             };
             state.catalog.finish_job(
                 id,
+                &state.owner,
                 &JobEnd {
                     state: end_state,
                     error_code: Some(code),
@@ -219,13 +258,16 @@ fn run(
         seconds = started.elapsed().as_secs_f64(),
         "job ended"
     );
-    // Only this worker ends a running job, so `ended` holds; the check guards the callback.
+    // Only the lease holder ends a running job: a worker that lost its lease (it stalled
+    // past it and another took over) records nothing and calls nobody back.
     if ended {
         self::ended(state, id, outcome_label);
         if let Some(url) = &job.callback_url {
             let body = callback_body(state, id, outcome.ok().map(|f| f.document));
             runtime.spawn(deliver(state.clone(), url.clone(), body));
         }
+    } else {
+        warn!("the job was no longer this worker's to end");
     }
     Ok(())
 }
@@ -236,8 +278,7 @@ fn process(
     job: &JobRow,
     progress: &Arc<Progress>,
 ) -> Result<Finished> {
-    let path = state.upload_path(&job.id);
-    let bytes = std::fs::read(&path).map_err(|source| Error::Io { path, source })?;
+    let bytes = state.read_upload(&job.id)?;
     let pipeline = engine
         .pipelines
         .get(&job.pipeline)
@@ -358,7 +399,7 @@ pub fn result_json(
 
 /// What follows a job's end: its upload goes, the metric counts it, waiting requests wake.
 fn ended(state: &AppState, id: &str, outcome: &str) {
-    let _ = std::fs::remove_file(state.upload_path(id));
+    state.remove_upload(id);
     state.metrics.documents.with_label_values(&[outcome]).inc();
     let _ = state.finished.send(id.to_string());
 }
@@ -408,23 +449,13 @@ pub async fn cancel_job(
             format!("the job has already ended ({})", job.state.as_str()),
         ));
     }
-    let running = job.state == JobState::Running;
-    state.queue.cancel(&id);
-    if !running {
-        // A queued job ends here; a running one ends when its worker sees the flag.
-        let ended = state.catalog.finish_job(
-            &id,
-            &JobEnd {
-                state: JobState::Cancelled,
-                error_code: Some("cancelled"),
-                error: Some("cancelled by the client"),
-                timings: None,
-                result: None,
-            },
-        )?;
-        if ended {
-            self::ended(&state, &id, "cancelled");
-        }
+    // A queued job ends here; a running one ends when its worker sees the request (at once
+    // on this server, at its next lease renewal on another).
+    if state.catalog.cancel_queued_job(&id)? {
+        self::ended(&state, &id, "cancelled");
+    } else {
+        state.catalog.request_cancel(&id)?;
+        state.queue.cancel(&id);
     }
     Ok(Json(view(&state, &id)?))
 }

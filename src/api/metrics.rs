@@ -76,7 +76,10 @@ impl Metrics {
         );
         let queue_running = register(
             &registry,
-            IntGauge::new("folio_jobs_running", "Jobs being worked on")?,
+            IntGauge::new(
+                "folio_jobs_running",
+                "Jobs this server's workers are running",
+            )?,
         );
         let jobs = register(
             &registry,
@@ -98,16 +101,21 @@ impl Metrics {
         })
     }
 
-    /// The text exposition, with the gauges read now.
-    pub fn render(&self, catalog: &Catalog, depth: (usize, usize)) -> String {
-        self.queue_waiting.set(depth.0 as i64);
-        self.queue_running.set(depth.1 as i64);
+    /// The text exposition, with the gauges read now (`running_here`: jobs this server's
+    /// workers run; the queue and the job counts are the catalog's, shared by every server
+    /// on it).
+    pub fn render(&self, catalog: &Catalog, running_here: usize) -> String {
+        self.queue_running.set(running_here as i64);
+        self.queue_waiting.set(0);
         for state in JobState::ALL {
             self.jobs.with_label_values(&[state.as_str()]).set(0);
         }
         if let Ok(counts) = catalog.job_counts() {
             for (state, n) in counts {
                 self.jobs.with_label_values(&[state.as_str()]).set(n as i64);
+                if state == JobState::Queued {
+                    self.queue_waiting.set(n as i64);
+                }
             }
         }
         let mut out = Vec::new();

@@ -21,7 +21,6 @@ pub use config::{Limits, ServerConfig};
 pub use error::{ApiError, ErrorBody};
 pub use retrieve::MODEL_NAME;
 
-use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::middleware::{self, Next};
@@ -138,18 +137,23 @@ fn app(state: Arc<AppState>) -> Router {
 }
 
 /// Forgets jobs past their retention, and uploads no unfinished job refers to (a crash
-/// between writing an upload and recording its job leaves one).
-fn tidy(state: &AppState, unfinished: &[crate::catalog::JobRow]) -> Result<()> {
+/// between storing an upload and recording its job leaves one).
+fn tidy(state: &AppState) -> Result<()> {
+    let now = crate::catalog::now_ms();
     let keep_ms = (state.config.job_retention_days * 86_400_000.0) as i64;
-    let pruned = state
-        .catalog
-        .prune_jobs(crate::catalog::now_ms().saturating_sub(keep_ms))?;
-    let open: std::collections::HashSet<&str> = unfinished.iter().map(|j| j.id.as_str()).collect();
-    let mut stray = 0;
-    if let Ok(entries) = std::fs::read_dir(&state.uploads) {
-        for entry in entries.flatten() {
+    let pruned = state.catalog.prune_jobs(now.saturating_sub(keep_ms))?;
+    // An hour old: never an upload whose job is being recorded right now (on any server).
+    let mut stray = state.catalog.delete_stray_uploads(now - 3_600_000)? as usize;
+    if let Some(dir) = &state.uploads {
+        let open: std::collections::HashSet<String> = state
+            .catalog
+            .unfinished_jobs()?
+            .into_iter()
+            .map(|j| j.id)
+            .collect();
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if !open.contains(name.as_str()) && std::fs::remove_file(entry.path()).is_ok() {
+            if !open.contains(&name) && std::fs::remove_file(entry.path()).is_ok() {
                 stray += 1;
             }
         }
@@ -164,6 +168,16 @@ fn tidy(state: &AppState, unfinished: &[crate::catalog::JobRow]) -> Result<()> {
     Ok(())
 }
 
+/// Who this process is in job leases: host, process id and a random tag (a restarted
+/// process is someone new).
+fn worker_identity() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "host".into());
+    let tag = uuid::Uuid::new_v4().simple().to_string();
+    format!("{host}:{}:{}", std::process::id(), &tag[..8])
+}
+
 /// Serves on `listener` until `shutdown` completes: models load in the background (the
 /// server answers `/readyz` with 503 meanwhile), then queued and interrupted jobs resume. On
 /// shutdown it stops accepting, lets requests in flight finish, puts running jobs back in
@@ -174,15 +188,22 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     config.validate()?;
-    let catalog = Catalog::open(&config.data)?;
-    let uploads = config.data.join("uploads");
-    std::fs::create_dir_all(&uploads).map_err(|source| Error::Io {
-        path: uploads.clone(),
-        source,
-    })?;
+    let catalog = config.storage.open_catalog(&config.data)?;
+    // Uploads wait where every server sharing the queue can read them.
+    let uploads = match catalog.is_shared() {
+        true => None,
+        false => {
+            let dir = config.data.join("uploads");
+            std::fs::create_dir_all(&dir).map_err(|source| Error::Io {
+                path: dir.clone(),
+                source,
+            })?;
+            Some(dir)
+        }
+    };
     let metrics = metrics::Metrics::new().map_err(|e| Error::Pipeline(e.to_string()))?;
     let state = Arc::new(AppState {
-        queue: queue::JobQueue::new(config.limits.queue_length),
+        queue: queue::JobQueue::default(),
         queries: tokio::sync::Semaphore::new(config.limits.concurrent_queries),
         config,
         engine: OnceLock::new(),
@@ -191,6 +212,7 @@ pub async fn serve(
         finished: tokio::sync::broadcast::channel(1024).0,
         stopping: Default::default(),
         uploads,
+        owner: worker_identity(),
         openapi: openapi_document(),
     });
 
@@ -201,21 +223,27 @@ pub async fn serve(
         tokio::task::spawn_blocking(move || -> Result<Vec<std::thread::JoinHandle<()>>> {
             let t = Instant::now();
             let engine = Arc::new(Engine::load(&loader_state.config)?);
-            let unfinished = loader_state.catalog.unfinished_jobs()?;
-            tidy(&loader_state, &unfinished)?;
-            for job in unfinished {
-                info!(job = %job.id, "resuming job");
-                loader_state.catalog.requeue_job(&job.id)?;
-                loader_state.queue.restore(job.id);
+            let catalog = &loader_state.catalog;
+            // Only this process uses an embedded catalog: what it finds running was
+            // interrupted. Jobs on a shared one resume when their lease runs out.
+            if !catalog.is_shared() {
+                let resumed = catalog.requeue_all_running()?;
+                if resumed > 0 {
+                    info!(jobs = resumed, "resuming interrupted jobs");
+                }
             }
+            tidy(&loader_state)?;
             let _ = loader_state.engine.set(engine.clone());
             info!(seconds = t.elapsed().as_secs_f64(), "models loaded; ready");
-            let workers = (0..loader_state.config.limits.concurrent_jobs)
-                .map(|_| {
-                    let (s, e, r) = (loader_state.clone(), engine.clone(), runtime.clone());
-                    std::thread::spawn(move || jobs::worker(s, e, r))
-                })
-                .collect();
+            let mut workers: Vec<std::thread::JoinHandle<()>> =
+                (0..loader_state.config.limits.concurrent_jobs)
+                    .map(|_| {
+                        let (s, e, r) = (loader_state.clone(), engine.clone(), runtime.clone());
+                        std::thread::spawn(move || jobs::worker(s, e, r))
+                    })
+                    .collect();
+            let keeper = loader_state.clone();
+            workers.push(std::thread::spawn(move || jobs::lease_keeper(keeper)));
             Ok(workers)
         });
 

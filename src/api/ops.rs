@@ -44,7 +44,7 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> Result<Json<Health>, 
         (status = 401, description = "No or wrong API key", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
-    let text = state.metrics.render(&state.catalog, state.queue.depth());
+    let text = state.metrics.render(&state.catalog, state.queue.running());
     (
         [(
             header::CONTENT_TYPE,

@@ -1,90 +1,105 @@
-//! The in-memory side of the job queue: ids waiting (bounded: a full queue is the client's
-//! 429, never an unbounded backlog), and the progress handle of each running job. The
-//! catalog holds the durable side; on start-up its unfinished jobs are queued again.
+//! This server's side of the job queue. The queue itself is the catalog's `jobs` table:
+//! workers claim from it (so servers sharing a catalog share one queue). Here are the jobs
+//! this server's workers are running, with their progress and cancel handles; the lease
+//! keeper that renews their leases (and hears of cancellations asked on other servers); and
+//! the signal that wakes idle workers when an upload arrives.
 
+use crate::catalog::{Catalog, Lease};
 use crate::pipeline::Progress;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+use tracing::warn;
 
 #[derive(Default)]
 struct Inner {
-    waiting: VecDeque<String>,
     running: HashMap<String, Arc<Progress>>,
+    /// Running here, but another worker holds the lease now.
+    lost: HashSet<String>,
+    /// Uploads since a worker last looked.
+    pokes: u64,
     closed: bool,
 }
 
-/// Job ids in arrival order, taken by the worker threads.
+/// The running jobs of this server and the wake-up signal of its workers.
+#[derive(Default)]
 pub struct JobQueue {
     inner: Mutex<Inner>,
+    /// Workers wait on this for uploads.
     ready: Condvar,
-    capacity: usize,
+    /// The lease keeper waits on this for the close.
+    closing: Condvar,
 }
 
-/// The queue is full; retry later.
-#[derive(Debug)]
-pub struct Full;
-
 impl JobQueue {
-    pub fn new(capacity: usize) -> Self {
-        Self {
-            inner: Mutex::new(Inner::default()),
-            ready: Condvar::new(),
-            capacity,
-        }
-    }
-
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Adds a new job, unless `capacity` jobs are already waiting.
-    pub fn push(&self, id: String) -> Result<(), Full> {
-        let mut inner = self.lock();
-        if inner.waiting.len() >= self.capacity {
-            return Err(Full);
-        }
-        inner.waiting.push_back(id);
-        self.ready.notify_one();
-        Ok(())
-    }
-
-    /// Re-queues a job found unfinished at start-up (not bounded: it was accepted before).
-    pub fn restore(&self, id: String) {
-        self.lock().waiting.push_back(id);
+    /// A job was queued: an idle worker looks now rather than at its next poll.
+    pub fn poke(&self) {
+        self.lock().pokes += 1;
         self.ready.notify_one();
     }
 
-    /// The next job for a worker, registered as running with a fresh progress handle;
-    /// `None` once the queue is closed.
-    pub fn take(&self) -> Option<(String, Arc<Progress>)> {
+    /// Waits for a poke or `timeout`; false once the queue is closed.
+    pub fn wait(&self, timeout: Duration) -> bool {
         let mut inner = self.lock();
-        loop {
-            if inner.closed {
-                return None;
-            }
-            if let Some(id) = inner.waiting.pop_front() {
-                let progress = Arc::new(Progress::default());
-                inner.running.insert(id.clone(), progress.clone());
-                return Some((id, progress));
-            }
-            inner = self.ready.wait(inner).unwrap_or_else(|p| p.into_inner());
+        if inner.pokes == 0 && !inner.closed {
+            inner = self
+                .ready
+                .wait_timeout(inner, timeout)
+                .map(|(g, _)| g)
+                .unwrap_or_else(|p| p.into_inner().0);
         }
+        inner.pokes = inner.pokes.saturating_sub(1);
+        !inner.closed
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.lock().closed
+    }
+
+    /// Sleeps `timeout` unless the queue closes meanwhile; false once it is closed.
+    pub fn wait_closed(&self, timeout: Duration) -> bool {
+        let inner = self.lock();
+        if inner.closed {
+            return false;
+        }
+        let inner = self
+            .closing
+            .wait_timeout_while(inner, timeout, |i| !i.closed)
+            .map(|(g, _)| g)
+            .unwrap_or_else(|p| p.into_inner().0);
+        !inner.closed
+    }
+
+    /// Whether another worker has taken over `id`, which runs here.
+    pub fn is_lost(&self, id: &str) -> bool {
+        self.lock().lost.contains(id)
+    }
+
+    /// A worker starts `id`: its fresh progress handle.
+    pub fn start(&self, id: &str) -> Arc<Progress> {
+        let progress = Arc::new(Progress::default());
+        let mut inner = self.lock();
+        if inner.closed {
+            progress.cancel();
+        }
+        inner.running.insert(id.to_string(), progress.clone());
+        progress
     }
 
     /// A worker is done with `id`.
     pub fn done(&self, id: &str) {
-        self.lock().running.remove(id);
+        let mut inner = self.lock();
+        inner.running.remove(id);
+        inner.lost.remove(id);
     }
 
-    /// Removes a waiting job (true), or asks a running one to stop (true); false when the
-    /// queue does not hold it.
+    /// Asks a job running here to stop; false when it does not run here.
     pub fn cancel(&self, id: &str) -> bool {
-        let mut inner = self.lock();
-        if let Some(pos) = inner.waiting.iter().position(|w| w == id) {
-            inner.waiting.remove(pos);
-            return true;
-        }
-        match inner.running.get(id) {
+        match self.lock().running.get(id) {
             Some(progress) => {
                 progress.cancel();
                 true
@@ -93,19 +108,18 @@ impl JobQueue {
         }
     }
 
-    /// Pages read so far and the page count, of a running job.
+    /// Pages read so far and the page count, of a job running here.
     pub fn progress(&self, id: &str) -> Option<(u32, Option<u32>)> {
         self.lock().running.get(id).map(|p| p.pages())
     }
 
-    /// Jobs waiting, and running.
-    pub fn depth(&self) -> (usize, usize) {
-        let inner = self.lock();
-        (inner.waiting.len(), inner.running.len())
+    /// Jobs running here.
+    pub fn running(&self) -> usize {
+        self.lock().running.len()
     }
 
-    /// Stops handing out jobs and asks running ones to stop; waiting ones stay queued in the
-    /// catalog for the next start.
+    /// Stops the workers after their current job and asks running jobs to stop; the
+    /// catalog keeps them queued for the next start (or another server).
     pub fn close(&self) {
         let mut inner = self.lock();
         inner.closed = true;
@@ -113,6 +127,32 @@ impl JobQueue {
             progress.cancel();
         }
         self.ready.notify_all();
+        self.closing.notify_all();
+    }
+
+    /// Renews the leases of the jobs running here until `lease_until_ms` and records their
+    /// progress; stops jobs a client cancelled (on any server) and jobs whose lease another
+    /// worker has taken over.
+    pub fn renew(&self, catalog: &Catalog, owner: &str, lease_until_ms: i64) {
+        let running: Vec<(String, Arc<Progress>)> = self
+            .lock()
+            .running
+            .iter()
+            .map(|(id, p)| (id.clone(), p.clone()))
+            .collect();
+        for (id, progress) in running {
+            let (done, total) = progress.pages();
+            match catalog.renew_job(&id, owner, lease_until_ms, done, total) {
+                Ok(Lease::Held) => {}
+                Ok(Lease::CancelRequested) => progress.cancel(),
+                Ok(Lease::Lost) => {
+                    warn!(job = %id, "lease lost: another worker has the job");
+                    self.lock().lost.insert(id);
+                    progress.cancel();
+                }
+                Err(e) => warn!(job = %id, "lease not renewed: {e}"),
+            }
+        }
     }
 }
 
@@ -121,20 +161,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bounded_and_cancellable() {
-        let q = JobQueue::new(2);
-        q.push("a".into()).expect("room");
-        q.push("b".into()).expect("room");
-        assert!(q.push("c".into()).is_err(), "full");
-        assert!(q.cancel("b"));
-        let (id, progress) = q.take().expect("a job");
-        assert_eq!(id, "a");
-        assert_eq!(q.depth(), (0, 1));
+    fn pokes_wake_workers_and_close_stops_them() {
+        let q = JobQueue::default();
+        q.poke();
+        assert!(q.wait(Duration::from_secs(60)), "a poke ends the wait");
+        let progress = q.start("a");
+        assert_eq!(q.running(), 1);
         assert!(q.cancel("a"));
         assert!(progress.is_cancelled());
+        assert!(!q.is_lost("a"));
         q.done("a");
         assert!(!q.cancel("a"));
         q.close();
-        assert!(q.take().is_none());
+        assert!(!q.wait(Duration::from_secs(60)));
+        assert!(q.start("b").is_cancelled(), "nothing starts after close");
     }
 }

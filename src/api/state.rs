@@ -52,7 +52,8 @@ impl Engine {
                 pipelines.keys().cloned().collect::<Vec<_>>().join(", ")
             )));
         }
-        let mut store = Store::open(&config.data, embed::DIM)?;
+        let catalog = config.storage.open_catalog(&config.data)?;
+        let mut store = Store::open_with(&config.data, embed::DIM, catalog)?;
         store.finish()?;
         Ok(Self {
             extractor,
@@ -95,8 +96,11 @@ pub struct AppState {
     pub queries: Semaphore,
     /// Set when the server stops: running jobs go back to the queue instead of failing.
     pub stopping: AtomicBool,
-    /// Where uploads wait until their job ends.
-    pub uploads: PathBuf,
+    /// Where uploads wait until their job ends: a folder of the data directory, or (`None`)
+    /// the shared catalog, where every server can read them.
+    pub uploads: Option<PathBuf>,
+    /// Who this server's workers are, in job leases (host, process, a random tag).
+    pub owner: String,
     /// The OpenAPI document, built once.
     pub openapi: serde_json::Value,
 }
@@ -106,9 +110,47 @@ impl AppState {
         self.engine.get().ok_or_else(super::ApiError::not_ready)
     }
 
-    /// The file a job's upload is kept in.
-    pub fn upload_path(&self, job_id: &str) -> PathBuf {
-        self.uploads.join(job_id)
+    /// A running job's lease, from now.
+    pub fn lease_until_ms(&self) -> i64 {
+        crate::catalog::now_ms() + (self.config.job_lease_seconds * 1000.0) as i64
+    }
+
+    /// Keeps a job's upload durably (fsync'd, or committed) until the job ends.
+    pub fn store_upload(&self, job_id: &str, bytes: &[u8]) -> Result<()> {
+        match &self.uploads {
+            None => self.catalog.put_upload(job_id, bytes),
+            Some(dir) => {
+                let path = dir.join(job_id);
+                let write = || -> std::io::Result<()> {
+                    use std::io::Write as _;
+                    let mut f = std::fs::File::create(&path)?;
+                    f.write_all(bytes)?;
+                    f.sync_all()
+                };
+                write().map_err(|source| Error::Io { path, source })
+            }
+        }
+    }
+
+    /// A job's upload.
+    pub fn read_upload(&self, job_id: &str) -> Result<Vec<u8>> {
+        match &self.uploads {
+            None => self
+                .catalog
+                .upload(job_id)?
+                .ok_or_else(|| Error::Catalog(format!("the upload of job {job_id} is missing"))),
+            Some(dir) => {
+                let path = dir.join(job_id);
+                std::fs::read(&path).map_err(|source| Error::Io { path, source })
+            }
+        }
+    }
+
+    /// Forgets a job's upload (the catalog forgets its own when the job ends).
+    pub fn remove_upload(&self, job_id: &str) {
+        if let Some(dir) = &self.uploads {
+            let _ = std::fs::remove_file(dir.join(job_id));
+        }
     }
 }
 

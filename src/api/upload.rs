@@ -324,47 +324,56 @@ pub async fn upload(
         if job.state != JobState::Queued.as_str() && job.state != JobState::Running.as_str() {
             return finished_response(&state, job);
         }
-        match tokio::time::timeout_at(deadline, finished.recv()).await {
-            Err(_) => return Ok(accepted(job)),
-            Ok(Err(tokio::sync::broadcast::error::RecvError::Closed)) => return Ok(accepted(job)),
-            // Our id, another job's, or missed messages: look again.
-            Ok(_) => continue,
+        let now = tokio::time::Instant::now();
+        if now >= deadline {
+            return Ok(accepted(job));
+        }
+        // Jobs run by other servers sharing the catalog end without a word to this one: look
+        // at the catalog every second too.
+        let next = deadline.min(now + Duration::from_secs(1));
+        if let Ok(Err(tokio::sync::broadcast::error::RecvError::Closed)) =
+            tokio::time::timeout_at(next, finished.recv()).await
+        {
+            return Ok(accepted(job));
         }
     }
 }
 
-/// Writes the upload, records the job and queues it; the upload is on disk and the job in
-/// the catalog before anyone hears of the job.
-async fn enqueue(state: &AppState, bytes: &Bytes, job: &NewJob<'_>) -> Result<String, ApiError> {
-    let path = state.upload_path(job.id);
-    write_durably(&path, bytes.clone()).await?;
-    state.catalog.insert_job(job)?;
-    if state.queue.push(job.id.to_string()).is_err() {
-        state.catalog.delete_job(job.id)?;
-        let _ = tokio::fs::remove_file(&path).await;
-        return Err(ApiError::busy(
+/// Stores the upload, records the job and wakes a worker; the upload is stored and the job
+/// in the catalog before anyone hears of the job. A queue already `queue_length` long (on a
+/// shared catalog: across all servers) refuses it.
+async fn enqueue(
+    state: &Arc<AppState>,
+    bytes: &Bytes,
+    job: &NewJob<'_>,
+) -> Result<String, ApiError> {
+    let limit = state.config.limits.queue_length as u64;
+    let full = || {
+        ApiError::busy(
             "queue_full",
-            format!(
-                "{} documents are waiting; retry later",
-                state.config.limits.queue_length
-            ),
+            format!("{limit} documents are waiting; retry later"),
             10,
-        ));
-    }
-    Ok(job.id.to_string())
-}
-
-async fn write_durably(path: &std::path::Path, bytes: Bytes) -> Result<(), ApiError> {
-    let path = path.to_path_buf();
-    tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-        use std::io::Write as _;
-        let mut f = std::fs::File::create(&path)?;
-        f.write_all(&bytes)?;
-        f.sync_all()
+        )
+    };
+    let (s, b, id) = (state.clone(), bytes.clone(), job.id.to_string());
+    let queued = blocking(move || {
+        if s.catalog.queued_jobs()? >= limit {
+            return Ok(false);
+        }
+        s.store_upload(&id, &b)?;
+        Ok(true)
     })
-    .await
-    .map_err(ApiError::internal)?
-    .map_err(ApiError::internal)
+    .await?;
+    if !queued {
+        return Err(full());
+    }
+    if let Err(e) = state.catalog.insert_job(job) {
+        state.remove_upload(job.id);
+        state.catalog.delete_upload(job.id)?;
+        return Err(e.into());
+    }
+    state.queue.poke();
+    Ok(job.id.to_string())
 }
 
 fn accepted(job: JobView) -> Response {

@@ -1,12 +1,14 @@
 //! Durable extraction jobs (the API's asynchronous uploads): a job row is written, with the
-//! upload already on disk, before the client is told about it, and every state change is a
-//! row update, so a restarted server finds queued and interrupted jobs and runs them again.
+//! upload already stored, before the client is told about it, and every state change is a
+//! row update. A worker claims the oldest queued job under a lease it renews while it runs;
+//! a job whose lease ran out (its worker died) is claimed again by whoever asks next, so on a
+//! shared catalog any number of servers work through one queue and none runs a job twice.
 
-use super::{err, now_ms, Catalog};
+use super::db::{vals, Row};
+use super::{now_ms, Catalog};
 use crate::error::Result;
-use rusqlite::{params, OptionalExtension, Row};
 
-pub(super) const SCHEMA: &str = "
+pub(super) const SQLITE_SCHEMA: &str = "
     CREATE TABLE IF NOT EXISTS jobs (
         id TEXT PRIMARY KEY,
         state TEXT NOT NULL,
@@ -110,31 +112,34 @@ pub struct JobRow {
     pub created_ms: i64,
     pub started_ms: Option<i64>,
     pub finished_ms: Option<i64>,
+    /// The worker that runs it, or last ran it (host:pid:tag).
+    pub worker: Option<String>,
 }
 
 const COLUMNS: &str = "id, state, filename, media_type, bytes, document_id, pipeline, do_index, password, \
-     callback_url, pages_done, pages_total, error_code, error, timings, created_ms, started_ms, finished_ms";
+     callback_url, pages_done, pages_total, error_code, error, timings, created_ms, started_ms, finished_ms, owner";
 
-fn job_row(r: &Row) -> rusqlite::Result<JobRow> {
+fn job_row(r: &Row) -> Result<JobRow> {
     Ok(JobRow {
-        id: r.get(0)?,
-        state: JobState::parse(&r.get::<_, String>(1)?),
-        filename: r.get(2)?,
-        media_type: r.get(3)?,
-        bytes: r.get::<_, i64>(4)? as u64,
-        document_id: r.get(5)?,
-        pipeline: r.get(6)?,
-        index: r.get(7)?,
-        password: r.get(8)?,
-        callback_url: r.get(9)?,
-        pages_done: r.get(10)?,
-        pages_total: r.get(11)?,
-        error_code: r.get(12)?,
-        error: r.get(13)?,
-        timings: r.get(14)?,
-        created_ms: r.get(15)?,
-        started_ms: r.get(16)?,
-        finished_ms: r.get(17)?,
+        id: r.text(0)?,
+        state: JobState::parse(&r.text(1)?),
+        filename: r.opt_text(2)?,
+        media_type: r.text(3)?,
+        bytes: r.int(4)?.max(0) as u64,
+        document_id: r.text(5)?,
+        pipeline: r.text(6)?,
+        index: r.int(7)? != 0,
+        password: r.opt_text(8)?,
+        callback_url: r.opt_text(9)?,
+        pages_done: r.u32(10)?,
+        pages_total: r.opt_int(11)?.map(|n| n.clamp(0, u32::MAX.into()) as u32),
+        error_code: r.opt_text(12)?,
+        error: r.opt_text(13)?,
+        timings: r.opt_text(14)?,
+        created_ms: r.int(15)?,
+        started_ms: r.opt_int(16)?,
+        finished_ms: r.opt_int(17)?,
+        worker: r.opt_text(18)?,
     })
 }
 
@@ -148,81 +153,177 @@ pub struct JobEnd<'a> {
     pub result: Option<&'a [u8]>,
 }
 
+/// What a running job's worker learns when it renews its lease.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lease {
+    /// Still ours.
+    Held,
+    /// Still ours, and a client asked to cancel it.
+    CancelRequested,
+    /// No longer ours: it ended, or another worker took it over after the lease ran out.
+    Lost,
+}
+
 impl Catalog {
     pub fn insert_job(&self, job: &NewJob) -> Result<()> {
-        self.db()
+        self.db
             .execute(
                 "INSERT INTO jobs (id, state, filename, media_type, bytes, document_id, pipeline, do_index, password, callback_url, created_ms)
-                 VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                params![job.id, job.filename, job.media_type, job.bytes as i64, job.document_id, job.pipeline, job.index, job.password, job.callback_url, now_ms()],
+                 VALUES ($1, 'queued', $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                vals![job.id, job.filename, job.media_type, job.bytes, job.document_id, job.pipeline, job.index, job.password, job.callback_url, now_ms()],
             )
             .map(|_| ())
-            .map_err(err)
     }
 
-    /// Forgets a job that was never accepted (its queue was full).
+    /// Forgets a job that was never accepted (its queue was full), with its upload.
     pub fn delete_job(&self, id: &str) -> Result<()> {
-        self.db()
-            .execute("DELETE FROM jobs WHERE id = ?1", params![id])
+        self.delete_upload(id)?;
+        self.db
+            .execute("DELETE FROM jobs WHERE id = $1", vals![id])
             .map(|_| ())
-            .map_err(err)
     }
 
     pub fn job(&self, id: &str) -> Result<Option<JobRow>> {
-        self.db()
-            .query_row(
-                &format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1"),
-                params![id],
-                job_row,
-            )
-            .optional()
-            .map_err(err)
+        self.db
+            .query_opt(
+                &format!("SELECT {COLUMNS} FROM jobs WHERE id = $1"),
+                vals![id],
+            )?
+            .map(|r| job_row(&r))
+            .transpose()
     }
 
-    /// Moves a queued job to running; false when it is no longer queued (e.g. cancelled).
-    pub fn start_job(&self, id: &str) -> Result<bool> {
-        self.db()
-            .execute(
-                "UPDATE jobs SET state = 'running', started_ms = ?2 WHERE id = ?1 AND state = 'queued'",
-                params![id, now_ms()],
-            )
-            .map(|n| n == 1)
-            .map_err(err)
+    /// Takes the oldest queued job (or a running one whose lease ran out) for `owner`, with
+    /// a lease until `lease_until_ms`; `None` when there is nothing to do. Concurrent
+    /// claimers, in this process or others, never get the same job.
+    pub fn claim_job(&self, owner: &str, lease_until_ms: i64) -> Result<Option<JobRow>> {
+        let sql = format!(
+            "UPDATE jobs SET state = 'running', owner = $1, lease_ms = $2, started_ms = $3, pages_done = 0
+             WHERE id = (SELECT id FROM jobs
+                         WHERE state = 'queued' OR (state = 'running' AND COALESCE(lease_ms, 0) < $3)
+                         ORDER BY created_ms, id LIMIT 1{})
+             RETURNING {COLUMNS}",
+            self.db.skip_locked()
+        );
+        self.db
+            .query_opt(&sql, vals![owner, lease_until_ms, now_ms()])?
+            .map(|r| job_row(&r))
+            .transpose()
+    }
+
+    /// Extends `owner`'s lease on a running job and records its progress.
+    pub fn renew_job(
+        &self,
+        id: &str,
+        owner: &str,
+        lease_until_ms: i64,
+        done: u32,
+        total: Option<u32>,
+    ) -> Result<Lease> {
+        let row = self.db.query_opt(
+            "UPDATE jobs SET lease_ms = $3, pages_done = $4, pages_total = COALESCE($5, pages_total)
+             WHERE id = $1 AND owner = $2 AND state = 'running'
+             RETURNING cancel_requested",
+            vals![id, owner, lease_until_ms, done, total],
+        )?;
+        Ok(match row {
+            None => Lease::Lost,
+            Some(r) if r.int(0)? != 0 => Lease::CancelRequested,
+            Some(_) => Lease::Held,
+        })
     }
 
     pub fn job_progress(&self, id: &str, done: u32, total: Option<u32>) -> Result<()> {
-        self.db()
+        self.db
             .execute(
-                "UPDATE jobs SET pages_done = ?2, pages_total = COALESCE(?3, pages_total) WHERE id = ?1",
-                params![id, done, total],
+                "UPDATE jobs SET pages_done = $2, pages_total = COALESCE($3, pages_total) WHERE id = $1",
+                vals![id, done, total],
             )
             .map(|_| ())
-            .map_err(err)
     }
 
-    /// Records how a job ended and forgets its password; false when it had already ended.
-    pub fn finish_job(&self, id: &str, end: &JobEnd) -> Result<bool> {
+    /// Records how `owner`'s running job ended and forgets its password and upload; false
+    /// when it is no longer `owner`'s to end (it ended already, or was taken over).
+    pub fn finish_job(&self, id: &str, owner: &str, end: &JobEnd) -> Result<bool> {
+        self.end_job(id, "state = 'running' AND owner = $8", Some(owner), end)
+    }
+
+    /// Ends a job that is still queued as cancelled; false when it is not queued.
+    pub fn cancel_queued_job(&self, id: &str) -> Result<bool> {
+        let end = JobEnd {
+            state: JobState::Cancelled,
+            error_code: Some("cancelled"),
+            error: Some("cancelled by the client"),
+            timings: None,
+            result: None,
+        };
+        self.end_job(id, "state = 'queued'", None, &end)
+    }
+
+    /// Ends a job where `condition` holds (`$8` in it is `owner`).
+    fn end_job(
+        &self,
+        id: &str,
+        condition: &str,
+        owner: Option<&str>,
+        end: &JobEnd,
+    ) -> Result<bool> {
         let blob = end.result.map(super::gzip).transpose()?;
-        self.db()
+        let mut params = vals![
+            id,
+            end.state.as_str(),
+            end.error_code,
+            end.error,
+            end.timings,
+            blob,
+            now_ms()
+        ]
+        .to_vec();
+        params.extend(owner.map(Into::into));
+        let ended = self.db.execute(
+            &format!(
+                "UPDATE jobs SET state = $2, error_code = $3, error = $4, timings = $5, result = $6,
+                        password = NULL, finished_ms = $7, lease_ms = NULL
+                 WHERE id = $1 AND {condition}"
+            ),
+            &params,
+        )? == 1;
+        if ended {
+            self.delete_upload(id)?;
+        }
+        Ok(ended)
+    }
+
+    /// Asks whoever runs the job to stop (they see it when they next renew their lease);
+    /// false when the job has ended.
+    pub fn request_cancel(&self, id: &str) -> Result<bool> {
+        self.db
             .execute(
-                "UPDATE jobs SET state = ?2, error_code = ?3, error = ?4, timings = ?5, result = ?6,
-                        password = NULL, finished_ms = ?7
-                 WHERE id = ?1 AND state IN ('queued', 'running')",
-                params![id, end.state.as_str(), end.error_code, end.error, end.timings, blob, now_ms()],
+                "UPDATE jobs SET cancel_requested = 1 WHERE id = $1 AND state IN ('queued', 'running')",
+                vals![id],
             )
             .map(|n| n == 1)
-            .map_err(err)
     }
 
-    /// Puts an interrupted job back in the queue (its work starts over).
-    pub fn requeue_job(&self, id: &str) -> Result<()> {
-        self.db()
+    /// Puts `owner`'s interrupted job back in the queue (its work starts over).
+    pub fn requeue_job(&self, id: &str, owner: &str) -> Result<()> {
+        self.db
             .execute(
-                "UPDATE jobs SET state = 'queued', started_ms = NULL, pages_done = 0 WHERE id = ?1 AND state = 'running'",
-                params![id],
+                "UPDATE jobs SET state = 'queued', started_ms = NULL, pages_done = 0, owner = NULL, lease_ms = NULL
+                 WHERE id = $1 AND owner = $2 AND state = 'running'",
+                vals![id, owner],
             )
             .map(|_| ())
-            .map_err(err)
+    }
+
+    /// Puts every running job back in the queue: for a catalog only one process uses, at
+    /// its start, when nothing can be running.
+    pub fn requeue_all_running(&self) -> Result<u64> {
+        self.db.execute(
+            "UPDATE jobs SET state = 'queued', started_ms = NULL, pages_done = 0, owner = NULL, lease_ms = NULL
+             WHERE state = 'running'",
+            vals![],
+        )
     }
 
     /// An unfinished job already extracting `document_id` with `pipeline` (and indexing it,
@@ -233,66 +334,103 @@ impl Catalog {
         pipeline: &str,
         index: bool,
     ) -> Result<Option<String>> {
-        self.db()
-            .query_row(
-                "SELECT id FROM jobs WHERE document_id = ?1 AND pipeline = ?2 AND do_index >= ?3
-                 AND state IN ('queued', 'running') ORDER BY created_ms LIMIT 1",
-                params![document_id, pipeline, index],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(err)
+        self.db
+            .query_opt(
+                "SELECT id FROM jobs WHERE document_id = $1 AND pipeline = $2 AND do_index >= $3
+                 AND state IN ('queued', 'running') AND cancel_requested = 0 ORDER BY created_ms LIMIT 1",
+                vals![document_id, pipeline, index],
+            )?
+            .map(|r| r.text(0))
+            .transpose()
     }
 
     /// Jobs not yet ended, oldest first.
     pub fn unfinished_jobs(&self) -> Result<Vec<JobRow>> {
-        let db = self.db();
-        let mut stmt = db
-            .prepare(&format!(
-                "SELECT {COLUMNS} FROM jobs WHERE state IN ('queued', 'running') ORDER BY created_ms, id"
-            ))
-            .map_err(err)?;
-        let rows = stmt.query_map([], job_row).map_err(err)?;
-        rows.collect::<std::result::Result<_, _>>().map_err(err)
+        self.db
+            .query(
+                &format!(
+                    "SELECT {COLUMNS} FROM jobs WHERE state IN ('queued', 'running') ORDER BY created_ms, id"
+                ),
+                vals![],
+            )?
+            .iter()
+            .map(job_row)
+            .collect()
     }
 
     /// Forgets jobs that ended before `before_ms`; returns how many.
     pub fn prune_jobs(&self, before_ms: i64) -> Result<usize> {
-        self.db()
+        self.db
             .execute(
-                "DELETE FROM jobs WHERE state IN ('succeeded', 'failed', 'cancelled') AND finished_ms < ?1",
-                params![before_ms],
+                "DELETE FROM jobs WHERE state IN ('succeeded', 'failed', 'cancelled') AND finished_ms < $1",
+                vals![before_ms],
             )
-            .map_err(err)
+            .map(|n| n as usize)
     }
 
     /// The JSON a job kept for its document (see [`JobEnd::result`]).
     pub fn job_result(&self, id: &str) -> Result<Option<Vec<u8>>> {
-        let blob: Option<Option<Vec<u8>>> = self
-            .db()
-            .query_row("SELECT result FROM jobs WHERE id = ?1", params![id], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(err)?;
+        let blob = self
+            .db
+            .query_opt("SELECT result FROM jobs WHERE id = $1", vals![id])?
+            .map(|r| r.opt_bytes(0))
+            .transpose()?;
         blob.flatten().map(|b| super::gunzip(&b)).transpose()
     }
 
     /// Number of jobs in each state.
     pub fn job_counts(&self) -> Result<Vec<(JobState, u64)>> {
-        let db = self.db();
-        let mut stmt = db
-            .prepare("SELECT state, COUNT(*) FROM jobs GROUP BY state")
-            .map_err(err)?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    JobState::parse(&r.get::<_, String>(0)?),
-                    r.get::<_, i64>(1)? as u64,
-                ))
-            })
-            .map_err(err)?;
-        rows.collect::<std::result::Result<_, _>>().map_err(err)
+        self.db
+            .query("SELECT state, COUNT(*) FROM jobs GROUP BY state", vals![])?
+            .iter()
+            .map(|r| Ok((JobState::parse(&r.text(0)?), r.int(1)?.max(0) as u64)))
+            .collect()
+    }
+
+    /// Jobs waiting for a worker.
+    pub fn queued_jobs(&self) -> Result<u64> {
+        self.db
+            .query_opt("SELECT COUNT(*) FROM jobs WHERE state = 'queued'", vals![])?
+            .map(|r| r.int(0))
+            .transpose()
+            .map(|n| n.unwrap_or(0).max(0) as u64)
+    }
+
+    /// Keeps a job's upload in the catalog, where every worker can read it.
+    pub fn put_upload(&self, job_id: &str, bytes: &[u8]) -> Result<()> {
+        self.db
+            .execute(
+                "INSERT INTO uploads (job_id, bytes, created_ms) VALUES ($1, $2, $3)
+                 ON CONFLICT(job_id) DO UPDATE SET bytes = $2",
+                vals![job_id, bytes, now_ms()],
+            )
+            .map(|_| ())
+    }
+
+    /// A job's upload kept by [`Catalog::put_upload`].
+    pub fn upload(&self, job_id: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .db
+            .query_opt("SELECT bytes FROM uploads WHERE job_id = $1", vals![job_id])?
+            .map(|r| r.opt_bytes(0))
+            .transpose()?
+            .flatten())
+    }
+
+    pub fn delete_upload(&self, job_id: &str) -> Result<()> {
+        self.db
+            .execute("DELETE FROM uploads WHERE job_id = $1", vals![job_id])
+            .map(|_| ())
+    }
+
+    /// Uploads stored before `before_ms` that no unfinished job refers to (a crash between
+    /// storing an upload and recording its job leaves one); removes them, returns how many.
+    pub fn delete_stray_uploads(&self, before_ms: i64) -> Result<u64> {
+        self.db.execute(
+            "DELETE FROM uploads WHERE created_ms < $1 AND NOT EXISTS
+             (SELECT 1 FROM jobs j WHERE j.id = uploads.job_id AND j.state IN ('queued', 'running'))",
+            vals![before_ms],
+        )
     }
 }
 
@@ -300,36 +438,40 @@ impl Catalog {
 mod tests {
     use super::*;
 
+    fn new_job(id: &str) -> NewJob<'_> {
+        NewJob {
+            id,
+            filename: Some("a.pdf"),
+            media_type: "application/pdf",
+            bytes: 10,
+            document_id: "doc_1",
+            pipeline: "fast",
+            index: true,
+            password: Some("secret"),
+            callback_url: None,
+        }
+    }
+
     #[test]
     fn a_job_survives_reopening_and_ends_once() {
         let dir = tempfile::tempdir().expect("tempdir");
         {
             let catalog = Catalog::open(dir.path()).expect("open");
-            catalog
-                .insert_job(&NewJob {
-                    id: "job_1",
-                    filename: Some("a.pdf"),
-                    media_type: "application/pdf",
-                    bytes: 10,
-                    document_id: "doc_1",
-                    pipeline: "fast",
-                    index: true,
-                    password: Some("secret"),
-                    callback_url: None,
-                })
-                .expect("insert");
-            assert!(catalog.start_job("job_1").expect("start"));
-            assert!(!catalog.start_job("job_1").expect("only once"));
+            catalog.insert_job(&new_job("job_1")).expect("insert");
+            let claimed = catalog.claim_job("w1", i64::MAX).expect("claim");
+            assert_eq!(claimed.map(|j| j.id).as_deref(), Some("job_1"));
+            assert!(catalog.claim_job("w2", i64::MAX).expect("claim").is_none());
         }
         let catalog = Catalog::open(dir.path()).expect("reopen");
         let open = catalog.unfinished_jobs().expect("unfinished");
         assert_eq!(open.len(), 1);
         assert_eq!(open[0].state, JobState::Running);
-        catalog.requeue_job("job_1").expect("requeue");
+        assert_eq!(catalog.requeue_all_running().expect("requeue"), 1);
         assert_eq!(
             catalog.job("job_1").expect("get").map(|j| j.state),
             Some(JobState::Queued)
         );
+        assert!(catalog.claim_job("w3", i64::MAX).expect("claim").is_some());
         let end = JobEnd {
             state: JobState::Succeeded,
             error_code: None,
@@ -337,8 +479,11 @@ mod tests {
             timings: Some("{}"),
             result: Some(b"{\"id\":\"doc_1\"}"),
         };
-        assert!(catalog.finish_job("job_1", &end).expect("finish"));
-        assert!(!catalog.finish_job("job_1", &end).expect("ended already"));
+        assert!(!catalog.finish_job("job_1", "w1", &end).expect("not w1's"));
+        assert!(catalog.finish_job("job_1", "w3", &end).expect("finish"));
+        assert!(!catalog
+            .finish_job("job_1", "w3", &end)
+            .expect("ended already"));
         let job = catalog.job("job_1").expect("get").expect("row");
         assert_eq!(job.state, JobState::Succeeded);
         assert_eq!(job.password, None, "the password is forgotten");

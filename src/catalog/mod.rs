@@ -1,19 +1,24 @@
-//! The catalog (SQLite in the data directory): which documents are stored, their hash,
-//! pipeline version, chunk count and compressed JSON, which files point at them, and the API's
-//! durable jobs. It is the source of truth the stores are reconciled against after a crash: a
-//! document is `indexing` from before its chunks are written until after both stores have
-//! committed them.
+//! The catalog: which documents are stored, their hash, pipeline version, chunk count and
+//! compressed JSON, which files point at them, and the API's durable jobs. It is the source of
+//! truth the stores are reconciled against after a crash: a document is `indexing` from
+//! before its chunks are written until after both stores have committed them.
+//!
+//! It lives in SQLite in the data directory by default, or in a PostgreSQL database that many
+//! folio processes share (`--catalog postgres://…`); both run the same statements.
 
 use crate::error::{Error, Result};
+use db::{vals, Db, Row};
 use flate2::{read::GzDecoder, write::GzEncoder, Compression};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::Connection;
 use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 
+mod db;
 mod jobs;
-pub use jobs::{JobEnd, JobRow, JobState, NewJob};
+mod postgres;
+pub use jobs::{JobEnd, JobRow, JobState, Lease, NewJob};
 
 fn err(e: impl std::fmt::Display) -> Error {
     Error::Catalog(e.to_string())
@@ -47,16 +52,16 @@ pub struct DocumentInfo {
 const INFO_COLUMNS: &str =
     "id, filename, media_type, bytes, pages, chunks, pipeline_version, updated_at";
 
-fn document_info(r: &rusqlite::Row) -> rusqlite::Result<DocumentInfo> {
+fn document_info(r: &Row) -> Result<DocumentInfo> {
     Ok(DocumentInfo {
-        id: r.get(0)?,
-        filename: r.get(1)?,
-        media_type: r.get(2)?,
-        bytes: r.get::<_, i64>(3)? as u64,
-        pages: r.get(4)?,
-        chunks: r.get(5)?,
-        pipeline_version: r.get(6)?,
-        updated_at: r.get(7)?,
+        id: r.text(0)?,
+        filename: r.opt_text(1)?,
+        media_type: r.text(2)?,
+        bytes: r.int(3)?.max(0) as u64,
+        pages: r.u32(4)?,
+        chunks: r.u32(5)?,
+        pipeline_version: r.text(6)?,
+        updated_at: r.int(7)?,
     })
 }
 
@@ -125,10 +130,40 @@ pub struct NewDocument<'a> {
     pub metadata: &'a str,
 }
 
-/// One connection to the catalog, shareable between threads (calls are serialised; SQLite's
-/// WAL lets other connections read meanwhile).
+/// Where a catalog lives.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum CatalogUrl {
+    /// `catalog.sqlite` in the data directory.
+    #[default]
+    Embedded,
+    /// A PostgreSQL database (`postgres://USER:PASSWORD@HOST:PORT/DATABASE`).
+    Postgres(String),
+}
+
+impl CatalogUrl {
+    /// `postgres://…` or `postgresql://…` for PostgreSQL; empty or `embedded` for SQLite.
+    pub fn parse(s: &str) -> Result<Self> {
+        let s = s.trim();
+        if s.is_empty() || s == "embedded" || s == "sqlite" {
+            Ok(Self::Embedded)
+        } else if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            Ok(Self::Postgres(s.to_string()))
+        } else {
+            Err(Error::Catalog(format!(
+                "unknown catalog '{s}': use 'embedded' or postgres://USER:PASSWORD@HOST:PORT/DATABASE"
+            )))
+        }
+    }
+
+    pub fn is_shared(&self) -> bool {
+        matches!(self, Self::Postgres(_))
+    }
+}
+
+/// A connection (or, on PostgreSQL, a pool of them) to the catalog, shareable between
+/// threads.
 pub struct Catalog {
-    db: Mutex<Connection>,
+    db: Db,
 }
 
 /// Milliseconds since the Unix epoch.
@@ -155,15 +190,58 @@ fn gunzip(bytes: &[u8]) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-impl Catalog {
-    /// The connection; a panic while it was held leaves SQLite consistent, so a poisoned lock is
-    /// taken over.
-    fn db(&self) -> MutexGuard<'_, Connection> {
-        self.db
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
+const SQLITE_SCHEMA: &str = "
+    PRAGMA journal_mode = WAL;
+    PRAGMA synchronous = NORMAL;
+    PRAGMA busy_timeout = 5000;
+    CREATE TABLE IF NOT EXISTS documents (
+        id TEXT PRIMARY KEY,
+        sha256 TEXT NOT NULL,
+        media_type TEXT NOT NULL,
+        bytes INTEGER NOT NULL,
+        filename TEXT,
+        status TEXT NOT NULL,
+        pipeline_version TEXT NOT NULL,
+        pages INTEGER NOT NULL DEFAULT 0,
+        chunks INTEGER NOT NULL DEFAULT 0,
+        json BLOB,
+        updated_at INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS files (
+        path TEXT PRIMARY KEY,
+        document_id TEXT,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        mtime INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        error TEXT,
+        updated_at INTEGER NOT NULL);
+    CREATE INDEX IF NOT EXISTS files_document ON files(document_id);
+    CREATE TABLE IF NOT EXISTS uploads (
+        job_id TEXT PRIMARY KEY,
+        bytes BLOB NOT NULL,
+        created_ms INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS file_claims (
+        path TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        lease_ms INTEGER NOT NULL);";
 
+/// Adds a column a catalog made by an older folio lacks.
+fn ensure_column(db: &Connection, table: &str, column: &str, decl: &str) -> Result<()> {
+    let present: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM pragma_table_info(?1) WHERE name = ?2",
+            rusqlite::params![table, column],
+            |r| r.get(0),
+        )
+        .map_err(err)?;
+    if present == 0 {
+        db.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+impl Catalog {
     /// Opens (or creates) `catalog.sqlite` in `dir`.
     pub fn open(dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(dir).map_err(|source| Error::Io {
@@ -171,210 +249,173 @@ impl Catalog {
             source,
         })?;
         let db = Connection::open(dir.join("catalog.sqlite")).map_err(err)?;
-        db.execute_batch(
-            "PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = NORMAL;
-             PRAGMA busy_timeout = 5000;
-             CREATE TABLE IF NOT EXISTS documents (
-                 id TEXT PRIMARY KEY,
-                 sha256 TEXT NOT NULL,
-                 media_type TEXT NOT NULL,
-                 bytes INTEGER NOT NULL,
-                 filename TEXT,
-                 status TEXT NOT NULL,
-                 pipeline_version TEXT NOT NULL,
-                 pages INTEGER NOT NULL DEFAULT 0,
-                 chunks INTEGER NOT NULL DEFAULT 0,
-                 json BLOB,
-                 updated_at INTEGER NOT NULL);
-             CREATE TABLE IF NOT EXISTS files (
-                 path TEXT PRIMARY KEY,
-                 document_id TEXT,
-                 sha256 TEXT NOT NULL,
-                 size INTEGER NOT NULL,
-                 mtime INTEGER NOT NULL,
-                 status TEXT NOT NULL,
-                 error TEXT,
-                 updated_at INTEGER NOT NULL);
-             CREATE INDEX IF NOT EXISTS files_document ON files(document_id);",
-        )
-        .map_err(err)?;
-        db.execute_batch(jobs::SCHEMA).map_err(err)?;
+        db.execute_batch(SQLITE_SCHEMA).map_err(err)?;
+        db.execute_batch(jobs::SQLITE_SCHEMA).map_err(err)?;
         // Added after the first release of the catalog.
-        let has_metadata: bool = db
-            .query_row(
-                "SELECT COUNT(*) FROM pragma_table_info('documents') WHERE name = 'metadata'",
-                [],
-                |r| r.get::<_, i64>(0),
-            )
-            .map_err(err)?
-            > 0;
-        if !has_metadata {
-            db.execute_batch("ALTER TABLE documents ADD COLUMN metadata TEXT")
-                .map_err(err)?;
+        ensure_column(&db, "documents", "metadata", "TEXT")?;
+        ensure_column(&db, "jobs", "owner", "TEXT")?;
+        ensure_column(&db, "jobs", "lease_ms", "INTEGER")?;
+        ensure_column(
+            &db,
+            "jobs",
+            "cancel_requested",
+            "INTEGER NOT NULL DEFAULT 0",
+        )?;
+        Ok(Self {
+            db: Db::Sqlite(Mutex::new(db)),
+        })
+    }
+
+    /// Opens the catalog `url` names: SQLite in `dir`, or a PostgreSQL database (checked
+    /// and migrated to this build's schema).
+    pub fn connect(url: &CatalogUrl, dir: &Path) -> Result<Self> {
+        match url {
+            CatalogUrl::Embedded => Self::open(dir),
+            CatalogUrl::Postgres(url) => Ok(Self {
+                db: Db::Postgres(Box::new(postgres::Pool::open(url)?)),
+            }),
         }
-        Ok(Self { db: Mutex::new(db) })
+    }
+
+    /// Whether other folio processes may share this catalog (PostgreSQL).
+    pub fn is_shared(&self) -> bool {
+        matches!(self.db, Db::Postgres(_))
     }
 
     pub fn file(&self, path: &str) -> Result<Option<FileRow>> {
-        self.db()
-            .query_row(
-                "SELECT path, document_id, sha256, size, mtime, status FROM files WHERE path = ?1",
-                params![path],
-                |r| {
-                    Ok(FileRow {
-                        path: r.get(0)?,
-                        document_id: r.get(1)?,
-                        sha256: r.get(2)?,
-                        size: r.get::<_, i64>(3)? as u64,
-                        mtime: r.get(4)?,
-                        status: r.get(5)?,
-                    })
-                },
-            )
-            .optional()
-            .map_err(err)
+        self.db
+            .query_opt(
+                "SELECT path, document_id, sha256, size, mtime, status FROM files WHERE path = $1",
+                vals![path],
+            )?
+            .map(|r| {
+                Ok(FileRow {
+                    path: r.text(0)?,
+                    document_id: r.opt_text(1)?,
+                    sha256: r.text(2)?,
+                    size: r.int(3)?.max(0) as u64,
+                    mtime: r.int(4)?,
+                    status: r.text(5)?,
+                })
+            })
+            .transpose()
     }
 
     pub fn document(&self, id: &str) -> Result<Option<DocumentRow>> {
-        self.db()
-            .query_row(
-                "SELECT id, sha256, status, pipeline_version, pages, chunks FROM documents WHERE id = ?1",
-                params![id],
-                |r| {
-                    Ok(DocumentRow {
-                        id: r.get(0)?,
-                        sha256: r.get(1)?,
-                        status: r.get(2)?,
-                        pipeline_version: r.get(3)?,
-                        pages: r.get(4)?,
-                        chunks: r.get(5)?,
-                    })
-                },
-            )
-            .optional()
-            .map_err(err)
+        self.db
+            .query_opt(
+                "SELECT id, sha256, status, pipeline_version, pages, chunks FROM documents WHERE id = $1",
+                vals![id],
+            )?
+            .map(|r| {
+                Ok(DocumentRow {
+                    id: r.text(0)?,
+                    sha256: r.text(1)?,
+                    status: r.text(2)?,
+                    pipeline_version: r.text(3)?,
+                    pages: r.u32(4)?,
+                    chunks: r.u32(5)?,
+                })
+            })
+            .transpose()
     }
 
     /// Records that `doc`'s chunks are about to be written (status `indexing`).
     pub fn begin_document(&self, doc: &NewDocument) -> Result<()> {
-        self.db()
+        self.db
             .execute(
                 "INSERT INTO documents (id, sha256, media_type, bytes, filename, status, pipeline_version, pages, chunks, json, updated_at, metadata)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'indexing', ?6, ?7, 0, NULL, ?8, ?9)
-                 ON CONFLICT(id) DO UPDATE SET status = 'indexing', pipeline_version = ?6, pages = ?7, updated_at = ?8, metadata = ?9",
-                params![doc.id, doc.sha256, doc.media_type, doc.bytes as i64, doc.filename, doc.pipeline_version, doc.pages, now(), doc.metadata],
+                 VALUES ($1, $2, $3, $4, $5, 'indexing', $6, $7, 0, NULL, $8, $9)
+                 ON CONFLICT(id) DO UPDATE SET status = 'indexing', pipeline_version = $6, pages = $7, updated_at = $8, metadata = $9",
+                vals![doc.id, doc.sha256, doc.media_type, doc.bytes, doc.filename, doc.pipeline_version, doc.pages, now(), doc.metadata],
             )
             .map(|_| ())
-            .map_err(err)
     }
 
     /// Marks a document stored: its chunks are in both stores; keeps its JSON (compressed).
     pub fn finish_document(&self, id: &str, chunks: u32, json: &[u8]) -> Result<()> {
         let blob = gzip(json)?;
-        self.db()
+        self.db
             .execute(
-                "UPDATE documents SET status = 'ok', chunks = ?2, json = ?3, updated_at = ?4 WHERE id = ?1",
-                params![id, chunks, blob, now()],
+                "UPDATE documents SET status = 'ok', chunks = $2, json = $3, updated_at = $4 WHERE id = $1",
+                vals![id, chunks, blob, now()],
             )
             .map(|_| ())
-            .map_err(err)
     }
 
     /// The document's JSON as extracted.
     pub fn document_json(&self, id: &str) -> Result<Option<Vec<u8>>> {
-        let blob: Option<Option<Vec<u8>>> = self
-            .db()
-            .query_row(
-                "SELECT json FROM documents WHERE id = ?1",
-                params![id],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(err)?;
+        let blob = self
+            .db
+            .query_opt("SELECT json FROM documents WHERE id = $1", vals![id])?
+            .map(|r| r.opt_bytes(0))
+            .transpose()?;
         blob.flatten().map(|b| gunzip(&b)).transpose()
     }
 
     /// Points `path` at a document (or records its failure).
     pub fn set_file(&self, row: &FileRow, error: Option<&str>) -> Result<()> {
-        self.db()
+        self.db
             .execute(
                 "INSERT INTO files (path, document_id, sha256, size, mtime, status, error, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT(path) DO UPDATE SET document_id = ?2, sha256 = ?3, size = ?4, mtime = ?5, status = ?6, error = ?7, updated_at = ?8",
-                params![row.path, row.document_id, row.sha256, row.size as i64, row.mtime, row.status, error, now()],
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                 ON CONFLICT(path) DO UPDATE SET document_id = $2, sha256 = $3, size = $4, mtime = $5, status = $6, error = $7, updated_at = $8",
+                vals![&row.path, row.document_id.as_deref(), &row.sha256, row.size, row.mtime, &row.status, error, now()],
             )
             .map(|_| ())
-            .map_err(err)
     }
 
     pub fn delete_file(&self, path: &str) -> Result<()> {
-        self.db()
-            .execute("DELETE FROM files WHERE path = ?1", params![path])
+        self.db
+            .execute("DELETE FROM files WHERE path = $1", vals![path])
             .map(|_| ())
-            .map_err(err)
     }
 
     pub fn delete_document(&self, id: &str) -> Result<()> {
-        self.db()
-            .execute("DELETE FROM documents WHERE id = ?1", params![id])
+        self.db
+            .execute("DELETE FROM documents WHERE id = $1", vals![id])
             .map(|_| ())
-            .map_err(err)
+    }
+
+    /// The first column of every row, as text.
+    fn texts(&self, sql: &str, params: &[db::Value]) -> Result<Vec<String>> {
+        self.db
+            .query(sql, params)?
+            .iter()
+            .map(|r| r.text(0))
+            .collect()
     }
 
     /// Every file path recorded.
     pub fn paths(&self) -> Result<Vec<String>> {
-        let db = self.db();
-        let mut stmt = db.prepare("SELECT path FROM files").map_err(err)?;
-        let rows = stmt.query_map([], |r| r.get(0)).map_err(err)?;
-        rows.collect::<std::result::Result<_, _>>().map_err(err)
+        self.texts("SELECT path FROM files", vals![])
     }
 
     /// Documents with the given status.
     pub fn documents_with_status(&self, status: &str) -> Result<Vec<String>> {
-        let db = self.db();
-        let mut stmt = db
-            .prepare("SELECT id FROM documents WHERE status = ?1")
-            .map_err(err)?;
-        let rows = stmt.query_map(params![status], |r| r.get(0)).map_err(err)?;
-        rows.collect::<std::result::Result<_, _>>().map_err(err)
+        self.texts("SELECT id FROM documents WHERE status = $1", vals![status])
     }
 
     /// Documents no file points at any more.
     pub fn unreferenced_documents(&self) -> Result<Vec<String>> {
-        let db = self.db();
-        let mut stmt = db
-            .prepare(
-                "SELECT id FROM documents d WHERE NOT EXISTS
-                 (SELECT 1 FROM files f WHERE f.document_id = d.id)",
-            )
-            .map_err(err)?;
-        let rows = stmt.query_map([], |r| r.get(0)).map_err(err)?;
-        rows.collect::<std::result::Result<_, _>>().map_err(err)
+        self.texts(
+            "SELECT id FROM documents d WHERE NOT EXISTS
+             (SELECT 1 FROM files f WHERE f.document_id = d.id)",
+            vals![],
+        )
     }
 
     /// Stored documents matching every given condition of `filter`.
     pub fn select(&self, filter: &DocumentFilter) -> Result<HashSet<String>> {
-        let db = self.db();
-        let mut stmt = db
-            .prepare(
-                "SELECT d.id, d.media_type, f.path, d.metadata FROM documents d
-                 LEFT JOIN files f ON f.document_id = d.id WHERE d.status = 'ok'",
-            )
-            .map_err(err)?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                ))
-            })
-            .map_err(err)?;
+        let rows = self.db.query(
+            "SELECT d.id, d.media_type, f.path, d.metadata FROM documents d
+             LEFT JOIN files f ON f.document_id = d.id WHERE d.status = 'ok'",
+            vals![],
+        )?;
         let mut out = HashSet::new();
-        for row in rows {
-            let (id, media, path, metadata) = row.map_err(err)?;
+        for r in rows {
+            let (id, media, path, metadata) =
+                (r.text(0)?, r.text(1)?, r.opt_text(2)?, r.opt_text(3)?);
             if filter.matches(&id, &media, path.as_deref(), metadata.as_deref()) {
                 out.insert(id);
             }
@@ -384,62 +425,59 @@ impl Catalog {
 
     /// A document's file name and one path it was ingested from.
     pub fn origin(&self, id: &str) -> Result<(Option<String>, Option<String>)> {
-        self.db()
-            .query_row(
+        self.db
+            .query_opt(
                 "SELECT d.filename, (SELECT path FROM files f WHERE f.document_id = d.id ORDER BY path LIMIT 1)
-                 FROM documents d WHERE d.id = ?1",
-                params![id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
+                 FROM documents d WHERE d.id = $1",
+                vals![id],
+            )?
+            .map(|r| Ok((r.opt_text(0)?, r.opt_text(1)?)))
+            .transpose()
             .map(|o| o.unwrap_or((None, None)))
-            .map_err(err)
     }
 
     /// Stored documents in id order, `limit` of them after `after` (a page of a listing).
     pub fn list_documents(&self, after: Option<&str>, limit: usize) -> Result<Vec<DocumentInfo>> {
-        let db = self.db();
-        let mut stmt = db
-            .prepare(&format!(
-                "SELECT {INFO_COLUMNS} FROM documents WHERE status = 'ok' AND id > ?1 ORDER BY id LIMIT ?2"
-            ))
-            .map_err(err)?;
-        let rows = stmt
-            .query_map(params![after.unwrap_or(""), limit as i64], document_info)
-            .map_err(err)?;
-        rows.collect::<std::result::Result<_, _>>().map_err(err)
+        self.db
+            .query(
+                &format!(
+                    "SELECT {INFO_COLUMNS} FROM documents WHERE status = 'ok' AND id > $1 ORDER BY id LIMIT $2"
+                ),
+                vals![after.unwrap_or(""), limit as u64],
+            )?
+            .iter()
+            .map(document_info)
+            .collect()
     }
 
     /// A stored document's description.
     pub fn document_info(&self, id: &str) -> Result<Option<DocumentInfo>> {
-        self.db()
-            .query_row(
-                &format!("SELECT {INFO_COLUMNS} FROM documents WHERE status = 'ok' AND id = ?1"),
-                params![id],
-                document_info,
-            )
-            .optional()
-            .map_err(err)
+        self.db
+            .query_opt(
+                &format!("SELECT {INFO_COLUMNS} FROM documents WHERE status = 'ok' AND id = $1"),
+                vals![id],
+            )?
+            .map(|r| document_info(&r))
+            .transpose()
     }
 
     /// Forgets every file that points at document `id`.
     pub fn delete_files_of(&self, id: &str) -> Result<()> {
-        self.db()
-            .execute("DELETE FROM files WHERE document_id = ?1", params![id])
+        self.db
+            .execute("DELETE FROM files WHERE document_id = $1", vals![id])
             .map(|_| ())
-            .map_err(err)
     }
 
     /// Sum of chunk counts over stored documents.
     pub fn chunk_total(&self) -> Result<u64> {
-        self.db()
-            .query_row(
-                "SELECT COALESCE(SUM(chunks), 0) FROM documents WHERE status = 'ok'",
-                [],
-                |r| r.get::<_, i64>(0),
-            )
-            .map(|n| n as u64)
-            .map_err(err)
+        self.db
+            .query_opt(
+                "SELECT CAST(COALESCE(SUM(chunks), 0) AS BIGINT) FROM documents WHERE status = 'ok'",
+                vals![],
+            )?
+            .map(|r| r.int(0))
+            .transpose()
+            .map(|n| n.unwrap_or(0).max(0) as u64)
     }
 }
 

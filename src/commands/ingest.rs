@@ -17,6 +17,8 @@ pub struct IngestArgs {
     /// Data directory of the stores (default: $FOLIO_DATA, else ./folio-data).
     #[arg(long)]
     data: Option<PathBuf>,
+    #[command(flatten)]
+    storage: super::StorageArgs,
     /// Pipeline name (see pipelines/) or path to a pipeline .toml file.
     #[arg(long, default_value = folio::pipeline::DEFAULT_PIPELINE)]
     pipeline: String,
@@ -65,7 +67,8 @@ pub fn run(args: IngestArgs) -> anyhow::Result<bool> {
     let embedder = Embedder::load(&models, device, 2)?;
     let counter = embedder.token_counter()?;
     let extractor = Extractor::new(models);
-    let mut store = Store::open(&data, embed::DIM)?;
+    let catalog = args.storage.config().open_catalog(&data)?;
+    let mut store = Store::open_with(&data, embed::DIM, catalog)?;
     let options = IngestOptions {
         extract,
         chunk: ChunkOptions {

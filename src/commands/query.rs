@@ -15,6 +15,8 @@ pub struct QueryArgs {
     /// Data directory of the stores (default: $FOLIO_DATA, else ./folio-data).
     #[arg(long)]
     data: Option<PathBuf>,
+    #[command(flatten)]
+    storage: super::StorageArgs,
     /// Results to return.
     #[arg(long, default_value_t = 5)]
     top_k: usize,
@@ -39,8 +41,9 @@ use std::path::PathBuf;
 
 pub fn run(args: QueryArgs) -> anyhow::Result<String> {
     let data = args.data.clone().unwrap_or_else(super::default_data_dir);
+    let storage = args.storage.config();
     anyhow::ensure!(
-        data.join("catalog.sqlite").exists(),
+        storage.catalog_url()?.is_shared() || data.join("catalog.sqlite").exists(),
         "no stores in {} (run `folio ingest PATH --data {}` first)",
         data.display(),
         data.display()
@@ -50,7 +53,7 @@ pub fn run(args: QueryArgs) -> anyhow::Result<String> {
         "--top-k must be between 1 and {MAX_TOP_K}"
     );
     let mode: Mode = args.mode.parse()?;
-    let store = Store::open_read_only(&data, embed::DIM)?;
+    let store = Store::open_read_only_with(&data, embed::DIM, storage.open_catalog(&data)?)?;
     let filter = DocumentFilter {
         document_ids: args.documents.clone(),
         media_types: args.media_types.clone(),

@@ -14,6 +14,8 @@ pub struct ServeArgs {
     /// ./folio-data).
     #[arg(long)]
     data: Option<PathBuf>,
+    #[command(flatten)]
+    storage: super::StorageArgs,
     /// Server settings (TOML): addr, data, api_keys, pipeline, [limits]…
     #[arg(long)]
     config: Option<PathBuf>,
@@ -35,6 +37,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(addr) = args.addr {
         config.addr = addr;
     }
+    config.storage = args.storage.over(config.storage);
+    config.validate()?;
     match (args.data, args.config.is_some()) {
         (Some(d), _) => config.data = d,
         (None, false) => config.data = super::default_data_dir(),

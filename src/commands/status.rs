@@ -10,22 +10,29 @@ pub struct StatusArgs {
     /// Data directory of the stores (default: $FOLIO_DATA, else ./folio-data).
     #[arg(long)]
     data: Option<PathBuf>,
+    #[command(flatten)]
+    storage: super::StorageArgs,
 }
 
 /// Prints documents, files and chunk counts per store as JSON; fails when the stores
 /// disagree (not judged while an ingest is writing).
 pub fn run(args: StatusArgs) -> anyhow::Result<(String, bool)> {
     let data = args.data.unwrap_or_else(super::default_data_dir);
+    let storage = args.storage.config();
     anyhow::ensure!(
-        data.join("catalog.sqlite").exists(),
+        storage.catalog_url()?.is_shared() || data.join("catalog.sqlite").exists(),
         "no stores in {}",
         data.display()
     );
     // Opening for writing repairs what a crash left; while an ingest holds the writer lock,
     // look without repairing.
-    let (store, busy) = match Store::open(&data, embed::DIM) {
+    let catalog = || storage.open_catalog(&data);
+    let (store, busy) = match Store::open_with(&data, embed::DIM, catalog()?) {
         Ok(store) => (store, false),
-        Err(folio::Error::Busy(_)) => (Store::open_read_only(&data, embed::DIM)?, true),
+        Err(folio::Error::Busy(_)) => (
+            Store::open_read_only_with(&data, embed::DIM, catalog()?)?,
+            true,
+        ),
         Err(e) => return Err(e.into()),
     };
     let documents = store.catalog.documents_with_status("ok")?.len();

@@ -22,7 +22,13 @@ impl Store {
     /// re-ingested next time), and chunks of documents the catalog does not hold as stored are
     /// removed.
     pub fn open(dir: &Path, dim: usize) -> Result<Self> {
-        let catalog = Catalog::open(dir)?;
+        Self::open_with(dir, dim, Catalog::open(dir)?)
+    }
+
+    /// [`Store::open`] with a catalog opened elsewhere (a shared one, say). On a shared
+    /// catalog, documents other processes are indexing are left alone: only this directory's
+    /// stores are repaired.
+    pub fn open_with(dir: &Path, dim: usize, catalog: Catalog) -> Result<Self> {
         let keyword = KeywordStore::open(&dir.join("keyword"), true)?;
         let vectors: Box<dyn VectorStore> =
             Box::new(EmbeddedStore::open(&dir.join("vectors"), dim)?);
@@ -39,16 +45,25 @@ impl Store {
     /// Opens the stores for searching only, without repairs: works while an ingest is
     /// writing to them (it holds the writer lock).
     pub fn open_read_only(dir: &Path, dim: usize) -> Result<Self> {
+        Self::open_read_only_with(dir, dim, Catalog::open(dir)?)
+    }
+
+    /// [`Store::open_read_only`] with a catalog opened elsewhere.
+    pub fn open_read_only_with(dir: &Path, dim: usize, catalog: Catalog) -> Result<Self> {
         Ok(Self {
             dir: dir.to_path_buf(),
-            catalog: Catalog::open(dir)?,
+            catalog,
             keyword: KeywordStore::open(&dir.join("keyword"), false)?,
             vectors: Box::new(EmbeddedStore::open_read_only(&dir.join("vectors"), dim)?),
         })
     }
 
     fn recover(&mut self) -> Result<()> {
-        let interrupted = self.catalog.documents_with_status("indexing")?;
+        // A shared catalog's `indexing` rows may be other processes' work in flight.
+        let interrupted = match self.catalog.is_shared() {
+            true => Vec::new(),
+            false => self.catalog.documents_with_status("indexing")?,
+        };
         let stored: std::collections::HashSet<String> = self
             .catalog
             .documents_with_status("ok")?

@@ -1,0 +1,418 @@
+//! The catalog's contract, run on both engines: SQLite in a data directory and a real
+//! PostgreSQL (a throwaway cluster, see `common/postgres.rs`). Documents, files, filters and
+//! listings; jobs claimed once each by concurrent workers, leases that run out and are taken
+//! over, cancellation heard by the lease holder; uploads kept where every worker reads them;
+//! and, for PostgreSQL, the errors a user meets at start-up.
+
+#[path = "common/postgres.rs"]
+mod postgres_cluster;
+
+use folio::catalog::{
+    Catalog, CatalogUrl, DocumentFilter, FileRow, JobEnd, JobState, Lease, NewDocument, NewJob,
+};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Opens a catalog of the same engine again (another process, as far as it knows).
+type Opener = Box<dyn Fn() -> Catalog + Send + Sync>;
+
+fn sqlite() -> (tempfile::TempDir, Opener) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().to_path_buf();
+    (
+        dir,
+        Box::new(move || Catalog::open(&path).expect("open sqlite")),
+    )
+}
+
+fn postgres() -> Opener {
+    let url = CatalogUrl::Postgres(postgres_cluster::cluster().database());
+    Box::new(move || Catalog::connect(&url, Path::new("/nonexistent")).expect("open postgres"))
+}
+
+fn document(id: &str, media: &str, metadata: &str) -> NewDocument<'static> {
+    NewDocument {
+        id: Box::leak(id.to_string().into_boxed_str()),
+        sha256: "abc",
+        media_type: Box::leak(media.to_string().into_boxed_str()),
+        bytes: 1234,
+        filename: Some("a.pdf"),
+        pipeline_version: "fast@1",
+        pages: 3,
+        metadata: Box::leak(metadata.to_string().into_boxed_str()),
+    }
+}
+
+fn file(path: &str, doc: &str) -> FileRow {
+    FileRow {
+        path: path.into(),
+        document_id: Some(doc.into()),
+        sha256: "abc".into(),
+        size: 1234,
+        mtime: 1_700_000_000,
+        status: "ok".into(),
+    }
+}
+
+fn documents_files_and_filters(open: &Opener) {
+    let c = open();
+    c.begin_document(&document(
+        "doc_a",
+        "application/pdf",
+        r#"{"title": "Annual Report", "language": "en"}"#,
+    ))
+    .expect("begin");
+    assert_eq!(
+        c.document("doc_a").expect("get").expect("row").status,
+        "indexing"
+    );
+    assert!(
+        c.select(&DocumentFilter::default())
+            .expect("select")
+            .is_empty(),
+        "not stored yet"
+    );
+    c.finish_document("doc_a", 7, br#"{"id":"doc_a"}"#)
+        .expect("finish");
+    c.set_file(&file("/corpus/reports/a.pdf", "doc_a"), None)
+        .expect("file");
+    c.begin_document(&document("doc_b", "image/png", r#"{"language": "de"}"#))
+        .expect("begin");
+    c.finish_document("doc_b", 2, br#"{"id":"doc_b"}"#)
+        .expect("finish");
+    c.set_file(&file("/corpus/scans/b.png", "doc_b"), None)
+        .expect("file");
+    c.begin_document(&document("doc_c", "application/pdf", "{}"))
+        .expect("begin c");
+
+    let row = c.document("doc_a").expect("get").expect("row");
+    assert_eq!((row.status.as_str(), row.pages, row.chunks), ("ok", 3, 7));
+    assert_eq!(
+        c.document_json("doc_a").expect("json").as_deref(),
+        Some(&br#"{"id":"doc_a"}"#[..])
+    );
+    assert_eq!(c.chunk_total().expect("total"), 9);
+    assert_eq!(
+        c.documents_with_status("indexing").expect("status"),
+        vec!["doc_c"]
+    );
+    let f = c.file("/corpus/reports/a.pdf").expect("file").expect("row");
+    assert_eq!((f.size, f.mtime), (1234, 1_700_000_000));
+
+    let ids = |f: DocumentFilter| {
+        let mut v: Vec<String> = c.select(&f).expect("select").into_iter().collect();
+        v.sort();
+        v
+    };
+    assert_eq!(ids(DocumentFilter::default()), vec!["doc_a", "doc_b"]);
+    let pdfs = DocumentFilter {
+        media_types: vec!["application/pdf".into()],
+        ..Default::default()
+    };
+    assert_eq!(ids(pdfs), vec!["doc_a"]);
+    let scans = DocumentFilter {
+        path_prefix: Some("/corpus/scans/".into()),
+        ..Default::default()
+    };
+    assert_eq!(ids(scans), vec!["doc_b"]);
+    let mut english = DocumentFilter::default();
+    english.metadata.insert("language".into(), "EN".into());
+    assert_eq!(ids(english), vec!["doc_a"]);
+
+    let page = c.list_documents(None, 1).expect("list");
+    assert_eq!(page.len(), 1);
+    assert_eq!(page[0].id, "doc_a");
+    assert_eq!(page[0].filename.as_deref(), Some("a.pdf"));
+    let next = c.list_documents(Some("doc_a"), 10).expect("list");
+    assert_eq!(
+        next.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(),
+        vec!["doc_b"]
+    );
+    assert_eq!(
+        c.origin("doc_b").expect("origin"),
+        (Some("a.pdf".into()), Some("/corpus/scans/b.png".into()))
+    );
+
+    // Another connection (another process) sees all of it.
+    let other = open();
+    assert_eq!(other.chunk_total().expect("total"), 9);
+    c.delete_files_of("doc_b").expect("forget files");
+    let mut gone = other.unreferenced_documents().expect("unreferenced");
+    gone.sort();
+    assert_eq!(gone, vec!["doc_b", "doc_c"]);
+    other.delete_document("doc_b").expect("delete");
+    assert!(c.document_info("doc_b").expect("info").is_none());
+    assert_eq!(c.paths().expect("paths"), vec!["/corpus/reports/a.pdf"]);
+}
+
+fn job<'a>(id: &'a str, document: &'a str) -> NewJob<'a> {
+    NewJob {
+        id,
+        filename: Some("a.pdf"),
+        media_type: "application/pdf",
+        bytes: 10,
+        document_id: document,
+        pipeline: "fast",
+        index: true,
+        password: Some("secret"),
+        callback_url: None,
+    }
+}
+
+fn succeeded() -> JobEnd<'static> {
+    JobEnd {
+        state: JobState::Succeeded,
+        error_code: None,
+        error: None,
+        timings: Some("{}"),
+        result: Some(b"{}"),
+    }
+}
+
+fn job_lifecycle(open: &Opener) {
+    let (a, b) = (open(), open());
+    a.insert_job(&job("job_1", "doc_1")).expect("insert");
+    a.put_upload("job_1", b"%PDF-1.7 bytes").expect("upload");
+    a.insert_job(&job("job_2", "doc_2")).expect("insert");
+    assert_eq!(b.queued_jobs().expect("queued"), 2);
+    assert_eq!(
+        b.active_job("doc_1", "fast", true)
+            .expect("active")
+            .as_deref(),
+        Some("job_1")
+    );
+
+    // Oldest first; a claimed job is nobody else's.
+    let far = i64::MAX / 2;
+    let first = a.claim_job("worker-a", far).expect("claim").expect("a job");
+    assert_eq!(first.id, "job_1");
+    assert_eq!(first.worker.as_deref(), Some("worker-a"));
+    assert_eq!(
+        b.upload("job_1").expect("read").as_deref(),
+        Some(&b"%PDF-1.7 bytes"[..])
+    );
+    let second = b.claim_job("worker-b", far).expect("claim").expect("a job");
+    assert_eq!(second.id, "job_2");
+    assert!(b.claim_job("worker-b", far).expect("claim").is_none());
+
+    // Leases: the holder renews; a cancel asked anywhere is heard at renewal.
+    assert_eq!(
+        a.renew_job("job_1", "worker-a", far, 2, Some(5))
+            .expect("renew"),
+        Lease::Held
+    );
+    assert_eq!(
+        b.renew_job("job_1", "worker-b", far, 0, None)
+            .expect("renew"),
+        Lease::Lost
+    );
+    assert!(b.request_cancel("job_1").expect("cancel"));
+    assert_eq!(
+        a.renew_job("job_1", "worker-a", far, 3, None)
+            .expect("renew"),
+        Lease::CancelRequested
+    );
+    let progress = b.job("job_1").expect("get").expect("row");
+    assert_eq!((progress.pages_done, progress.pages_total), (3, Some(5)));
+
+    // Only the holder ends it; the end forgets the password and the upload.
+    assert!(!b
+        .finish_job("job_1", "worker-b", &succeeded())
+        .expect("not b's"));
+    let cancelled = JobEnd {
+        state: JobState::Cancelled,
+        error_code: Some("cancelled"),
+        error: Some("cancelled by the client"),
+        timings: None,
+        result: None,
+    };
+    assert!(a.finish_job("job_1", "worker-a", &cancelled).expect("end"));
+    let ended = b.job("job_1").expect("get").expect("row");
+    assert_eq!(ended.state, JobState::Cancelled);
+    assert_eq!(ended.password, None);
+    assert_eq!(b.upload("job_1").expect("read"), None);
+    assert!(!b.request_cancel("job_1").expect("ended"));
+
+    // A worker that stops hands its job back; a queued job is cancelled on the spot.
+    b.requeue_job("job_2", "worker-b").expect("requeue");
+    assert_eq!(
+        a.job("job_2").expect("get").expect("row").state,
+        JobState::Queued
+    );
+    assert!(a.cancel_queued_job("job_2").expect("cancel"));
+    assert!(!a.cancel_queued_job("job_2").expect("ended"));
+
+    // A lease that runs out (its worker died) is taken over, and the dead worker's late
+    // word no longer counts.
+    a.insert_job(&job("job_3", "doc_3")).expect("insert");
+    let soon = folio::catalog::now_ms() + 300;
+    assert_eq!(
+        a.claim_job("worker-a", soon)
+            .expect("claim")
+            .map(|j| j.id)
+            .as_deref(),
+        Some("job_3")
+    );
+    assert!(
+        b.claim_job("worker-b", far).expect("claim").is_none(),
+        "lease still held"
+    );
+    std::thread::sleep(Duration::from_millis(400));
+    let taken = b
+        .claim_job("worker-b", far)
+        .expect("claim")
+        .expect("taken over");
+    assert_eq!(
+        (taken.id.as_str(), taken.state),
+        ("job_3", JobState::Running)
+    );
+    assert_eq!(
+        a.renew_job("job_3", "worker-a", far, 1, None)
+            .expect("renew"),
+        Lease::Lost
+    );
+    assert!(!a
+        .finish_job("job_3", "worker-a", &succeeded())
+        .expect("too late"));
+    assert!(b
+        .finish_job("job_3", "worker-b", &succeeded())
+        .expect("end"));
+    assert_eq!(
+        a.job_result("job_3").expect("result").as_deref(),
+        Some(&b"{}"[..])
+    );
+
+    let counts: HashMap<&str, u64> = a
+        .job_counts()
+        .expect("counts")
+        .into_iter()
+        .map(|(s, n)| (s.as_str(), n))
+        .collect();
+    assert_eq!(counts.get("succeeded"), Some(&1));
+    assert_eq!(counts.get("cancelled"), Some(&2));
+    assert!(a.unfinished_jobs().expect("unfinished").is_empty());
+    assert_eq!(a.prune_jobs(i64::MAX).expect("prune"), 3);
+
+    // Uploads nobody's job refers to go (once old enough not to be in the middle of a POST).
+    a.put_upload("orphan", b"x").expect("upload");
+    assert_eq!(a.delete_stray_uploads(0).expect("tidy"), 0, "too recent");
+    assert_eq!(a.delete_stray_uploads(i64::MAX).expect("tidy"), 1);
+}
+
+/// Four workers, each with its own connection, claim 40 jobs at once: each is run exactly
+/// once.
+fn concurrent_claims(open: &Opener) {
+    let c = open();
+    let ids: Vec<String> = (0..40).map(|i| format!("job_{i:02}")).collect();
+    for id in &ids {
+        c.insert_job(&job(id, "doc")).expect("insert");
+    }
+    let workers: Vec<Arc<Catalog>> = (0..4).map(|_| Arc::new(open())).collect();
+    let handles: Vec<_> = workers
+        .into_iter()
+        .enumerate()
+        .map(|(w, catalog)| {
+            std::thread::spawn(move || {
+                let owner = format!("w{w}");
+                let mut mine = Vec::new();
+                while let Some(job) = catalog.claim_job(&owner, i64::MAX / 2).expect("claim") {
+                    assert!(catalog
+                        .finish_job(&job.id, &owner, &succeeded())
+                        .expect("finish"));
+                    mine.push(job.id);
+                }
+                mine
+            })
+        })
+        .collect();
+    let mut all: Vec<String> = handles
+        .into_iter()
+        .flat_map(|h| h.join().expect("worker"))
+        .collect();
+    all.sort();
+    assert_eq!(all, ids, "every job once, none twice");
+}
+
+#[test]
+fn sqlite_catalog_keeps_the_contract() {
+    let (_dir, open) = sqlite();
+    documents_files_and_filters(&open);
+    let (_dir, open) = sqlite();
+    job_lifecycle(&open);
+    let (_dir, open) = sqlite();
+    concurrent_claims(&open);
+}
+
+#[test]
+fn postgres_catalog_keeps_the_contract() {
+    documents_files_and_filters(&postgres());
+    job_lifecycle(&postgres());
+    concurrent_claims(&postgres());
+}
+
+#[test]
+fn postgres_schema_is_migrated_once_and_a_newer_one_is_refused() {
+    let url = postgres_cluster::cluster().database();
+    // Many processes starting at once: one applies the schema, the others find it.
+    let openers: Vec<_> = (0..6)
+        .map(|_| {
+            let url = CatalogUrl::Postgres(url.clone());
+            std::thread::spawn(move || {
+                Catalog::connect(&url, Path::new("/nonexistent")).map(|_| ())
+            })
+        })
+        .collect();
+    for o in openers {
+        o.join().expect("thread").expect("open");
+    }
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+    let version: i64 = admin
+        .query_one("SELECT version FROM folio_schema", &[])
+        .expect("version")
+        .get(0);
+    assert!(version >= 1);
+    admin
+        .execute("UPDATE folio_schema SET version = version + 1", &[])
+        .expect("bump");
+    let err = Catalog::connect(&CatalogUrl::Postgres(url), Path::new("/nonexistent"))
+        .err()
+        .expect("a newer schema is refused")
+        .to_string();
+    assert!(err.contains("newer than this folio knows"), "{err}");
+}
+
+#[test]
+fn an_unreachable_or_misnamed_catalog_is_one_clear_line_at_once() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let t = Instant::now();
+    let url = format!("postgres://folio:hunter2@127.0.0.1:{port}/folio");
+    let err = Catalog::connect(&CatalogUrl::Postgres(url), Path::new("/nonexistent"))
+        .err()
+        .expect("nothing listens there")
+        .to_string();
+    assert!(t.elapsed() < Duration::from_secs(10), "no hang");
+    assert!(err.contains("cannot reach the PostgreSQL catalog"), "{err}");
+    assert!(err.contains(&format!("127.0.0.1:{port}")), "{err}");
+    assert!(
+        !err.contains("hunter2"),
+        "the password is never shown: {err}"
+    );
+    assert!(!err.contains('\n'), "{err}");
+
+    let missing = postgres_cluster::cluster().url("no_such_database");
+    let err = Catalog::connect(&CatalogUrl::Postgres(missing), Path::new("/nonexistent"))
+        .err()
+        .expect("no such database")
+        .to_string();
+    assert!(err.contains("no_such_database"), "{err}");
+
+    let err = CatalogUrl::parse("mysql://localhost/folio")
+        .expect_err("not a catalog")
+        .to_string();
+    assert!(err.contains("postgres://"), "{err}");
+}
