@@ -9,7 +9,7 @@ use crate::pipeline::Progress;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
-use tracing::warn;
+use tracing::{info, warn};
 
 #[derive(Default)]
 struct Inner {
@@ -144,7 +144,11 @@ impl JobQueue {
             let (done, total) = progress.pages();
             match catalog.renew_job(&id, owner, lease_until_ms, done, total) {
                 Ok(Lease::Held) => {}
-                Ok(Lease::CancelRequested) => progress.cancel(),
+                Ok(Lease::CancelRequested) if !progress.is_cancelled() => {
+                    info!(job = %id, "a client cancelled the job");
+                    progress.cancel();
+                }
+                Ok(Lease::CancelRequested) => {}
                 Ok(Lease::Lost) => {
                     warn!(job = %id, "lease lost: another worker has the job");
                     self.lock().lost.insert(id);

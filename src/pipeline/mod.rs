@@ -92,6 +92,11 @@ impl Progress {
 }
 
 impl ExtractOptions {
+    /// Whether the caller asked the extraction to stop.
+    pub fn is_cancelled(&self) -> bool {
+        self.progress.as_ref().is_some_and(|p| p.is_cancelled())
+    }
+
     pub fn new(pipeline: PipelineConfig) -> Self {
         Self {
             pipeline,
@@ -314,7 +319,8 @@ impl Extractor {
             rulings: true,
         };
         let mut engine: Option<Arc<Ocr>> = None;
-        let results = worker::run_pages(options.pipeline.workers, PAGE_QUEUE, |tx| {
+        let cancelled = || options.is_cancelled();
+        let results = worker::run_pages(options.pipeline.workers, PAGE_QUEUE, &cancelled, |tx| {
             for (index, &number) in numbers.iter().enumerate() {
                 run.check_deadline()?;
                 let t = Instant::now();
@@ -403,7 +409,8 @@ impl Extractor {
         let mut number = 0u32;
         let mut count = 0usize;
         let t = Instant::now();
-        let results = worker::run_pages(options.pipeline.workers, PAGE_QUEUE, |tx| {
+        let cancelled = || options.is_cancelled();
+        let results = worker::run_pages(options.pipeline.workers, PAGE_QUEUE, &cancelled, |tx| {
             count = for_each_page(&bytes, source.media_type, |img, pixels| {
                 number += 1;
                 if let Some(range) = &options.pages {

@@ -56,16 +56,19 @@ pub struct StageTimes {
 
 /// Runs `workers` threads over the jobs `feed` sends, in `scope`; returns the results in page
 /// order once `feed` is done and the queue is drained. `feed`'s error wins over a worker's.
+/// Once `cancelled` says so, workers take no further page (pages already read wait in the
+/// queue; a cancelled document should not cost their OCR).
 pub fn run_pages(
     workers: usize,
     queue: usize,
+    cancelled: &(dyn Fn() -> bool + Sync),
     feed: impl FnOnce(&SyncSender<Job>) -> Result<()>,
 ) -> Result<Vec<PageResult>> {
     let (tx, rx) = std::sync::mpsc::sync_channel::<Job>(queue);
     let rx = Mutex::new(rx);
     std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers.max(1))
-            .map(|_| scope.spawn(|| drain(&rx)))
+            .map(|_| scope.spawn(|| drain(&rx, cancelled)))
             .collect();
         let fed = feed(&tx);
         drop(tx);
@@ -91,7 +94,10 @@ pub fn run_pages(
 
 /// One worker: takes jobs until the queue closes; stops at the first failure (the feeder
 /// then sees the queue close).
-fn drain(rx: &Mutex<Receiver<Job>>) -> Result<Vec<PageResult>> {
+fn drain(
+    rx: &Mutex<Receiver<Job>>,
+    cancelled: &(dyn Fn() -> bool + Sync),
+) -> Result<Vec<PageResult>> {
     let mut out = Vec::new();
     loop {
         let job = {
@@ -103,6 +109,9 @@ fn drain(rx: &Mutex<Receiver<Job>>) -> Result<Vec<PageResult>> {
         let Ok(job) = job else {
             return Ok(out);
         };
+        if cancelled() {
+            return Err(Error::Cancelled);
+        }
         out.push(process(job)?);
     }
 }
