@@ -8,7 +8,7 @@ OUT     := out
 RUN_INPUTS := $(wildcard fixtures/docs/*.pdf fixtures/images/*.png fixtures/images/*.jpg \
                          fixtures/images/*.tiff fixtures/images/*.webp fixtures/images/*.bmp)
 
-.PHONY: run extract test fetch build schema lint bench-text bench-ocr bench-layout bench-retrieval bench-load bench-headings bench-fidelity clean
+.PHONY: run extract test test-qdrant fetch build schema lint bench-text bench-ocr bench-layout bench-retrieval bench-load bench-headings bench-fidelity clean
 
 fetch:
 	@python3 models/fetch --quiet
@@ -42,6 +42,12 @@ extract: build
 
 test: fetch
 	$(CARGO) test --release --locked
+
+# Qdrant as the chunk index, against a real server: FOLIO_TEST_QDRANT_URL (a running server's
+# gRPC URL), else a `qdrant` binary (QDRANT_BIN, on the PATH, or ~/qdrant-build/bin/qdrant) the
+# tests start themselves. Fails when there is neither. README, "Scaling out".
+test-qdrant: fetch
+	$(CARGO) test --release --locked --features qdrant-tests --test qdrant
 
 # Regenerate the committed JSON Schema from the Rust types.
 schema: build

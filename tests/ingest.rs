@@ -1,220 +1,23 @@
 //! `folio ingest` / `folio query` / `folio status` on real fixtures with the real embedding
 //! model, tantivy and SQLite: passages come back on the right page, re-runs do no work,
-//! changed and deleted files are handled, a killed ingest leaves consistent stores.
+//! changed and deleted files are handled, a killed ingest leaves consistent stores (the
+//! suite in `common/retrieval.rs`, which Qdrant passes too), failing files and symbolic
+//! links.
 
 mod common;
 
+use common::retrieval::*;
 use common::*;
-use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-
-/// A folder of documents and a data directory in a temporary place.
-struct Workspace {
-    _tmp: tempfile::TempDir,
-    docs: PathBuf,
-    data: PathBuf,
-}
-
-fn workspace(files: &[(&str, &str)]) -> Workspace {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let docs = tmp.path().join("docs");
-    std::fs::create_dir_all(docs.join("sub")).expect("mkdir");
-    for (fixture_path, name) in files {
-        std::fs::copy(fixture(fixture_path), docs.join(name)).expect("copy fixture");
-    }
-    let data = tmp.path().join("data");
-    Workspace {
-        docs,
-        data,
-        _tmp: tmp,
-    }
-}
-
-fn s(p: &Path) -> String {
-    p.to_string_lossy().into_owned()
-}
-
-fn ingest(ws: &Workspace, extra: &[&str]) -> std::process::Output {
-    let (docs, data) = (s(&ws.docs), s(&ws.data));
-    let mut args = vec!["ingest", &docs, "--data", &data, "--pipeline", "fast"];
-    args.extend_from_slice(extra);
-    folio(&args)
-}
-
-fn query(ws: &Workspace, text: &str, extra: &[&str]) -> Vec<Value> {
-    let data = s(&ws.data);
-    let mut args = vec!["query", text, "--data", &data, "--json"];
-    if !extra.contains(&"--top-k") {
-        args.extend_from_slice(&["--top-k", "5"]);
-    }
-    args.extend_from_slice(extra);
-    let out = folio(&args);
-    assert!(out.status.success(), "query failed: {}", stderr(&out));
-    let v: Value = serde_json::from_str(&stdout(&out)).expect("query JSON");
-    v["results"].as_array().expect("results").clone()
-}
-
-fn status(ws: &Workspace) -> Value {
-    let out = folio(&["status", "--data", &s(&ws.data)]);
-    let v: Value = serde_json::from_str(&stdout(&out)).expect("status JSON");
-    assert!(out.status.success(), "stores disagree: {v}");
-    v
-}
-
-/// The first result is from `filename`, its chunk on `page` and holding `text`.
-fn assert_top(results: &[Value], filename: &str, page: u64, text: &str) {
-    let top = results
-        .first()
-        .unwrap_or_else(|| panic!("no results for {text:?}"));
-    assert_eq!(top["document"]["filename"], filename, "{top}");
-    let pages: Vec<u64> = top["chunk"]["pages"]
-        .as_array()
-        .expect("pages")
-        .iter()
-        .filter_map(Value::as_u64)
-        .collect();
-    assert!(pages.contains(&page), "pages {pages:?}: {top}");
-    assert!(
-        collapse(top["chunk"]["text"].as_str().unwrap_or("")).contains(text),
-        "{top}"
-    );
-    assert!(top["document"]["path"]
-        .as_str()
-        .unwrap_or("")
-        .ends_with(filename));
-}
-
-const FILES: &[(&str, &str)] = &[
-    ("tables/mtcars-iris.pdf", "cars.pdf"),
-    ("docs/koma-brief.de.pdf", "brief.pdf"),
-    ("docs/revtex-apssamp.pdf", "sub/paper.pdf"),
-    (
-        "images/reportlab-userguide_p0044_150dpi.png",
-        "sub/scan.png",
-    ),
-];
+use std::path::Path;
 
 #[test]
-fn ingest_query_reingest_change_and_prune() {
-    let ws = workspace(FILES);
-    std::fs::write(ws.docs.join("notes.txt"), "not a document").expect("write");
-    let out = ingest(&ws, &[]);
-    let err = stderr(&out);
-    assert!(out.status.success(), "{err}");
-    assert!(
-        err.contains("4 indexed, 0 unchanged, 1 not documents, 0 failed"),
-        "{err}"
-    );
-    let st = status(&ws);
-    assert_eq!(st["documents"], 4);
-    assert!(st["chunks"]["catalog"].as_u64().unwrap_or(0) >= 10, "{st}");
+fn ingest_query_reingest_change_and_prune_embedded() {
+    ingest_query_reingest_change_and_prune(&Backend::embedded());
+}
 
-    // Keyword, vector and hybrid retrieval find known passages on their pages.
-    assert_top(
-        &query(&ws, "Cadillac Fleetwood", &["--mode", "keyword"]),
-        "cars.pdf",
-        1,
-        "Cadillac Fleetwood",
-    );
-    assert_top(
-        &query(&ws, "Kapitän Hook Totenkopfinsel", &["--mode", "hybrid"]),
-        "brief.pdf",
-        1,
-        "Kapitän Hook",
-    );
-    assert_top(
-        &query(
-            &ws,
-            "How do I close a path so the figure ends where it started?",
-            &["--mode", "vector"],
-        ),
-        "scan.png",
-        1,
-        "close",
-    );
-    // A caption's words find it on its page among the first three (by BM25: in a chunk that
-    // is mostly other text, the vector ranking of a short phrase varies with chunk bounds).
-    let table = query(
-        &ws,
-        "single column of a twocolumn layout",
-        &["--mode", "keyword"],
-    );
-    assert!(
-        table.iter().take(3).any(|r| {
-            r["document"]["filename"] == "paper.pdf"
-                && r["chunk"]["pages"]
-                    .as_array()
-                    .is_some_and(|p| p.contains(&Value::from(4)))
-                && r["chunk"]["text"]
-                    .as_str()
-                    .unwrap_or("")
-                    .contains("TABLE I.")
-        }),
-        "{table:?}"
-    );
-
-    // Filters: by media type, path prefix and document id.
-    let images = query(&ws, "close path figure", &["--media-type", "image/png"]);
-    assert!(!images.is_empty());
-    assert!(images
-        .iter()
-        .all(|r| r["document"]["filename"] == "scan.png"));
-    let sub = s(&ws.docs.join("sub"));
-    let under = query(
-        &ws,
-        "Cadillac Fleetwood table",
-        &["--path-prefix", &sub, "--mode", "keyword"],
-    );
-    assert!(under.iter().all(|r| r["document"]["path"]
-        .as_str()
-        .unwrap_or("")
-        .starts_with(&sub)));
-    let cars_id = query(&ws, "Cadillac Fleetwood", &["--mode", "keyword"])[0]["document"]["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let only = query(&ws, "Hook", &["--document", &cars_id, "--mode", "keyword"]);
-    assert!(only.iter().all(|r| r["document"]["id"] == cars_id.as_str()));
-
-    // A second run does no work.
-    let again = ingest(&ws, &[]);
-    assert!(
-        stderr(&again).contains("0 indexed, 4 unchanged"),
-        "{}",
-        stderr(&again)
-    );
-    assert_eq!(status(&ws)["chunks"], st["chunks"]);
-
-    // A changed file replaces its chunks.
-    std::fs::copy(fixture("docs/mixed.pdf"), ws.docs.join("cars.pdf")).expect("overwrite");
-    let changed = ingest(&ws, &[]);
-    assert!(
-        stderr(&changed).contains("1 indexed, 3 unchanged"),
-        "{}",
-        stderr(&changed)
-    );
-    assert!(query(&ws, "Cadillac Fleetwood", &["--mode", "keyword"])
-        .iter()
-        .all(|r| r["document"]["filename"] != "cars.pdf"));
-    assert_top(
-        &query(
-            &ws,
-            "Typed line above the scanned figure",
-            &["--mode", "keyword"],
-        ),
-        "cars.pdf",
-        1,
-        "Typed line above the scanned figure.",
-    );
-    assert_eq!(status(&ws)["documents"], 4);
-
-    // --prune forgets a deleted file and its chunks.
-    std::fs::remove_file(ws.docs.join("brief.pdf")).expect("remove");
-    let pruned = ingest(&ws, &["--prune"]);
-    assert!(stderr(&pruned).contains("1 pruned"), "{}", stderr(&pruned));
-    assert!(query(&ws, "Kapitän Hook", &["--mode", "keyword"]).is_empty());
-    assert_eq!(status(&ws)["documents"], 3);
+#[test]
+fn an_ingest_killed_midway_resumes_to_consistent_stores_embedded() {
+    an_ingest_killed_midway_resumes_to_consistent_stores(&Backend::embedded());
 }
 
 #[test]
@@ -288,50 +91,4 @@ fn a_folder_of_links_is_ingested_and_skips_are_counted_by_reason() {
         "Kapitän Hook",
     );
     assert_eq!(status(&ws)["documents"], 2);
-}
-
-#[test]
-fn an_ingest_killed_midway_resumes_to_consistent_stores() {
-    let ws = workspace(&[
-        ("docs/koma-brief.de.pdf", "a-brief.pdf"),
-        ("docs/quantum-template.pdf", "b-template.pdf"),
-        ("docs/R-data.pdf", "c-manual.pdf"),
-    ]);
-    let (docs, data) = (s(&ws.docs), s(&ws.data));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_folio"))
-        .args(["ingest", &docs, "--data", &data, "--pipeline", "fast"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn ingest");
-    // Long enough to store the short documents and be inside the 41-page manual.
-    std::thread::sleep(std::time::Duration::from_millis(5000));
-    child.kill().expect("kill -9");
-    let _ = child.wait();
-    // The stores agree even before the re-run (recovery on open).
-    status(&ws);
-    let out = ingest(&ws, &[]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let st = status(&ws);
-    assert_eq!(st["documents"], 3, "{st}");
-    // Every chunk exactly once: ids are unique across a broad query.
-    let results = query(
-        &ws,
-        "data import export R",
-        &["--top-k", "50", "--mode", "keyword"],
-    );
-    let mut ids: Vec<&str> = results
-        .iter()
-        .filter_map(|r| r["chunk"]["id"].as_str())
-        .collect();
-    let n = ids.len();
-    ids.sort_unstable();
-    ids.dedup();
-    assert_eq!(ids.len(), n, "duplicate chunks after resume");
-    assert_top(
-        &query(&ws, "Kapitän Hook", &["--mode", "keyword"]),
-        "a-brief.pdf",
-        1,
-        "Kapitän Hook",
-    );
 }

@@ -52,8 +52,7 @@ impl Engine {
                 pipelines.keys().cloned().collect::<Vec<_>>().join(", ")
             )));
         }
-        let catalog = config.storage.open_catalog(&config.data)?;
-        let mut store = Store::open_with(&config.data, embed::DIM, catalog)?;
+        let mut store = config.storage.open_store(&config.data, embed::DIM)?;
         store.finish()?;
         Ok(Self {
             extractor,

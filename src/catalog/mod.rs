@@ -396,6 +396,15 @@ impl Catalog {
         self.texts("SELECT id FROM documents WHERE status = $1", vals![status])
     }
 
+    /// Documents still `indexing` that were last touched before `before_s` (seconds since the
+    /// epoch): their writer died.
+    pub fn stale_indexing(&self, before_s: i64) -> Result<Vec<String>> {
+        self.texts(
+            "SELECT id FROM documents WHERE status = 'indexing' AND updated_at < $1",
+            vals![before_s],
+        )
+    }
+
     /// Documents no file points at any more.
     pub fn unreferenced_documents(&self) -> Result<Vec<String>> {
         self.texts(

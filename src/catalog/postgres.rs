@@ -5,6 +5,7 @@
 
 use super::db::{Row, Value};
 use crate::error::{Error, Result};
+use crate::storage::off_async;
 use postgres::types::{IsNull, ToSql, Type};
 use postgres::{Client, NoTls};
 use std::str::FromStr;
@@ -99,17 +100,6 @@ fn pg_text(e: &postgres::Error) -> String {
         cause = c.source();
     }
     text
-}
-
-/// Runs blocking database work from wherever the caller is: on an async worker thread the
-/// runtime is told (the client drives its own runtime, which may not start inside another).
-fn off_async<T>(work: impl FnOnce() -> T) -> T {
-    match tokio::runtime::Handle::try_current() {
-        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
-            tokio::task::block_in_place(work)
-        }
-        _ => work(),
-    }
 }
 
 /// Connections to one database.

@@ -2,7 +2,7 @@
 
 use folio::chunk::ChunkOptions;
 use folio::embed::{self, Embedder};
-use folio::ingest::{Event, Filter, IngestOptions, Ingestor, Outcome, Store};
+use folio::ingest::{Event, Filter, IngestOptions, Ingestor, Outcome};
 use folio::models::ModelStore;
 use folio::pipeline::{ExtractOptions, Extractor, PipelineConfig};
 use std::io::{IsTerminal as _, Write as _};
@@ -67,8 +67,7 @@ pub fn run(args: IngestArgs) -> anyhow::Result<bool> {
     let embedder = Embedder::load(&models, device, 2)?;
     let counter = embedder.token_counter()?;
     let extractor = Extractor::new(models);
-    let catalog = args.storage.config().open_catalog(&data)?;
-    let mut store = Store::open_with(&data, embed::DIM, catalog)?;
+    let mut store = args.storage.config().open_store(&data, embed::DIM)?;
     let options = IngestOptions {
         extract,
         chunk: ChunkOptions {

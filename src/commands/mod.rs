@@ -15,12 +15,34 @@ pub struct StorageArgs {
     /// postgres://USER:PASSWORD@HOST:PORT/DATABASE, shared by many folio processes.
     #[arg(long, env = "FOLIO_CATALOG_URL", hide_env_values = true)]
     catalog: Option<String>,
+    /// Keep the chunks in Qdrant (its gRPC URL, e.g. http://127.0.0.1:6334) instead of the data
+    /// directory.
+    #[arg(long, env = "FOLIO_QDRANT_URL")]
+    qdrant: Option<String>,
+    /// Qdrant's API key.
+    #[arg(long, env = "FOLIO_QDRANT_API_KEY", hide_env_values = true)]
+    qdrant_api_key: Option<String>,
+    /// Prepended to folio's Qdrant collection names (default folio_).
+    #[arg(long, env = "FOLIO_COLLECTION_PREFIX")]
+    collection_prefix: Option<String>,
 }
 
 impl StorageArgs {
     /// `base` (the config file's `[storage]`) with these flags on top.
-    pub fn over(&self, base: folio::storage::StorageConfig) -> folio::storage::StorageConfig {
-        base.with_catalog(self.catalog.clone())
+    pub fn over(&self, mut base: folio::storage::StorageConfig) -> folio::storage::StorageConfig {
+        if let Some(c) = &self.catalog {
+            base.catalog = c.clone();
+        }
+        if let Some(q) = &self.qdrant {
+            base.qdrant = q.clone();
+        }
+        if let Some(k) = &self.qdrant_api_key {
+            base.qdrant_api_key = Some(k.clone());
+        }
+        if let Some(p) = &self.collection_prefix {
+            base.collection_prefix = p.clone();
+        }
+        base
     }
 
     /// The stores' settings from these flags alone.

@@ -3,7 +3,7 @@
 use folio::catalog::DocumentFilter;
 use folio::embed::{self, Embedder};
 use folio::index::Mode;
-use folio::ingest::{Query, Retrieved, Store, MAX_TOP_K};
+use folio::ingest::{Query, Retrieved, MAX_TOP_K};
 use folio::models::ModelStore;
 use folio::runtime::Device;
 use serde_json::json;
@@ -53,7 +53,7 @@ pub fn run(args: QueryArgs) -> anyhow::Result<String> {
         "--top-k must be between 1 and {MAX_TOP_K}"
     );
     let mode: Mode = args.mode.parse()?;
-    let store = Store::open_read_only_with(&data, embed::DIM, storage.open_catalog(&data)?)?;
+    let store = storage.open_store_read_only(&data, embed::DIM)?;
     let filter = DocumentFilter {
         document_ids: args.documents.clone(),
         media_types: args.media_types.clone(),

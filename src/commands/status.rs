@@ -1,7 +1,6 @@
 //! `folio status --data DIR`: what the stores hold, and whether they agree.
 
 use folio::embed;
-use folio::ingest::Store;
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -26,27 +25,28 @@ pub fn run(args: StatusArgs) -> anyhow::Result<(String, bool)> {
     );
     // Opening for writing repairs what a crash left; while an ingest holds the writer lock,
     // look without repairing.
-    let catalog = || storage.open_catalog(&data);
-    let (store, busy) = match Store::open_with(&data, embed::DIM, catalog()?) {
+    let (store, busy) = match storage.open_store(&data, embed::DIM) {
         Ok(store) => (store, false),
-        Err(folio::Error::Busy(_)) => (
-            Store::open_read_only_with(&data, embed::DIM, catalog()?)?,
-            true,
-        ),
+        Err(folio::Error::Busy(_)) => (storage.open_store_read_only(&data, embed::DIM)?, true),
         Err(e) => return Err(e.into()),
     };
     let documents = store.catalog.documents_with_status("ok")?.len();
     let files = store.catalog.paths()?.len();
     let catalog = store.catalog.chunk_total()?;
-    let keyword = store.keyword.len();
-    let vectors = store.vectors.len() as u64;
-    let consistent = busy || (catalog == keyword && keyword == vectors);
+    let mut chunks = serde_json::Map::new();
+    chunks.insert("catalog".into(), catalog.into());
+    let counts = store.chunks.counts()?;
+    for (name, n) in &counts {
+        chunks.insert(name.to_string(), (*n).into());
+    }
+    let consistent = busy || counts.iter().all(|(_, n)| *n == catalog);
     let out = json!({
         "data": data.display().to_string(),
+        "index": store.chunks.describe(),
         "documents": documents,
         "files": files,
-        "chunks": {"catalog": catalog, "keyword": keyword, "vector": vectors},
-        "chunks_by_language": store.keyword.languages(),
+        "chunks": chunks,
+        "chunks_by_language": store.chunks.languages()?,
         "consistent": consistent,
         "ingest_running": busy,
     });

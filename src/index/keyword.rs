@@ -21,7 +21,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 /// Memory tantivy's writer may buffer before it flushes a segment.
 const WRITER_MEMORY: usize = 64 << 20;
 /// Weight of a match in the heading path relative to the text.
-const HEADING_BOOST: f32 = 1.5;
+pub(crate) const HEADING_BOOST: f32 = 1.5;
 
 fn err(e: impl std::fmt::Display) -> Error {
     Error::Index(format!("keyword store: {e}"))
@@ -29,7 +29,7 @@ fn err(e: impl std::fmt::Display) -> Error {
 
 /// Names the analysis the index was written with (the commit payload); an index with another
 /// is rebuilt.
-const ANALYSIS: &str = "folio-analysis-3";
+pub(crate) const ANALYSIS: &str = "folio-analysis-3";
 /// The language tag of chunks in no language with a stemmer (BCP 47 "undetermined").
 const UNDETERMINED: &str = "und";
 

@@ -1,21 +1,64 @@
-//! The stores chunks are retrieved from: a keyword store (tantivy, BM25) and a vector store
-//! (the [`VectorStore`] trait; the in-process [`EmbeddedStore`] by default), and hybrid retrieval that
-//! fuses their rankings by reciprocal rank.
+//! Where chunks are stored and searched: the [`ChunkIndex`] trait, with the embedded
+//! [`EmbeddedIndex`] (a keyword store, tantivy BM25, and a vector store, the [`VectorStore`]
+//! trait's in-process [`EmbeddedStore`], fused by reciprocal rank) as the default and
+//! [`QdrantIndex`] (dense and BM25-sparse vectors in one Qdrant collection, fused by Qdrant)
+//! as the shared engine of many folio processes.
 
 mod analysis;
+mod embedded;
 mod graph;
 mod keyword;
+mod qdrant;
 mod tokenize;
 
 pub(crate) use tokenize::is_cjk;
 mod vector;
 
+pub use embedded::EmbeddedIndex;
 pub use keyword::KeywordStore;
+pub use qdrant::{QdrantConfig, QdrantIndex};
 pub use vector::{EmbeddedStore, VectorHit, VectorStore};
 
 use crate::document::Chunk;
 use crate::error::{Error, Result};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+/// The chunks of a data directory (or of a shared engine): written a document at a time,
+/// searched by keyword, vector or both.
+pub trait ChunkIndex: Send + Sync {
+    /// Replaces a document's chunks and their embeddings (`(chunk id, vector)`); durable and
+    /// visible to searches when it returns.
+    fn replace(
+        &mut self,
+        document_id: &str,
+        chunks: &[Chunk],
+        vectors: &[(String, Vec<f32>)],
+    ) -> Result<()>;
+    /// Removes every chunk of these documents; durable when it returns.
+    fn remove(&mut self, document_ids: &[String]) -> Result<()>;
+    /// The `k` best chunks for `query` (`query_vector` is its embedding, needed unless the
+    /// mode is keyword), within `allowed` documents when given.
+    fn search(
+        &self,
+        query: &str,
+        query_vector: Option<&[f32]>,
+        mode: Mode,
+        k: usize,
+        allowed: Option<&HashSet<String>>,
+    ) -> Result<Vec<Hit>>;
+    /// Documents that have chunks stored.
+    fn document_ids(&self) -> Result<BTreeSet<String>>;
+    /// Chunks held, per store (`keyword`, `vector`; one engine holding both counts once).
+    fn counts(&self) -> Result<Vec<(&'static str, u64)>>;
+    /// Chunks per detected language.
+    fn languages(&self) -> Result<BTreeMap<String, u64>>;
+    /// Completes index work left for later, before serving or at the end of a bulk ingest.
+    fn finish(&mut self) -> Result<()> {
+        Ok(())
+    }
+    /// Which engine this is, for status and logs.
+    fn describe(&self) -> String;
+}
 
 /// A retrieved chunk and its score (BM25, cosine or fused, by mode).
 #[derive(Debug, Clone)]

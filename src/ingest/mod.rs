@@ -10,7 +10,7 @@ mod store;
 mod walk;
 
 pub use retrieve::{Query, Retrieved, MAX_TOP_K};
-pub use store::Store;
+pub use store::{embedded_index, Store};
 pub use walk::{Filter, Skipped};
 
 use crate::catalog::{Catalog, FileRow};

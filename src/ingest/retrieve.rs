@@ -5,7 +5,7 @@
 use super::Store;
 use crate::catalog::DocumentFilter;
 use crate::error::{Error, Result};
-use crate::index::{self, Hit, Mode};
+use crate::index::{Hit, Mode};
 
 /// The most results one search returns.
 pub const MAX_TOP_K: usize = 1000;
@@ -40,9 +40,7 @@ impl Store {
         let allowed = (!query.filter.is_empty())
             .then(|| self.catalog.select(query.filter))
             .transpose()?;
-        let hits = index::search(
-            &self.keyword,
-            self.vectors.as_ref(),
+        let hits = self.chunks.search(
             query.text,
             query_vector,
             query.mode,

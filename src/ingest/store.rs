@@ -1,19 +1,34 @@
-//! One data directory: the catalog, the keyword store and the vector store, written together
-//! so that after a crash at any point the next open puts them back in agreement.
+//! A data directory's stores (or the shared engines standing in for them): the catalog and
+//! the chunk index, written together so that after a crash at any point the next open puts
+//! them back in agreement.
 
 use crate::catalog::{Catalog, FileRow, NewDocument};
 use crate::document::{Chunk, Document};
 use crate::error::Result;
-use crate::index::{EmbeddedStore, KeywordStore, VectorStore};
+use crate::index::{ChunkIndex, EmbeddedIndex, EmbeddedStore, KeywordStore};
 use std::path::{Path, PathBuf};
 use tracing::{info, warn};
+
+/// On a shared catalog, a document still `indexing` after this long was left by a process
+/// that died while writing its chunks (writing them takes seconds).
+const STALE_INDEXING_SECONDS: i64 = 3600;
 
 /// The stores of a data directory.
 pub struct Store {
     pub dir: PathBuf,
     pub catalog: Catalog,
-    pub keyword: KeywordStore,
-    pub vectors: Box<dyn VectorStore>,
+    pub chunks: Box<dyn ChunkIndex>,
+}
+
+/// The embedded chunk index of `dir` (`writable` takes the writer locks).
+pub fn embedded_index(dir: &Path, dim: usize, writable: bool) -> Result<EmbeddedIndex> {
+    Ok(EmbeddedIndex {
+        keyword: KeywordStore::open(&dir.join("keyword"), writable)?,
+        vectors: Box::new(match writable {
+            true => EmbeddedStore::open(&dir.join("vectors"), dim)?,
+            false => EmbeddedStore::open_read_only(&dir.join("vectors"), dim)?,
+        }),
+    })
 }
 
 impl Store {
@@ -22,21 +37,17 @@ impl Store {
     /// re-ingested next time), and chunks of documents the catalog does not hold as stored are
     /// removed.
     pub fn open(dir: &Path, dim: usize) -> Result<Self> {
-        Self::open_with(dir, dim, Catalog::open(dir)?)
+        let chunks = Box::new(embedded_index(dir, dim, true)?);
+        Self::open_with(dir, Catalog::open(dir)?, chunks)
     }
 
-    /// [`Store::open`] with a catalog opened elsewhere (a shared one, say). On a shared
-    /// catalog, documents other processes are indexing are left alone: only this directory's
-    /// stores are repaired.
-    pub fn open_with(dir: &Path, dim: usize, catalog: Catalog) -> Result<Self> {
-        let keyword = KeywordStore::open(&dir.join("keyword"), true)?;
-        let vectors: Box<dyn VectorStore> =
-            Box::new(EmbeddedStore::open(&dir.join("vectors"), dim)?);
+    /// [`Store::open`] with a catalog and a chunk index opened elsewhere (shared ones, say).
+    /// On a shared catalog, documents other processes are indexing right now are left alone.
+    pub fn open_with(dir: &Path, catalog: Catalog, chunks: Box<dyn ChunkIndex>) -> Result<Self> {
         let mut store = Self {
             dir: dir.to_path_buf(),
             catalog,
-            keyword,
-            vectors,
+            chunks,
         };
         store.recover()?;
         Ok(store)
@@ -45,36 +56,45 @@ impl Store {
     /// Opens the stores for searching only, without repairs: works while an ingest is
     /// writing to them (it holds the writer lock).
     pub fn open_read_only(dir: &Path, dim: usize) -> Result<Self> {
-        Self::open_read_only_with(dir, dim, Catalog::open(dir)?)
-    }
-
-    /// [`Store::open_read_only`] with a catalog opened elsewhere.
-    pub fn open_read_only_with(dir: &Path, dim: usize, catalog: Catalog) -> Result<Self> {
         Ok(Self {
             dir: dir.to_path_buf(),
-            catalog,
-            keyword: KeywordStore::open(&dir.join("keyword"), false)?,
-            vectors: Box::new(EmbeddedStore::open_read_only(&dir.join("vectors"), dim)?),
+            catalog: Catalog::open(dir)?,
+            chunks: Box::new(embedded_index(dir, dim, false)?),
         })
     }
 
+    /// Stores assembled for searching only (no repairs).
+    pub fn read_only_with(dir: &Path, catalog: Catalog, chunks: Box<dyn ChunkIndex>) -> Self {
+        Self {
+            dir: dir.to_path_buf(),
+            catalog,
+            chunks,
+        }
+    }
+
     fn recover(&mut self) -> Result<()> {
-        // A shared catalog's `indexing` rows may be other processes' work in flight.
         let interrupted = match self.catalog.is_shared() {
-            true => Vec::new(),
+            // A shared catalog's fresh `indexing` rows are other processes' work in flight.
+            true => self
+                .catalog
+                .stale_indexing(crate::catalog::now_ms() / 1000 - STALE_INDEXING_SECONDS)?,
             false => self.catalog.documents_with_status("indexing")?,
         };
+        let in_flight: std::collections::HashSet<String> = self
+            .catalog
+            .documents_with_status("indexing")?
+            .into_iter()
+            .collect();
         let stored: std::collections::HashSet<String> = self
             .catalog
             .documents_with_status("ok")?
             .into_iter()
             .collect();
         let mut orphans: Vec<String> = self
-            .keyword
+            .chunks
             .document_ids()?
             .into_iter()
-            .chain(self.vectors.document_ids())
-            .filter(|id| !stored.contains(id))
+            .filter(|id| !stored.contains(id) && !in_flight.contains(id))
             .collect();
         orphans.extend(interrupted.iter().cloned());
         orphans.sort();
@@ -86,19 +106,14 @@ impl Store {
             documents = orphans.len(),
             "repairing the stores after an interrupted ingest"
         );
-        for id in &orphans {
-            self.keyword.delete_document(id)?;
-            self.vectors.delete_document(id)?;
-        }
-        self.keyword.commit()?;
-        self.vectors.commit()?;
+        self.chunks.remove(&orphans)?;
         for id in &interrupted {
             self.catalog.delete_document(id)?;
         }
         Ok(())
     }
 
-    /// Replaces a document's chunks in both stores and records it as stored.
+    /// Replaces a document's chunks in the index and records it as stored.
     pub fn put(
         &mut self,
         doc: &Document,
@@ -118,12 +133,7 @@ impl Store {
             pages: doc.pages.len() as u32,
             metadata: &metadata,
         })?;
-        self.keyword.delete_document(&doc.id)?;
-        self.vectors.delete_document(&doc.id)?;
-        self.keyword.add(chunks)?;
-        self.vectors.add(&doc.id, &vectors)?;
-        self.keyword.commit()?;
-        self.vectors.commit()?;
+        self.chunks.replace(&doc.id, chunks, &vectors)?;
         self.catalog
             .finish_document(&doc.id, chunks.len() as u32, &json)
     }
@@ -131,7 +141,7 @@ impl Store {
     /// Completes index work the stores left for later (linking vectors into the graph), so
     /// searches afterwards need not scan for them.
     pub fn finish(&mut self) -> Result<()> {
-        self.vectors.finish()
+        self.chunks.finish()
     }
 
     /// Points a file at its document; a document the file pointed at before, and that no
@@ -168,12 +178,7 @@ impl Store {
         if gone.is_empty() {
             return Ok(0);
         }
-        for id in &gone {
-            self.keyword.delete_document(id)?;
-            self.vectors.delete_document(id)?;
-        }
-        self.keyword.commit()?;
-        self.vectors.commit()?;
+        self.chunks.remove(&gone)?;
         for id in &gone {
             self.catalog.delete_document(id)?;
             info!(document = %id, "removed");
@@ -206,20 +211,32 @@ mod tests {
     fn readers_open_while_a_writer_holds_the_stores() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut writer = Store::open(dir.path(), 2).expect("open");
-        writer.keyword.add(&[chunk("doc_a", 0)]).expect("add");
-        writer.keyword.commit().expect("commit");
+        writer
+            .chunks
+            .replace(
+                "doc_a",
+                &[chunk("doc_a", 0)],
+                &[("doc_a:0".into(), vec![1.0, 0.0])],
+            )
+            .expect("add");
         assert!(
             matches!(Store::open(dir.path(), 2), Err(crate::Error::Busy(_))),
             "one writer at a time"
         );
         let reader = Store::open_read_only(dir.path(), 2).expect("a reader");
-        assert_eq!(reader.keyword.len(), 1);
+        assert_eq!(
+            reader.chunks.counts().expect("counts"),
+            vec![("keyword", 1), ("vector", 1)]
+        );
         // A record being appended right now is not cut off by a reader.
         let log = dir.path().join("vectors").join("vectors.log");
-        std::fs::write(&log, [1u8, 200, 0, 0, 0, 7]).expect("partial record");
+        let before = std::fs::metadata(&log).expect("log").len();
+        let mut bytes = std::fs::read(&log).expect("log");
+        bytes.extend_from_slice(&[1u8, 200, 0, 0, 0, 7]);
+        std::fs::write(&log, &bytes).expect("partial record");
         let reader = Store::open_read_only(dir.path(), 2).expect("a reader");
-        assert_eq!(reader.vectors.len(), 0);
-        assert_eq!(std::fs::metadata(&log).expect("log").len(), 6);
+        assert_eq!(reader.chunks.counts().expect("counts")[1], ("vector", 1));
+        assert_eq!(std::fs::metadata(&log).expect("log").len(), before + 6);
     }
 
     #[test]
@@ -242,22 +259,24 @@ mod tests {
                 })
                 .expect("begin");
             store
-                .keyword
-                .add(&[chunk("doc_a", 0), chunk("doc_a", 1)])
+                .chunks
+                .replace(
+                    "doc_a",
+                    &[chunk("doc_a", 0), chunk("doc_a", 1)],
+                    &[("doc_a:0".into(), vec![1.0, 0.0])],
+                )
                 .expect("add");
-            store.keyword.commit().expect("commit");
-            store
-                .vectors
-                .add("doc_a", &[("doc_a:0".into(), vec![1.0, 0.0])])
-                .expect("add");
-            store.vectors.commit().expect("commit");
             // And a document the catalog never heard of (a crash before its row was written).
-            store.keyword.add(&[chunk("doc_b", 0)]).expect("add");
-            store.keyword.commit().expect("commit");
+            store
+                .chunks
+                .replace("doc_b", &[chunk("doc_b", 0)], &[])
+                .expect("add");
         }
         let store = Store::open(dir.path(), 2).expect("reopen");
-        assert_eq!(store.keyword.len(), 0);
-        assert_eq!(store.vectors.len(), 0);
+        assert_eq!(
+            store.chunks.counts().expect("counts"),
+            vec![("keyword", 0), ("vector", 0)]
+        );
         assert!(store.catalog.document("doc_a").expect("read").is_none());
     }
 }

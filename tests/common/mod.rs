@@ -176,4 +176,6 @@ pub fn bow_f1(hyp: &str, reference: &str) -> f64 {
     let (p, rc) = (common as f64 / hn as f64, common as f64 / rn as f64);
     2.0 * p * rc / (p + rc)
 }
+pub mod retrieval;
 pub mod server;
+pub mod two_servers;

@@ -1,0 +1,508 @@
+//! Chunks in Qdrant, the engine many folio processes share (`--qdrant http://HOST:6334`):
+//! one collection per generation (embedding model × analysis) behind an alias, each point a
+//! chunk with a named dense vector (cosine, int8-quantized, rescored) and a named sparse
+//! vector of BM25 weights from our own analysis (terms hashed to stable ids; Qdrant's `idf`
+//! modifier keeps the document frequencies). Hybrid search is Qdrant's Query API: both
+//! rankings prefetched and fused by reciprocal rank. Point ids are UUID v5 of the chunk ids,
+//! so re-ingesting a document writes the same points; every write waits until it is durable.
+
+use super::analysis::Analysis;
+use super::keyword::{ANALYSIS, HEADING_BOOST};
+use super::{ChunkIndex, Hit, Mode};
+use crate::document::Chunk;
+use crate::error::{Error, Result};
+use crate::storage::off_async;
+use qdrant_client::qdrant::{
+    value::Kind, Condition, CountPointsBuilder, CreateAliasBuilder, CreateCollectionBuilder,
+    CreateFieldIndexCollectionBuilder, DeletePointsBuilder, Distance, FacetCountsBuilder,
+    FieldType, Filter, Fusion, Modifier, NamedVectors, PointStruct, PrefetchQueryBuilder,
+    QuantizationSearchParamsBuilder, Query, QueryPointsBuilder, ScalarQuantizationBuilder,
+    ScoredPoint, SearchParamsBuilder, SparseVectorParamsBuilder, SparseVectorsConfigBuilder,
+    UpsertPointsBuilder, Vector, VectorInput, VectorParamsBuilder, VectorsConfigBuilder,
+};
+use qdrant_client::{Payload, Qdrant};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::future::Future;
+use std::sync::RwLock;
+use std::time::Duration;
+
+const DENSE: &str = "dense";
+const SPARSE: &str = "bm25";
+/// BM25's term-frequency saturation and length normalisation, with the average chunk
+/// length (terms after analysis) our chunker produces.
+const K1: f32 = 1.2;
+const B: f32 = 0.75;
+const AVERAGE_TERMS: f32 = 110.0;
+/// Candidates each ranking contributes to the fusion (as in the embedded search).
+const MIN_FUSION_DEPTH: usize = 20;
+/// Results asked beyond `k`, so that chunks tied at the cut are ranked by id, the same way
+/// for every search (Qdrant returns equal scores in no fixed order).
+const TIE_MARGIN: usize = 8;
+/// Points per upsert request.
+const BATCH: usize = 256;
+/// Qdrant 1.10 brought the Query API's fusion and the sparse `idf` modifier.
+const MIN_VERSION: (u32, u32) = (1, 10);
+/// Documents the facet of document ids lists at most (status and recovery).
+const MAX_FACET: u64 = 1_000_000;
+
+/// Where Qdrant is and which collections are folio's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QdrantConfig {
+    /// The gRPC endpoint, e.g. `http://127.0.0.1:6334`.
+    pub url: String,
+    pub api_key: Option<String>,
+    /// Prepended to collection and alias names, so several folio deployments share a server.
+    pub prefix: String,
+}
+
+/// The generation this build writes: the embedding model and the analysis revision.
+pub fn generation() -> String {
+    let analysis = ANALYSIS.rsplit('-').next().unwrap_or("0");
+    format!("minilm_l6_v2_a{analysis}")
+}
+
+fn err(e: impl std::fmt::Display) -> Error {
+    Error::Index(format!("qdrant: {e}"))
+}
+
+pub struct QdrantIndex {
+    client: Qdrant,
+    runtime: tokio::runtime::Runtime,
+    url: String,
+    /// What reads and writes name: the live alias.
+    alias: String,
+    /// The collection the alias pointed at when opened.
+    collection: String,
+    dim: usize,
+    analysis: Analysis,
+    /// Chunks per language (for reading queries in the index's main languages).
+    languages: RwLock<Vec<(String, u64)>>,
+}
+
+/// A stable term id: FNV-1a of the analysed term.
+fn term_id(term: &str) -> u32 {
+    term.bytes().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
+}
+
+/// The point id of a chunk id.
+fn point_id(chunk_id: &str) -> String {
+    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, chunk_id.as_bytes()).to_string()
+}
+
+fn version_at_least(version: &str, min: (u32, u32)) -> bool {
+    let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    let v = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    v >= min
+}
+
+fn only(allowed: Option<&HashSet<String>>) -> Option<Filter> {
+    allowed.map(|ids| {
+        Filter::must([Condition::matches(
+            "document_id",
+            ids.iter().cloned().collect::<Vec<String>>(),
+        )])
+    })
+}
+
+fn text(point: &ScoredPoint, key: &str) -> Option<String> {
+    match point.payload.get(key).and_then(|v| v.kind.as_ref()) {
+        Some(Kind::StringValue(s)) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+impl QdrantIndex {
+    /// Connects, checks the server's version, and opens the live collection (creating this
+    /// generation's collection, its payload indexes and the alias on first use).
+    pub fn open(config: &QdrantConfig, dim: usize) -> Result<Self> {
+        let unreachable = |e: &dyn std::fmt::Display| {
+            Error::Index(format!(
+                "cannot reach Qdrant at {}: {e} (is it running? check --qdrant or FOLIO_QDRANT_URL; the gRPC port is usually 6334)",
+                config.url
+            ))
+        };
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("qdrant-client")
+            .enable_all()
+            .build()
+            .map_err(err)?;
+        let client = Qdrant::from_url(&config.url)
+            .api_key(config.api_key.clone())
+            .timeout(Duration::from_secs(60))
+            .connect_timeout(Duration::from_secs(5))
+            .skip_compatibility_check()
+            .build()
+            .map_err(|e| unreachable(&e))?;
+        let mut index = Self {
+            client,
+            runtime,
+            url: config.url.clone(),
+            alias: format!("{}chunks", config.prefix),
+            collection: String::new(),
+            dim,
+            analysis: Analysis::default(),
+            languages: RwLock::new(Vec::new()),
+        };
+        let health = index
+            .wait_for(|c| async move { c.health_check().await })
+            .map_err(|e| unreachable(&e))?;
+        if !version_at_least(&health.version, MIN_VERSION) {
+            return Err(Error::Index(format!(
+                "Qdrant at {} is version {}; folio needs {}.{} or newer",
+                config.url, health.version, MIN_VERSION.0, MIN_VERSION.1
+            )));
+        }
+        index.collection =
+            index.live_or_create(&format!("{}chunks_{}", config.prefix, generation()))?;
+        index.refresh_languages()?;
+        Ok(index)
+    }
+
+    /// Runs a client call to completion on this index's runtime.
+    fn wait_for<T, F: Future<Output = std::result::Result<T, qdrant_client::QdrantError>>>(
+        &self,
+        call: impl FnOnce(Qdrant) -> F,
+    ) -> std::result::Result<T, Box<qdrant_client::QdrantError>> {
+        let client = self.client.clone();
+        off_async(|| {
+            self.runtime
+                .block_on(async move { call(client).await.map_err(Box::new) })
+        })
+    }
+
+    /// The collection the alias points at; without an alias, `wanted` is created with its
+    /// payload indexes and becomes live.
+    fn live_or_create(&self, wanted: &str) -> Result<String> {
+        let aliases = self
+            .wait_for(|c| async move { c.list_aliases().await })
+            .map_err(err)?;
+        if let Some(a) = aliases.aliases.iter().find(|a| a.alias_name == self.alias) {
+            if a.collection_name != wanted {
+                tracing::warn!(
+                    live = %a.collection_name,
+                    this_build = %wanted,
+                    "the live Qdrant collection is another generation; `folio reindex` builds this one"
+                );
+            }
+            return Ok(a.collection_name.clone());
+        }
+        let name = wanted.to_string();
+        let exists = self
+            .wait_for(|c| {
+                let name = name.clone();
+                async move { c.collection_exists(name).await }
+            })
+            .map_err(err)?;
+        if !exists {
+            self.create_collection(wanted)?;
+        }
+        let (collection, alias) = (wanted.to_string(), self.alias.clone());
+        self.wait_for(|c| async move {
+            c.create_alias(CreateAliasBuilder::new(collection, alias))
+                .await
+        })
+        .map_err(err)?;
+        Ok(wanted.to_string())
+    }
+
+    fn create_collection(&self, name: &str) -> Result<()> {
+        let mut vectors = VectorsConfigBuilder::default();
+        vectors.add_named_vector_params(
+            DENSE,
+            VectorParamsBuilder::new(self.dim as u64, Distance::Cosine),
+        );
+        let mut sparse = SparseVectorsConfigBuilder::default();
+        sparse.add_named_vector_params(
+            SPARSE,
+            SparseVectorParamsBuilder::default().modifier(Modifier::Idf),
+        );
+        let create = CreateCollectionBuilder::new(name)
+            .vectors_config(vectors)
+            .sparse_vectors_config(sparse)
+            .quantization_config(ScalarQuantizationBuilder::default().always_ram(true));
+        let result = self.wait_for(|c| async move { c.create_collection(create).await });
+        if let Err(e) = result {
+            // Another folio process created it meanwhile.
+            let exists = self
+                .wait_for(|c| {
+                    let name = name.to_string();
+                    async move { c.collection_exists(name).await }
+                })
+                .map_err(err)?;
+            if !exists {
+                return Err(err(e));
+            }
+        }
+        for field in ["document_id", "language"] {
+            let request =
+                CreateFieldIndexCollectionBuilder::new(name, field, FieldType::Keyword).wait(true);
+            self.wait_for(|c| async move { c.create_field_index(request).await })
+                .map_err(err)?;
+        }
+        Ok(())
+    }
+
+    fn refresh_languages(&self) -> Result<()> {
+        let request = FacetCountsBuilder::new(&self.alias, "language")
+            .limit(100)
+            .exact(true);
+        let facets = self
+            .wait_for(|c| async move { c.facet(request).await })
+            .map_err(err)?;
+        let languages = facets
+            .hits
+            .into_iter()
+            .filter_map(|h| {
+                let value = h.value?.variant?;
+                match value {
+                    qdrant_client::qdrant::facet_value::Variant::StringValue(s) => {
+                        Some((s, h.count))
+                    }
+                    _ => None,
+                }
+            })
+            .collect();
+        *self.languages.write().unwrap_or_else(|p| p.into_inner()) = languages;
+        Ok(())
+    }
+
+    /// BM25 weights of a chunk's terms (its heading path counted `HEADING_BOOST` times), by
+    /// term id.
+    fn sparse(&self, chunk: &Chunk, language: Option<&str>) -> (Vec<u32>, Vec<f32>) {
+        let terms = self.analysis.terms(&chunk.text, language);
+        let headings = self.analysis.terms(&chunk.headings.join(" › "), language);
+        let length = terms.len() as f32;
+        let mut tf: BTreeMap<u32, f32> = BTreeMap::new();
+        for t in &terms {
+            *tf.entry(term_id(&t.text)).or_default() += 1.0;
+        }
+        for t in &headings {
+            *tf.entry(term_id(&t.text)).or_default() += HEADING_BOOST;
+        }
+        let norm = K1 * (1.0 - B + B * length / AVERAGE_TERMS);
+        tf.into_iter()
+            .map(|(id, f)| (id, f * (K1 + 1.0) / (f + norm)))
+            .unzip()
+    }
+
+    fn delete(&self, document_ids: &[String]) -> Result<()> {
+        let filter = Filter::must([Condition::matches("document_id", document_ids.to_vec())]);
+        let request = DeletePointsBuilder::new(&self.alias)
+            .points(filter)
+            .wait(true);
+        self.wait_for(|c| async move { c.delete_points(request).await })
+            .map(|_| ())
+            .map_err(err)
+    }
+
+    fn run_query(&self, request: QueryPointsBuilder) -> Result<Vec<Hit>> {
+        let response = self
+            .wait_for(|c| async move { c.query(request).await })
+            .map_err(err)?;
+        response
+            .result
+            .iter()
+            .map(|p| {
+                let json = text(p, "chunk").ok_or_else(|| err("a point without its chunk"))?;
+                let chunk: Chunk = serde_json::from_str(&json).map_err(err)?;
+                Ok(Hit {
+                    chunk,
+                    score: p.score,
+                })
+            })
+            .collect()
+    }
+}
+
+impl ChunkIndex for QdrantIndex {
+    fn replace(
+        &mut self,
+        document_id: &str,
+        chunks: &[Chunk],
+        vectors: &[(String, Vec<f32>)],
+    ) -> Result<()> {
+        // Points of a longer earlier version of the document would outlive the upsert.
+        self.delete(&[document_id.to_string()])?;
+        let by_id: HashMap<&str, &Vec<f32>> =
+            vectors.iter().map(|(id, v)| (id.as_str(), v)).collect();
+        let texts: Vec<&str> = chunks.iter().map(|c| c.text.as_str()).collect();
+        let languages = self.analysis.languages(&texts);
+        let mut points = Vec::with_capacity(chunks.len());
+        for (chunk, language) in chunks.iter().zip(languages) {
+            let dense = by_id
+                .get(chunk.id.as_str())
+                .ok_or_else(|| err(format!("chunk {} has no embedding", chunk.id)))?;
+            let (indices, values) = self.sparse(chunk, language);
+            let mut named = NamedVectors::default().add_vector(DENSE, dense.to_vec());
+            if !indices.is_empty() {
+                named = named.add_vector(SPARSE, Vector::new_sparse(indices, values));
+            }
+            let mut payload = Payload::new();
+            payload.insert("document_id", chunk.document_id.clone());
+            payload.insert("chunk_id", chunk.id.clone());
+            payload.insert("language", language.unwrap_or("und"));
+            payload.insert("chunk", serde_json::to_string(chunk).map_err(err)?);
+            points.push(PointStruct::new(point_id(&chunk.id), named, payload));
+        }
+        for batch in points.chunks(BATCH) {
+            let request = UpsertPointsBuilder::new(&self.alias, batch.to_vec()).wait(true);
+            self.wait_for(|c| async move { c.upsert_points(request).await })
+                .map_err(err)?;
+        }
+        self.refresh_languages()
+    }
+
+    fn remove(&mut self, document_ids: &[String]) -> Result<()> {
+        if document_ids.is_empty() {
+            return Ok(());
+        }
+        self.delete(document_ids)?;
+        self.refresh_languages()
+    }
+
+    fn search(
+        &self,
+        query: &str,
+        query_vector: Option<&[f32]>,
+        mode: Mode,
+        k: usize,
+        allowed: Option<&HashSet<String>>,
+    ) -> Result<Vec<Hit>> {
+        let filter = only(allowed);
+        let dense = || -> Result<VectorInput> {
+            query_vector
+                .map(|v| VectorInput::new_dense(v.to_vec()))
+                .ok_or_else(|| Error::Index("no query embedding".into()))
+        };
+        let languages = self
+            .languages
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let (ids, weights): (Vec<u32>, Vec<f32>) = self
+            .analysis
+            .query_terms(query, &languages)
+            .iter()
+            .map(|t| (term_id(t), 1.0))
+            .collect::<BTreeMap<u32, f32>>()
+            .into_iter()
+            .unzip();
+        let rescored = SearchParamsBuilder::default()
+            .quantization(QuantizationSearchParamsBuilder::default().rescore(true));
+        let mut request = QueryPointsBuilder::new(&self.alias)
+            .limit((k + TIE_MARGIN) as u64)
+            .with_payload(true);
+        match mode {
+            Mode::Keyword if ids.is_empty() => return Ok(Vec::new()),
+            Mode::Keyword => {
+                request = request
+                    .query(Query::new_nearest(VectorInput::new_sparse(ids, weights)))
+                    .using(SPARSE);
+            }
+            Mode::Vector => {
+                request = request
+                    .query(Query::new_nearest(dense()?))
+                    .using(DENSE)
+                    .params(rescored);
+            }
+            Mode::Hybrid => {
+                let depth = k.max(MIN_FUSION_DEPTH) as u64;
+                let mut dense_prefetch = PrefetchQueryBuilder::default()
+                    .query(Query::new_nearest(dense()?))
+                    .using(DENSE)
+                    .params(rescored)
+                    .limit(depth);
+                if let Some(f) = &filter {
+                    dense_prefetch = dense_prefetch.filter(f.clone());
+                }
+                request = request
+                    .add_prefetch(dense_prefetch)
+                    .query(Query::new_fusion(Fusion::Rrf));
+                if !ids.is_empty() {
+                    let mut sparse_prefetch = PrefetchQueryBuilder::default()
+                        .query(Query::new_nearest(VectorInput::new_sparse(ids, weights)))
+                        .using(SPARSE)
+                        .limit(depth);
+                    if let Some(f) = &filter {
+                        sparse_prefetch = sparse_prefetch.filter(f.clone());
+                    }
+                    request = request.add_prefetch(sparse_prefetch);
+                }
+            }
+        }
+        if let Some(f) = filter {
+            request = request.filter(f);
+        }
+        let mut hits = self.run_query(request)?;
+        hits.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| a.chunk.id.cmp(&b.chunk.id))
+        });
+        hits.truncate(k);
+        Ok(hits)
+    }
+
+    fn document_ids(&self) -> Result<BTreeSet<String>> {
+        let request = FacetCountsBuilder::new(&self.alias, "document_id")
+            .limit(MAX_FACET)
+            .exact(true);
+        let facets = self
+            .wait_for(|c| async move { c.facet(request).await })
+            .map_err(err)?;
+        Ok(facets
+            .hits
+            .into_iter()
+            .filter_map(|h| match h.value?.variant? {
+                qdrant_client::qdrant::facet_value::Variant::StringValue(s) => Some(s),
+                _ => None,
+            })
+            .collect())
+    }
+
+    fn counts(&self) -> Result<Vec<(&'static str, u64)>> {
+        let request = CountPointsBuilder::new(&self.alias).exact(true);
+        let count = self
+            .wait_for(|c| async move { c.count(request).await })
+            .map_err(err)?;
+        Ok(vec![("qdrant", count.result.map_or(0, |r| r.count))])
+    }
+
+    fn languages(&self) -> Result<BTreeMap<String, u64>> {
+        self.refresh_languages()?;
+        Ok(self
+            .languages
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .cloned()
+            .collect())
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "qdrant {} collection {} (alias {})",
+            self.url, self.collection, self.alias
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_stable_and_versions_compared() {
+        assert_eq!(term_id("packag"), term_id("packag"));
+        assert_ne!(term_id("packag"), term_id("package"));
+        assert_eq!(term_id(""), 0x811c_9dc5);
+        assert_eq!(point_id("doc_a:0"), point_id("doc_a:0"));
+        assert_ne!(point_id("doc_a:0"), point_id("doc_a:1"));
+        assert!(version_at_least("1.18.1", (1, 10)));
+        assert!(!version_at_least("1.9.7", (1, 10)));
+        assert!(version_at_least("2.0.0", (1, 10)));
+    }
+}

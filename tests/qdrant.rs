@@ -1,0 +1,117 @@
+//! Qdrant as the chunk index, against a real server (`make test-qdrant`; see
+//! `common/qdrant.rs` for where the server comes from — without one these tests fail). The
+//! retrieval suite the embedded stores pass (`common/retrieval.rs`) passes on Qdrant, with
+//! the catalog in SQLite and in PostgreSQL; two servers on one PostgreSQL catalog and one
+//! Qdrant share a queue, survive one of them killed mid-job and answer retrieval identically.
+
+mod common;
+#[path = "common/postgres.rs"]
+mod postgres_cluster;
+#[path = "common/qdrant.rs"]
+mod qdrant_server;
+
+use common::retrieval::*;
+use common::server::client;
+use serde_json::{json, Value};
+
+fn qdrant() -> Backend {
+    Backend {
+        args: vec![
+            "--qdrant".into(),
+            qdrant_server::server().url.clone(),
+            "--collection-prefix".into(),
+            qdrant_server::prefix(),
+        ],
+    }
+}
+
+#[test]
+fn the_retrieval_suite_passes_on_qdrant() {
+    ingest_query_reingest_change_and_prune(&qdrant());
+}
+
+#[test]
+fn the_retrieval_suite_passes_on_postgres_and_qdrant() {
+    let mut backend = qdrant();
+    backend.args.push("--catalog".into());
+    backend.args.push(postgres_cluster::cluster().database());
+    ingest_query_reingest_change_and_prune(&backend);
+}
+
+#[test]
+fn an_ingest_killed_midway_resumes_on_qdrant() {
+    an_ingest_killed_midway_resumes_to_consistent_stores(&qdrant());
+}
+
+#[test]
+fn an_unreachable_qdrant_is_one_clear_line_at_once() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let ws = workspace_on(
+        &Backend {
+            args: vec!["--qdrant".into(), url],
+        },
+        &[],
+    );
+    let t = std::time::Instant::now();
+    let out = ingest(&ws, &[]);
+    assert!(!out.status.success());
+    let err = common::stderr(&out);
+    assert!(err.contains("cannot reach Qdrant at"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(t.elapsed() < std::time::Duration::from_secs(30), "no hang");
+    // And a real server answers (so this test never passes without one).
+    let ws = workspace_on(&qdrant(), &[]);
+    let out = ingest(&ws, &[]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let st = status(&ws);
+    assert!(
+        st["index"].as_str().unwrap_or("").starts_with("qdrant "),
+        "{st}"
+    );
+}
+
+#[test]
+fn two_servers_on_postgres_and_qdrant_share_the_work_and_answer_alike() {
+    let catalog = postgres_cluster::cluster().database();
+    let storage = format!(
+        "catalog = \"{catalog}\"\nqdrant = \"{}\"\ncollection_prefix = \"{}\"",
+        qdrant_server::server().url,
+        qdrant_server::prefix()
+    );
+    let (_tmp, a, b, _ids) = common::two_servers::two_servers_share_one_queue(&storage, true);
+    for question in [
+        "Kapitän Hook Totenkopfinsel",
+        "Typed line above the scanned figure",
+        "scanned page text",
+    ] {
+        // Copies of one file are different documents with equal chunks and equal scores:
+        // ties are ranked by chunk id, the same on every server.
+        let ask = |server: &common::server::Server| -> Vec<(String, String)> {
+            let r: Value = client()
+                .post(server.at("/v1/retrieve"))
+                .json(&json!({"query": question, "top_k": 5}))
+                .send()
+                .expect("retrieve")
+                .json()
+                .expect("JSON");
+            r["results"]
+                .as_array()
+                .expect("results")
+                .iter()
+                .map(|h| {
+                    (
+                        h["chunk"]["id"].as_str().unwrap_or("").to_string(),
+                        format!("{:.4}", h["score"].as_f64().unwrap_or(0.0)),
+                    )
+                })
+                .collect()
+        };
+        let (x, y) = (ask(&a), ask(&b));
+        assert!(!x.is_empty(), "nothing found for {question:?}");
+        assert_eq!(x, y, "both servers answer {question:?} alike");
+    }
+}
