@@ -35,6 +35,9 @@ enum Command {
     Status(commands::status::StatusArgs),
     /// Serve the HTTP API: upload documents, retrieve chunks, embeddings, jobs.
     Serve(commands::serve::ServeArgs),
+    /// Build the next generation of a Qdrant index from the stored documents, then switch
+    /// searches over to it without downtime.
+    Reindex(commands::reindex::ReindexArgs),
     /// Inspect the native libraries and model files.
     Models {
         #[command(subcommand)]
@@ -125,6 +128,13 @@ fn main() -> ExitCode {
                 code if consistent => code,
                 _ => ExitCode::FAILURE,
             },
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Reindex(args) => match commands::reindex::run(args) {
+            Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: {e}");
                 ExitCode::FAILURE

@@ -53,6 +53,19 @@ impl StorageConfig {
         !self.qdrant.trim().is_empty()
     }
 
+    /// The Qdrant index, when one is configured.
+    pub fn open_qdrant(&self, dim: usize) -> Result<Option<QdrantIndex>> {
+        if !self.uses_qdrant() {
+            return Ok(None);
+        }
+        let config = QdrantConfig {
+            url: self.qdrant.trim().to_string(),
+            api_key: self.qdrant_api_key.clone().filter(|k| !k.is_empty()),
+            prefix: self.collection_prefix.clone(),
+        };
+        QdrantIndex::open(&config, dim).map(Some)
+    }
+
     /// Opens the chunk index: Qdrant's live collection, or the data directory's stores
     /// (`writable` takes their writer locks).
     pub fn open_index(
@@ -61,13 +74,8 @@ impl StorageConfig {
         dim: usize,
         writable: bool,
     ) -> Result<Box<dyn ChunkIndex>> {
-        if self.uses_qdrant() {
-            let config = QdrantConfig {
-                url: self.qdrant.trim().to_string(),
-                api_key: self.qdrant_api_key.clone().filter(|k| !k.is_empty()),
-                prefix: self.collection_prefix.clone(),
-            };
-            return Ok(Box::new(QdrantIndex::open(&config, dim)?));
+        if let Some(index) = self.open_qdrant(dim)? {
+            return Ok(Box::new(index));
         }
         Ok(Box::new(embedded_index(data, dim, writable)?))
     }

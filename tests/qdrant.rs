@@ -115,3 +115,76 @@ fn two_servers_on_postgres_and_qdrant_share_the_work_and_answer_alike() {
         assert_eq!(x, y, "both servers answer {question:?} alike");
     }
 }
+
+/// `folio reindex` builds a new generation while a server answers searches: every search
+/// answers (no error, no empty result), from the old generation and then the new one; the
+/// old one is dropped after its grace period.
+#[test]
+fn searches_keep_answering_while_a_reindex_builds_and_switches() {
+    let mut backend = qdrant();
+    backend.args.push("--catalog".into());
+    backend.args.push(postgres_cluster::cluster().database());
+    let ws = workspace_on(&backend, FILES);
+    let out = ingest(&ws, &[]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let server = common::server::Server::start(
+        &ws.data,
+        &ws.storage.iter().map(String::as_str).collect::<Vec<_>>(),
+        &[],
+    );
+    let url = server.at("/v1/retrieve");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let asking = {
+        let (stop, url) = (stop.clone(), url.clone());
+        std::thread::spawn(move || {
+            let mut seen: Vec<String> = Vec::new();
+            let mut answers = 0;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let r = client()
+                    .post(&url)
+                    .json(&json!({"query": "Kapitän Hook Totenkopfinsel", "top_k": 3}))
+                    .send()
+                    .expect("retrieve");
+                assert_eq!(r.status(), 200);
+                let body: Value = r.json().expect("JSON");
+                let results = body["results"].as_array().expect("results");
+                assert!(!results.is_empty(), "an empty answer during the reindex");
+                assert!(results[0]["chunk"]["text"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("Kapitän Hook"));
+                let generation = body["generation"].as_str().unwrap_or("").to_string();
+                if seen.last() != Some(&generation) {
+                    seen.push(generation);
+                }
+                answers += 1;
+            }
+            (seen, answers)
+        })
+    };
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let data = s(&ws.data);
+    let mut args = vec!["reindex", "--data", &data, "--grace-seconds", "1"];
+    args.extend(ws.storage.iter().map(String::as_str));
+    let out = common::folio(&args);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let (seen, answers) = asking.join().expect("the searches never failed");
+    assert!(answers > 10, "only {answers} searches");
+    assert_eq!(seen.len(), 2, "old generation, then the new one: {seen:?}");
+    let st = status(&ws);
+    assert!(
+        st["index"].as_str().unwrap_or("").contains(&seen[1]),
+        "{st}"
+    );
+    // The old generation is gone after its grace period: pinning it fails, the new one answers.
+    for (generation, ok) in [(&seen[0], false), (&seen[1], true)] {
+        let r = client()
+            .post(&url)
+            .json(&json!({"query": "Kapitän Hook", "generation": generation}))
+            .send()
+            .expect("retrieve");
+        assert_eq!(r.status().is_success(), ok, "{generation}: {:?}", r.text());
+    }
+}

@@ -35,6 +35,10 @@ pub struct RetrieveRequest {
     pub mode: Mode,
     #[serde(default)]
     pub filter: Filter,
+    /// Search this index generation instead of the live one (while clients move over after
+    /// a reindex; the previous one is kept for a grace period).
+    #[serde(default)]
+    pub generation: Option<String>,
 }
 
 fn default_top_k() -> usize {
@@ -66,6 +70,8 @@ pub struct Filter {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RetrieveResponse {
     pub results: Vec<RetrievedChunk>,
+    /// The index generation that answered.
+    pub generation: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -121,7 +127,7 @@ pub async fn retrieve(
     }
     let engine = state.engine()?.clone();
     let _permit = permit(&state).await?;
-    let results = blocking(move || {
+    let found = blocking(move || {
         let vector = match request.mode {
             Mode::Keyword => None,
             _ => engine
@@ -141,12 +147,15 @@ pub async fn retrieve(
             mode: request.mode,
             top_k: request.top_k,
             filter: &filter,
+            generation: request.generation.as_deref(),
         };
         engine.read_store().retrieve(&query, vector.as_deref())
     })
     .await?;
     Ok(Json(RetrieveResponse {
-        results: results
+        generation: found.generation,
+        results: found
+            .results
             .into_iter()
             .map(|r| RetrievedChunk {
                 score: r.hit.score,

@@ -405,6 +405,14 @@ impl Catalog {
         )
     }
 
+    /// Stored documents written at or after `since_s` (seconds since the epoch).
+    pub fn documents_updated_since(&self, since_s: i64) -> Result<Vec<String>> {
+        self.texts(
+            "SELECT id FROM documents WHERE status = 'ok' AND updated_at >= $1",
+            vals![since_s],
+        )
+    }
+
     /// Documents no file points at any more.
     pub fn unreferenced_documents(&self) -> Result<Vec<String>> {
         self.texts(

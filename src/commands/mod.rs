@@ -3,6 +3,7 @@
 
 pub mod ingest;
 pub mod query;
+pub mod reindex;
 pub mod serve;
 pub mod status;
 

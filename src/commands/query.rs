@@ -35,6 +35,9 @@ pub struct QueryArgs {
     /// Only documents ingested from under this path.
     #[arg(long)]
     path_prefix: Option<String>,
+    /// Search this index generation instead of the live one (see `folio reindex`).
+    #[arg(long)]
+    generation: Option<String>,
 }
 
 use std::path::PathBuf;
@@ -72,8 +75,10 @@ pub fn run(args: QueryArgs) -> anyhow::Result<String> {
         mode,
         top_k: args.top_k,
         filter: &filter,
+        generation: args.generation.as_deref(),
     };
-    let results = store.retrieve(&query, query_vector.as_deref())?;
+    let found = store.retrieve(&query, query_vector.as_deref())?;
+    let results = found.results;
     if args.json {
         let list: Vec<serde_json::Value> = results
             .iter()
@@ -85,7 +90,9 @@ pub fn run(args: QueryArgs) -> anyhow::Result<String> {
                 })
             })
             .collect();
-        return Ok(serde_json::to_string_pretty(&json!({ "results": list }))? + "\n");
+        return Ok(serde_json::to_string_pretty(
+            &json!({ "results": list, "generation": found.generation }),
+        )? + "\n");
     }
     let mut out = String::new();
     for (rank, Retrieved { hit, filename, .. }) in results.iter().enumerate() {

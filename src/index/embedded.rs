@@ -2,10 +2,15 @@
 //! data directory, written by one process, searched by reciprocal-rank fusion of their
 //! rankings ([`super::search`]).
 
-use super::{ChunkIndex, Hit, KeywordStore, Mode, VectorStore};
+use super::keyword::ANALYSIS;
+use super::{ChunkIndex, KeywordStore, Search, Searched, VectorStore};
 use crate::document::Chunk;
-use crate::error::Result;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use crate::error::{Error, Result};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The embedded stores' one generation: its analysis (an index written by an older one is
+/// rebuilt when opened for writing).
+const GENERATION: &str = ANALYSIS;
 
 pub struct EmbeddedIndex {
     pub keyword: KeywordStore,
@@ -39,23 +44,25 @@ impl ChunkIndex for EmbeddedIndex {
         self.vectors.commit()
     }
 
-    fn search(
-        &self,
-        query: &str,
-        query_vector: Option<&[f32]>,
-        mode: Mode,
-        k: usize,
-        allowed: Option<&HashSet<String>>,
-    ) -> Result<Vec<Hit>> {
-        super::search(
+    fn search(&self, request: &Search, pinned: Option<&str>) -> Result<Searched> {
+        if let Some(other) = pinned.filter(|g| *g != GENERATION) {
+            return Err(Error::Index(format!(
+                "unknown index generation '{other}' (this one is '{GENERATION}')"
+            )));
+        }
+        let hits = super::search(
             &self.keyword,
             self.vectors.as_ref(),
-            query,
-            query_vector,
-            mode,
-            k,
-            allowed,
-        )
+            request.query,
+            request.vector,
+            request.mode,
+            request.k,
+            request.allowed,
+        )?;
+        Ok(Searched {
+            hits,
+            generation: GENERATION.into(),
+        })
     }
 
     fn document_ids(&self) -> Result<BTreeSet<String>> {
@@ -85,6 +92,6 @@ impl ChunkIndex for EmbeddedIndex {
     }
 
     fn describe(&self) -> String {
-        "embedded".into()
+        format!("embedded ({GENERATION})")
     }
 }

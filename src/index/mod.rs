@@ -37,15 +37,9 @@ pub trait ChunkIndex: Send + Sync {
     /// Removes every chunk of these documents; durable when it returns.
     fn remove(&mut self, document_ids: &[String]) -> Result<()>;
     /// The `k` best chunks for `query` (`query_vector` is its embedding, needed unless the
-    /// mode is keyword), within `allowed` documents when given.
-    fn search(
-        &self,
-        query: &str,
-        query_vector: Option<&[f32]>,
-        mode: Mode,
-        k: usize,
-        allowed: Option<&HashSet<String>>,
-    ) -> Result<Vec<Hit>>;
+    /// mode is keyword), within `allowed` documents when given, from the live generation or
+    /// the one `pinned` names.
+    fn search(&self, request: &Search, pinned: Option<&str>) -> Result<Searched>;
     /// Documents that have chunks stored.
     fn document_ids(&self) -> Result<BTreeSet<String>>;
     /// Chunks held, per store (`keyword`, `vector`; one engine holding both counts once).
@@ -65,6 +59,25 @@ pub trait ChunkIndex: Send + Sync {
 pub struct Hit {
     pub chunk: Chunk,
     pub score: f32,
+}
+
+/// What a search asks for.
+#[derive(Debug, Clone, Copy)]
+pub struct Search<'a> {
+    pub query: &'a str,
+    /// The query's embedding (unless the mode is keyword).
+    pub vector: Option<&'a [f32]>,
+    pub mode: Mode,
+    pub k: usize,
+    /// Only these documents, when given.
+    pub allowed: Option<&'a HashSet<String>>,
+}
+
+/// A search's results and the index generation that answered.
+#[derive(Debug, Clone)]
+pub struct Searched {
+    pub hits: Vec<Hit>,
+    pub generation: String,
 }
 
 /// Which rankings a search uses.

@@ -8,7 +8,7 @@
 
 use super::analysis::Analysis;
 use super::keyword::{ANALYSIS, HEADING_BOOST};
-use super::{ChunkIndex, Hit, Mode};
+use super::{ChunkIndex, Hit, Mode, Search, Searched};
 use crate::document::Chunk;
 use crate::error::{Error, Result};
 use crate::storage::off_async;
@@ -71,6 +71,10 @@ pub struct QdrantIndex {
     url: String,
     /// What reads and writes name: the live alias.
     alias: String,
+    /// The generation `folio reindex` is building, while it does: writes go there too.
+    next_alias: String,
+    /// Prefix of every collection of this deployment.
+    prefix: String,
     /// The collection the alias pointed at when opened.
     collection: String,
     dim: usize,
@@ -141,6 +145,8 @@ impl QdrantIndex {
             runtime,
             url: config.url.clone(),
             alias: format!("{}chunks", config.prefix),
+            next_alias: format!("{}chunks_next", config.prefix),
+            prefix: config.prefix.clone(),
             collection: String::new(),
             dim,
             analysis: Analysis::default(),
@@ -173,21 +179,40 @@ impl QdrantIndex {
         })
     }
 
-    /// The collection the alias points at; without an alias, `wanted` is created with its
-    /// payload indexes and becomes live.
-    fn live_or_create(&self, wanted: &str) -> Result<String> {
+    /// The collections the live and the next alias point at.
+    fn targets(&self) -> Result<(Option<String>, Option<String>)> {
         let aliases = self
             .wait_for(|c| async move { c.list_aliases().await })
             .map_err(err)?;
-        if let Some(a) = aliases.aliases.iter().find(|a| a.alias_name == self.alias) {
-            if a.collection_name != wanted {
+        let find = |name: &str| {
+            aliases
+                .aliases
+                .iter()
+                .find(|a| a.alias_name == name)
+                .map(|a| a.collection_name.clone())
+        };
+        Ok((find(&self.alias), find(&self.next_alias)))
+    }
+
+    /// The collection searches use now.
+    pub fn live(&self) -> Result<String> {
+        self.targets()?
+            .0
+            .ok_or_else(|| err(format!("the alias {} is gone", self.alias)))
+    }
+
+    /// The collection the alias points at; without an alias, `wanted` is created with its
+    /// payload indexes and becomes live.
+    fn live_or_create(&self, wanted: &str) -> Result<String> {
+        if let (Some(live), _) = self.targets()? {
+            if !live.starts_with(wanted) {
                 tracing::warn!(
-                    live = %a.collection_name,
+                    live = %live,
                     this_build = %wanted,
                     "the live Qdrant collection is another generation; `folio reindex` builds this one"
                 );
             }
-            return Ok(a.collection_name.clone());
+            return Ok(live);
         }
         let name = wanted.to_string();
         let exists = self
@@ -199,12 +224,7 @@ impl QdrantIndex {
         if !exists {
             self.create_collection(wanted)?;
         }
-        let (collection, alias) = (wanted.to_string(), self.alias.clone());
-        self.wait_for(|c| async move {
-            c.create_alias(CreateAliasBuilder::new(collection, alias))
-                .await
-        })
-        .map_err(err)?;
+        self.point_alias(&self.alias, wanted)?;
         Ok(wanted.to_string())
     }
 
@@ -288,12 +308,98 @@ impl QdrantIndex {
             .unzip()
     }
 
-    fn delete(&self, document_ids: &[String]) -> Result<()> {
+    fn delete(&self, collection: &str, document_ids: &[String]) -> Result<()> {
         let filter = Filter::must([Condition::matches("document_id", document_ids.to_vec())]);
-        let request = DeletePointsBuilder::new(&self.alias)
+        let request = DeletePointsBuilder::new(collection)
             .points(filter)
             .wait(true);
         self.wait_for(|c| async move { c.delete_points(request).await })
+            .map(|_| ())
+            .map_err(err)
+    }
+
+    /// Replaces a document's points in `collection` (waiting until they are durable).
+    pub fn put_into(
+        &self,
+        collection: &str,
+        document_id: &str,
+        chunks: &[Chunk],
+        vectors: &[(String, Vec<f32>)],
+    ) -> Result<()> {
+        // Points of a longer earlier version of the document would outlive the upsert.
+        self.delete(collection, &[document_id.to_string()])?;
+        let by_id: HashMap<&str, &Vec<f32>> =
+            vectors.iter().map(|(id, v)| (id.as_str(), v)).collect();
+        let texts: Vec<&str> = chunks.iter().map(|c| c.text.as_str()).collect();
+        let languages = self.analysis.languages(&texts);
+        let mut points = Vec::with_capacity(chunks.len());
+        for (chunk, language) in chunks.iter().zip(languages) {
+            let dense = by_id
+                .get(chunk.id.as_str())
+                .ok_or_else(|| err(format!("chunk {} has no embedding", chunk.id)))?;
+            let (indices, values) = self.sparse(chunk, language);
+            let mut named = NamedVectors::default().add_vector(DENSE, dense.to_vec());
+            if !indices.is_empty() {
+                named = named.add_vector(SPARSE, Vector::new_sparse(indices, values));
+            }
+            let mut payload = Payload::new();
+            payload.insert("document_id", chunk.document_id.clone());
+            payload.insert("chunk_id", chunk.id.clone());
+            payload.insert("language", language.unwrap_or("und"));
+            payload.insert("chunk", serde_json::to_string(chunk).map_err(err)?);
+            points.push(PointStruct::new(point_id(&chunk.id), named, payload));
+        }
+        for batch in points.chunks(BATCH) {
+            let request = UpsertPointsBuilder::new(collection, batch.to_vec()).wait(true);
+            self.wait_for(|c| async move { c.upsert_points(request).await })
+                .map_err(err)?;
+        }
+        Ok(())
+    }
+
+    /// Creates the collection of a new generation and points the `next` alias at it, so
+    /// that from now on every write reaches it too; its name.
+    pub fn start_generation(&self) -> Result<String> {
+        // A reindex that was interrupted left its unfinished generation behind.
+        if let (_, Some(stale)) = self.targets()? {
+            tracing::warn!(collection = %stale, "dropping an unfinished generation");
+            self.drop_collection(&stale)?;
+        }
+        let name = format!(
+            "{}chunks_{}_{}",
+            self.prefix,
+            generation(),
+            crate::catalog::now_ms()
+        );
+        self.create_collection(&name)?;
+        self.point_alias(&self.next_alias, &name)?;
+        Ok(name)
+    }
+
+    /// Makes `collection` live (one atomic alias change: searches move over at once) and
+    /// stops writing to a next generation; the collection that was live.
+    pub fn go_live(&self, collection: &str) -> Result<Option<String>> {
+        let (old, _) = self.targets()?;
+        self.point_alias(&self.alias, collection)?;
+        let next = self.next_alias.clone();
+        self.wait_for(|c| async move { c.delete_alias(next).await })
+            .map_err(err)?;
+        Ok(old.filter(|o| o != collection))
+    }
+
+    /// Deletes a collection (a generation past its grace period).
+    pub fn drop_collection(&self, collection: &str) -> Result<()> {
+        let name = collection.to_string();
+        self.wait_for(|c| async move { c.delete_collection(name).await })
+            .map(|_| ())
+            .map_err(err)
+    }
+
+    /// Creates `alias`, or moves it to `collection` (Qdrant reassigns an existing alias
+    /// atomically).
+    fn point_alias(&self, alias: &str, collection: &str) -> Result<()> {
+        let request = CreateAliasBuilder::new(collection, alias);
+        self.wait_for(|c| async move { c.create_alias(request).await })
             .map(|_| ())
             .map_err(err)
     }
@@ -324,33 +430,9 @@ impl ChunkIndex for QdrantIndex {
         chunks: &[Chunk],
         vectors: &[(String, Vec<f32>)],
     ) -> Result<()> {
-        // Points of a longer earlier version of the document would outlive the upsert.
-        self.delete(&[document_id.to_string()])?;
-        let by_id: HashMap<&str, &Vec<f32>> =
-            vectors.iter().map(|(id, v)| (id.as_str(), v)).collect();
-        let texts: Vec<&str> = chunks.iter().map(|c| c.text.as_str()).collect();
-        let languages = self.analysis.languages(&texts);
-        let mut points = Vec::with_capacity(chunks.len());
-        for (chunk, language) in chunks.iter().zip(languages) {
-            let dense = by_id
-                .get(chunk.id.as_str())
-                .ok_or_else(|| err(format!("chunk {} has no embedding", chunk.id)))?;
-            let (indices, values) = self.sparse(chunk, language);
-            let mut named = NamedVectors::default().add_vector(DENSE, dense.to_vec());
-            if !indices.is_empty() {
-                named = named.add_vector(SPARSE, Vector::new_sparse(indices, values));
-            }
-            let mut payload = Payload::new();
-            payload.insert("document_id", chunk.document_id.clone());
-            payload.insert("chunk_id", chunk.id.clone());
-            payload.insert("language", language.unwrap_or("und"));
-            payload.insert("chunk", serde_json::to_string(chunk).map_err(err)?);
-            points.push(PointStruct::new(point_id(&chunk.id), named, payload));
-        }
-        for batch in points.chunks(BATCH) {
-            let request = UpsertPointsBuilder::new(&self.alias, batch.to_vec()).wait(true);
-            self.wait_for(|c| async move { c.upsert_points(request).await })
-                .map_err(err)?;
+        let (live, next) = self.targets()?;
+        for collection in live.iter().chain(next.iter()) {
+            self.put_into(collection, document_id, chunks, vectors)?;
         }
         self.refresh_languages()
     }
@@ -359,18 +441,33 @@ impl ChunkIndex for QdrantIndex {
         if document_ids.is_empty() {
             return Ok(());
         }
-        self.delete(document_ids)?;
+        let (live, next) = self.targets()?;
+        for collection in live.iter().chain(next.iter()) {
+            self.delete(collection, document_ids)?;
+        }
         self.refresh_languages()
     }
 
-    fn search(
-        &self,
-        query: &str,
-        query_vector: Option<&[f32]>,
-        mode: Mode,
-        k: usize,
-        allowed: Option<&HashSet<String>>,
-    ) -> Result<Vec<Hit>> {
+    fn search(&self, request: &Search, pinned: Option<&str>) -> Result<Searched> {
+        let Search {
+            query,
+            vector: query_vector,
+            mode,
+            k,
+            allowed,
+        } = *request;
+        // The collection answering is named, not the alias: the answer says which it was,
+        // and a client may pin one while it moves over after a reindex.
+        let collection = match pinned {
+            Some(name) if name.starts_with(&self.prefix) => name.to_string(),
+            Some(name) => {
+                return Err(Error::Index(format!(
+                    "unknown index generation '{name}' (folio's start with '{}')",
+                    self.prefix
+                )))
+            }
+            None => self.live()?,
+        };
         let filter = only(allowed);
         let dense = || -> Result<VectorInput> {
             query_vector
@@ -392,11 +489,16 @@ impl ChunkIndex for QdrantIndex {
             .unzip();
         let rescored = SearchParamsBuilder::default()
             .quantization(QuantizationSearchParamsBuilder::default().rescore(true));
-        let mut request = QueryPointsBuilder::new(&self.alias)
+        let mut request = QueryPointsBuilder::new(&collection)
             .limit((k + TIE_MARGIN) as u64)
             .with_payload(true);
         match mode {
-            Mode::Keyword if ids.is_empty() => return Ok(Vec::new()),
+            Mode::Keyword if ids.is_empty() => {
+                return Ok(Searched {
+                    hits: Vec::new(),
+                    generation: collection,
+                })
+            }
             Mode::Keyword => {
                 request = request
                     .query(Query::new_nearest(VectorInput::new_sparse(ids, weights)))
@@ -443,7 +545,10 @@ impl ChunkIndex for QdrantIndex {
                 .then_with(|| a.chunk.id.cmp(&b.chunk.id))
         });
         hits.truncate(k);
-        Ok(hits)
+        Ok(Searched {
+            hits,
+            generation: collection,
+        })
     }
 
     fn document_ids(&self) -> Result<BTreeSet<String>> {

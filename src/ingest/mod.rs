@@ -9,7 +9,7 @@ mod retrieve;
 mod store;
 mod walk;
 
-pub use retrieve::{Query, Retrieved, MAX_TOP_K};
+pub use retrieve::{Found, Query, Retrieved, MAX_TOP_K};
 pub use store::{embedded_index, Store};
 pub use walk::{Filter, Skipped};
 

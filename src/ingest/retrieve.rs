@@ -5,7 +5,7 @@
 use super::Store;
 use crate::catalog::DocumentFilter;
 use crate::error::{Error, Result};
-use crate::index::{Hit, Mode};
+use crate::index::{Hit, Mode, Search};
 
 /// The most results one search returns.
 pub const MAX_TOP_K: usize = 1000;
@@ -17,6 +17,15 @@ pub struct Query<'a> {
     pub mode: Mode,
     pub top_k: usize,
     pub filter: &'a DocumentFilter,
+    /// An index generation to search instead of the live one (during a transition).
+    pub generation: Option<&'a str>,
+}
+
+/// What a search found, and which index generation answered.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub results: Vec<Retrieved>,
+    pub generation: String,
 }
 
 /// A hit with where its document came from.
@@ -31,7 +40,7 @@ pub struct Retrieved {
 impl Store {
     /// Runs `query`; `query_vector` (the query's embedding) is needed unless the mode is
     /// keyword.
-    pub fn retrieve(&self, query: &Query, query_vector: Option<&[f32]>) -> Result<Vec<Retrieved>> {
+    pub fn retrieve(&self, query: &Query, query_vector: Option<&[f32]>) -> Result<Found> {
         if !(1..=MAX_TOP_K).contains(&query.top_k) {
             return Err(Error::Index(format!(
                 "top_k must be between 1 and {MAX_TOP_K}"
@@ -40,14 +49,20 @@ impl Store {
         let allowed = (!query.filter.is_empty())
             .then(|| self.catalog.select(query.filter))
             .transpose()?;
-        let hits = self.chunks.search(
-            query.text,
-            query_vector,
-            query.mode,
-            query.top_k,
-            allowed.as_ref(),
+        let searched = self.chunks.search(
+            &Search {
+                query: query.text,
+                vector: query_vector,
+                mode: query.mode,
+                k: query.top_k,
+                allowed: allowed.as_ref(),
+            },
+            query.generation,
         )?;
-        hits.into_iter()
+        let generation = searched.generation;
+        let results = searched
+            .hits
+            .into_iter()
             .map(|hit| {
                 let (filename, path) = self.catalog.origin(&hit.chunk.document_id)?;
                 Ok(Retrieved {
@@ -56,6 +71,10 @@ impl Store {
                     path,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Found {
+            results,
+            generation,
+        })
     }
 }
