@@ -301,6 +301,39 @@ fn job_lifecycle(open: &Opener) {
     assert_eq!(a.delete_stray_uploads(i64::MAX).expect("tidy"), 1);
 }
 
+/// Ingests sharing the catalog never hold one file at once; a crashed one's claim runs out.
+fn file_claims(open: &Opener) {
+    let (a, b) = (open(), open());
+    let far = i64::MAX / 2;
+    assert!(a
+        .claim_file("/shared/x.pdf", "ingest-a", far)
+        .expect("claim"));
+    assert!(a
+        .claim_file("/shared/x.pdf", "ingest-a", far)
+        .expect("again, its own"));
+    assert!(!b
+        .claim_file("/shared/x.pdf", "ingest-b", far)
+        .expect("held"));
+    assert!(b
+        .claim_file("/shared/y.pdf", "ingest-b", far)
+        .expect("another file"));
+    b.release_file("/shared/x.pdf", "ingest-b")
+        .expect("not b's: nothing happens");
+    assert!(!b
+        .claim_file("/shared/x.pdf", "ingest-b", far)
+        .expect("still held"));
+    a.release_file("/shared/x.pdf", "ingest-a")
+        .expect("release");
+    assert!(b
+        .claim_file("/shared/x.pdf", "ingest-b", far)
+        .expect("free now"));
+    // A claim whose lease ran out (its ingest died) is taken over.
+    assert!(a.claim_file("/shared/z.pdf", "ingest-a", 1).expect("claim"));
+    assert!(b
+        .claim_file("/shared/z.pdf", "ingest-b", far)
+        .expect("expired"));
+}
+
 /// Four workers, each with its own connection, claim 40 jobs at once: each is run exactly
 /// once.
 fn concurrent_claims(open: &Opener) {
@@ -343,6 +376,8 @@ fn sqlite_catalog_keeps_the_contract() {
     job_lifecycle(&open);
     let (_dir, open) = sqlite();
     concurrent_claims(&open);
+    let (_dir, open) = sqlite();
+    file_claims(&open);
 }
 
 #[test]
@@ -350,6 +385,7 @@ fn postgres_catalog_keeps_the_contract() {
     documents_files_and_filters(&postgres());
     job_lifecycle(&postgres());
     concurrent_claims(&postgres());
+    file_claims(&postgres());
 }
 
 #[test]

@@ -168,16 +168,6 @@ fn tidy(state: &AppState) -> Result<()> {
     Ok(())
 }
 
-/// Who this process is in job leases: host, process id and a random tag (a restarted
-/// process is someone new).
-fn worker_identity() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_string())
-        .unwrap_or_else(|_| "host".into());
-    let tag = uuid::Uuid::new_v4().simple().to_string();
-    format!("{host}:{}:{}", std::process::id(), &tag[..8])
-}
-
 /// Serves on `listener` until `shutdown` completes: models load in the background (the
 /// server answers `/readyz` with 503 meanwhile), then queued and interrupted jobs resume. On
 /// shutdown it stops accepting, lets requests in flight finish, puts running jobs back in
@@ -212,7 +202,7 @@ pub async fn serve(
         finished: tokio::sync::broadcast::channel(1024).0,
         stopping: Default::default(),
         uploads,
-        owner: worker_identity(),
+        owner: crate::catalog::worker_identity(),
         openapi: openapi_document(),
     });
 

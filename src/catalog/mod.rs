@@ -164,6 +164,9 @@ impl CatalogUrl {
 /// threads.
 pub struct Catalog {
     db: Db,
+    /// Where it is, to open another connection.
+    url: CatalogUrl,
+    dir: std::path::PathBuf,
 }
 
 /// Milliseconds since the Unix epoch.
@@ -172,6 +175,16 @@ pub fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
+}
+
+/// Who this process is in leases on jobs and files: host, process id and a random tag (a
+/// restarted process is someone new).
+pub fn worker_identity() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "host".into());
+    let tag = uuid::Uuid::new_v4().simple().to_string();
+    format!("{host}:{}:{}", std::process::id(), &tag[..8])
 }
 
 fn now() -> i64 {
@@ -263,7 +276,14 @@ impl Catalog {
         )?;
         Ok(Self {
             db: Db::Sqlite(Mutex::new(db)),
+            url: CatalogUrl::Embedded,
+            dir: dir.to_path_buf(),
         })
+    }
+
+    /// Another connection to the same catalog (for a thread that must not wait on this one).
+    pub fn another(&self) -> Result<Self> {
+        Self::connect(&self.url, &self.dir)
     }
 
     /// Opens the catalog `url` names: SQLite in `dir`, or a PostgreSQL database (checked
@@ -271,8 +291,10 @@ impl Catalog {
     pub fn connect(url: &CatalogUrl, dir: &Path) -> Result<Self> {
         match url {
             CatalogUrl::Embedded => Self::open(dir),
-            CatalogUrl::Postgres(url) => Ok(Self {
-                db: Db::Postgres(Box::new(postgres::Pool::open(url)?)),
+            CatalogUrl::Postgres(pg) => Ok(Self {
+                db: Db::Postgres(Box::new(postgres::Pool::open(pg)?)),
+                url: url.clone(),
+                dir: dir.to_path_buf(),
             }),
         }
     }
@@ -411,6 +433,29 @@ impl Catalog {
             "SELECT id FROM documents WHERE status = 'ok' AND updated_at >= $1",
             vals![since_s],
         )
+    }
+
+    /// Takes `path` for `owner` until `lease_until_ms`, so that ingests sharing the catalog
+    /// never work on one file at once; false while another owner's lease holds.
+    pub fn claim_file(&self, path: &str, owner: &str, lease_until_ms: i64) -> Result<bool> {
+        self.db
+            .execute(
+                "INSERT INTO file_claims (path, owner, lease_ms) VALUES ($1, $2, $3)
+                 ON CONFLICT(path) DO UPDATE SET owner = $2, lease_ms = $3
+                 WHERE file_claims.owner = $2 OR file_claims.lease_ms < $4",
+                vals![path, owner, lease_until_ms, now_ms()],
+            )
+            .map(|n| n == 1)
+    }
+
+    /// Gives up `owner`'s claim on `path`.
+    pub fn release_file(&self, path: &str, owner: &str) -> Result<()> {
+        self.db
+            .execute(
+                "DELETE FROM file_claims WHERE path = $1 AND owner = $2",
+                vals![path, owner],
+            )
+            .map(|_| ())
     }
 
     /// Documents no file points at any more.

@@ -104,6 +104,12 @@ pub fn run(args: IngestArgs) -> anyhow::Result<bool> {
         summary.pages as f64 / secs.max(1e-9)
     );
     eprintln!("skipped: {}", summary.skipped);
+    if summary.elsewhere > 0 {
+        eprintln!(
+            "left to other ingests sharing the catalog: {} files",
+            summary.elsewhere
+        );
+    }
     eprintln!(
         "time: extract {:.1} s (summed over jobs), chunk {:.1} s, embed {:.1} s, write {:.1} s",
         summary.extract.as_secs_f64(),

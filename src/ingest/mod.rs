@@ -51,6 +51,8 @@ pub enum Outcome {
     Unchanged,
     /// Not a document folio reads (e.g. a text file in the folder).
     Unsupported,
+    /// Another ingest sharing the catalog is working on it.
+    Elsewhere,
     Failed(String),
 }
 
@@ -75,6 +77,8 @@ pub struct Summary {
     /// What the walk left out, by reason (hidden, filtered, broken links, ...).
     pub skipped: Skipped,
     pub failed: usize,
+    /// Files another ingest sharing the catalog was working on.
+    pub elsewhere: usize,
     pub pruned: usize,
     pub pages: u64,
     pub chunks: u64,
@@ -107,7 +111,28 @@ enum Extracted {
     Document(FileRow, Box<Document>, Duration),
     Reuse(FileRow),
     Unsupported(PathBuf),
+    Elsewhere(PathBuf),
     Failed(PathBuf, String),
+}
+
+/// How long an ingest sharing the catalog holds a file it works on (longer than any
+/// document may take; a crashed ingest's files are free again after it).
+const FILE_LEASE_MS: i64 = 2 * 3600 * 1000;
+
+/// Whether `path` is stored as it is on disk now, by pipeline `version`.
+fn unchanged(catalog: &Catalog, path: &Path, version: &str) -> Result<bool> {
+    let (size, mtime) = stat(path);
+    Ok(match catalog.file(&path.to_string_lossy())? {
+        Some(row) if row.status == "ok" && row.size == size && row.mtime == mtime => {
+            match row.document_id.as_deref() {
+                Some(id) => catalog
+                    .document(id)?
+                    .is_some_and(|d| d.status == "ok" && d.pipeline_version == version),
+                None => false,
+            }
+        }
+        _ => false,
+    })
 }
 
 /// The models an ingest needs.
@@ -139,21 +164,7 @@ impl Ingestor<'_> {
         // Unchanged files (same size and time, stored by this pipeline version) cost nothing.
         let mut todo: VecDeque<PathBuf> = VecDeque::new();
         for path in files.iter() {
-            let key = path.to_string_lossy();
-            let (size, mtime) = stat(path);
-            let unchanged = match store.catalog.file(&key)? {
-                Some(row) if row.status == "ok" && row.size == size && row.mtime == mtime => {
-                    match row.document_id.as_deref() {
-                        Some(id) => store
-                            .catalog
-                            .document(id)?
-                            .is_some_and(|d| d.status == "ok" && d.pipeline_version == version),
-                        None => false,
-                    }
-                }
-                _ => false,
-            };
-            if unchanged {
+            if unchanged(&store.catalog, path, &version)? {
                 summary.unchanged += 1;
                 progress(Event::File {
                     path,
@@ -164,33 +175,38 @@ impl Ingestor<'_> {
             }
         }
         let queue = Mutex::new(todo);
-        let dir = store.dir.clone();
+        // Ingests sharing a catalog split the files: each works on a file it has claimed.
+        let owner = store
+            .catalog
+            .is_shared()
+            .then(crate::catalog::worker_identity);
+        let catalogs = (0..options.jobs.max(1))
+            .map(|_| store.catalog.another())
+            .collect::<Result<Vec<_>>>()?;
         let (tx, rx) = std::sync::mpsc::sync_channel::<Extracted>(QUEUE);
         std::thread::scope(|scope| -> Result<()> {
-            for _ in 0..options.jobs.max(1) {
+            for catalog in catalogs {
                 let tx = tx.clone();
-                let (queue, dir, version) = (&queue, &dir, &version);
-                scope.spawn(move || {
-                    let catalog = match Catalog::open(dir) {
-                        Ok(c) => c,
-                        Err(e) => {
-                            let _ = tx.send(Extracted::Failed(PathBuf::new(), e.to_string()));
-                            return;
-                        }
-                    };
-                    loop {
-                        let next = queue.lock().ok().and_then(|mut q| q.pop_front());
-                        let Some(path) = next else { break };
-                        let item = self.extract_one(&catalog, &path, options, version);
-                        if tx.send(item).is_err() {
-                            break;
-                        }
+                let (queue, version, owner) = (&queue, &version, owner.as_deref());
+                scope.spawn(move || loop {
+                    let next = queue.lock().ok().and_then(|mut q| q.pop_front());
+                    let Some(path) = next else { break };
+                    let item = self.claim_and_extract(&catalog, &path, options, version, owner);
+                    if tx.send(item).is_err() {
+                        break;
                     }
                 });
             }
             drop(tx);
             for item in rx {
-                self.write(store, item, options, &mut summary, progress)?;
+                self.write(
+                    store,
+                    item,
+                    options,
+                    &mut summary,
+                    progress,
+                    owner.as_deref(),
+                )?;
             }
             Ok(())
         })?;
@@ -199,6 +215,36 @@ impl Ingestor<'_> {
         }
         summary.elapsed = started.elapsed();
         Ok(summary)
+    }
+
+    /// With a shared catalog, claims `path` first: a file another ingest holds is left to
+    /// it, and one it finished meanwhile is unchanged.
+    fn claim_and_extract(
+        &self,
+        catalog: &Catalog,
+        path: &Path,
+        options: &IngestOptions,
+        version: &str,
+        owner: Option<&str>,
+    ) -> Extracted {
+        if let Some(owner) = owner {
+            let key = path.to_string_lossy();
+            let until = crate::catalog::now_ms() + FILE_LEASE_MS;
+            match catalog.claim_file(&key, owner, until) {
+                Ok(true) => {}
+                Ok(false) => return Extracted::Elsewhere(path.to_path_buf()),
+                Err(e) => return Extracted::Failed(path.to_path_buf(), e.to_string()),
+            }
+            match unchanged(catalog, path, version) {
+                Ok(true) => {
+                    let _ = catalog.release_file(&key, owner);
+                    return Extracted::Elsewhere(path.to_path_buf());
+                }
+                Ok(false) => {}
+                Err(e) => return Extracted::Failed(path.to_path_buf(), e.to_string()),
+            }
+        }
+        self.extract_one(catalog, path, options, version)
     }
 
     fn extract_one(
@@ -245,6 +291,7 @@ impl Ingestor<'_> {
         options: &IngestOptions,
         summary: &mut Summary,
         progress: &mut dyn FnMut(Event),
+        owner: Option<&str>,
     ) -> Result<()> {
         let (path, outcome) = match item {
             Extracted::Document(row, doc, took) => {
@@ -276,6 +323,10 @@ impl Ingestor<'_> {
                 summary.unsupported += 1;
                 (path, Outcome::Unsupported)
             }
+            Extracted::Elsewhere(path) => {
+                summary.elsewhere += 1;
+                (path, Outcome::Elsewhere)
+            }
             Extracted::Failed(path, message) => {
                 warn!(path = %path.display(), "{message}");
                 // What was stored for this file before stays; the failure is recorded.
@@ -300,6 +351,9 @@ impl Ingestor<'_> {
                 (path, Outcome::Failed(message))
             }
         };
+        if let Some(owner) = owner.filter(|_| !matches!(outcome, Outcome::Elsewhere)) {
+            store.catalog.release_file(&path.to_string_lossy(), owner)?;
+        }
         progress(Event::File {
             path: &path,
             outcome: &outcome,
