@@ -6,7 +6,10 @@
 //! scans, [`layout`] finds typed regions, [`structure`] finds lines, reading order and typed
 //! blocks (and [`table`] their cells), and [`pipeline`] runs them as configured in
 //! `pipelines/*.toml`, producing a [`document::Document`]. [`models`] locates and verifies the
-//! native libraries and model files fetched by `models/fetch`.
+//! native libraries and model files fetched by `models/fetch`. [`chunk`], [`embed`] and
+//! [`index`] turn documents into searchable chunks, kept (with the [`catalog`]) by
+//! [`ingest`] in the data directory or, as [`storage`] configures, in PostgreSQL and Qdrant
+//! shared by many processes; [`api`] serves it all over HTTP.
 //!
 //! ```no_run
 //! use folio::{pipeline::{ExtractOptions, Extractor, PipelineConfig}, models::ModelStore, source::Source};

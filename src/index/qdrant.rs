@@ -588,10 +588,15 @@ impl ChunkIndex for QdrantIndex {
     }
 
     fn describe(&self) -> String {
-        format!(
-            "qdrant {} collection {} (alias {})",
-            self.url, self.collection, self.alias
-        )
+        match self.targets() {
+            Ok((live, next)) => format!(
+                "qdrant {} collection {}{}",
+                self.url,
+                live.unwrap_or_else(|| self.collection.clone()),
+                next.map(|n| format!(" (building {n})")).unwrap_or_default()
+            ),
+            Err(_) => format!("qdrant {} collection {}", self.url, self.collection),
+        }
     }
 }
 
