@@ -188,3 +188,26 @@ fn searches_keep_answering_while_a_reindex_builds_and_switches() {
         assert_eq!(r.status().is_success(), ok, "{generation}: {:?}", r.text());
     }
 }
+
+/// With the catalog in the data directory and the chunks in Qdrant, one process writes a
+/// data directory at a time (as with the embedded stores): a second is refused, not let in
+/// to take the first one's documents in flight for a crash's leftovers.
+#[test]
+fn one_writer_per_data_directory_with_qdrant_too() {
+    let ws = workspace_on(&qdrant(), &[("docs/koma-brief.de.pdf", "brief.pdf")]);
+    let server = common::server::Server::start(
+        &ws.data,
+        &ws.storage.iter().map(String::as_str).collect::<Vec<_>>(),
+        &[],
+    );
+    let out = ingest(&ws, &[]);
+    assert!(!out.status.success());
+    let err = common::stderr(&out);
+    assert!(
+        err.contains("being written by another folio process"),
+        "{err}"
+    );
+    drop(server);
+    let out = ingest(&ws, &[]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+}

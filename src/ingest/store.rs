@@ -18,6 +18,28 @@ pub struct Store {
     pub dir: PathBuf,
     pub catalog: Catalog,
     pub chunks: Box<dyn ChunkIndex>,
+    /// Held while this process writes a catalog only it may write (see [`writer_lock`]).
+    _writer: Option<std::fs::File>,
+}
+
+/// The data directory's writer lock, for an embedded catalog whose chunks live elsewhere
+/// (Qdrant): one writer at a time, as tantivy's own lock ensures for the embedded index, so
+/// that recovery on open never takes another writer's documents in flight for a crash's.
+pub fn writer_lock(dir: &Path) -> Result<std::fs::File> {
+    std::fs::create_dir_all(dir).map_err(|source| crate::Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let path = dir.join("writer.lock");
+    let file = std::fs::File::create(&path).map_err(|source| crate::Error::Io {
+        path: path.clone(),
+        source,
+    })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(crate::Error::Busy(dir.to_path_buf())),
+        Err(std::fs::TryLockError::Error(source)) => Err(crate::Error::Io { path, source }),
+    }
 }
 
 /// The embedded chunk index of `dir` (`writable` takes the writer locks).
@@ -44,10 +66,15 @@ impl Store {
     /// [`Store::open`] with a catalog and a chunk index opened elsewhere (shared ones, say).
     /// On a shared catalog, documents other processes are indexing right now are left alone.
     pub fn open_with(dir: &Path, catalog: Catalog, chunks: Box<dyn ChunkIndex>) -> Result<Self> {
+        let writer = match catalog.is_shared() {
+            true => None,
+            false => Some(writer_lock(dir)?),
+        };
         let mut store = Self {
             dir: dir.to_path_buf(),
             catalog,
             chunks,
+            _writer: writer,
         };
         store.recover()?;
         Ok(store)
@@ -56,11 +83,11 @@ impl Store {
     /// Opens the stores for searching only, without repairs: works while an ingest is
     /// writing to them (it holds the writer lock).
     pub fn open_read_only(dir: &Path, dim: usize) -> Result<Self> {
-        Ok(Self {
-            dir: dir.to_path_buf(),
-            catalog: Catalog::open(dir)?,
-            chunks: Box::new(embedded_index(dir, dim, false)?),
-        })
+        Ok(Self::read_only_with(
+            dir,
+            Catalog::open(dir)?,
+            Box::new(embedded_index(dir, dim, false)?),
+        ))
     }
 
     /// Stores assembled for searching only (no repairs).
@@ -69,6 +96,7 @@ impl Store {
             dir: dir.to_path_buf(),
             catalog,
             chunks,
+            _writer: None,
         }
     }
 

@@ -38,7 +38,7 @@ pub(crate) fn pdf_date(raw: &str) -> String {
     let s = raw.trim();
     let s = s.strip_prefix("D:").unwrap_or(s);
     let digits: String = s.chars().take_while(|c| c.is_ascii_digit()).collect();
-    if digits.len() < 4 || digits.len() % 2 != 0 {
+    if digits.len() < 4 || !digits.len().is_multiple_of(2) {
         return raw.to_string();
     }
     let part =
