@@ -452,3 +452,47 @@ fn an_unreachable_or_misnamed_catalog_is_one_clear_line_at_once() {
         .to_string();
     assert!(err.contains("postgres://"), "{err}");
 }
+
+/// Many threads share one process's few connections: all their statements succeed and the
+/// server never sees more than the pool's eight.
+#[test]
+fn postgres_connections_are_pooled_and_capped() {
+    let url = postgres_cluster::cluster().database();
+    let catalog = Arc::new(
+        Catalog::connect(
+            &CatalogUrl::Postgres(url.clone()),
+            Path::new("/nonexistent"),
+        )
+        .expect("open"),
+    );
+    let threads: Vec<_> = (0..32)
+        .map(|t| {
+            let catalog = catalog.clone();
+            std::thread::spawn(move || {
+                for i in 0..20 {
+                    let id = format!("job_{t}_{i}");
+                    catalog.insert_job(&job(&id, "doc")).expect("insert");
+                    assert!(catalog.job(&id).expect("read").is_some());
+                }
+            })
+        })
+        .collect();
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+    let mut most = 0i64;
+    while threads.iter().any(|t| !t.is_finished()) {
+        let n: i64 = admin
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'folio' AND datname = current_database()",
+                &[],
+            )
+            .expect("count")
+            .get(0);
+        most = most.max(n);
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    for t in threads {
+        t.join().expect("thread");
+    }
+    assert_eq!(catalog.queued_jobs().expect("count"), 32 * 20);
+    assert!((1..=8).contains(&most), "{most} connections");
+}

@@ -9,14 +9,18 @@ use crate::storage::off_async;
 use postgres::types::{IsNull, ToSql, Type};
 use postgres::{Client, NoTls};
 use std::str::FromStr;
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
 /// PostgreSQL 12 or newer (`FOR UPDATE SKIP LOCKED` and everything the schema uses).
 const MIN_SERVER_VERSION: i64 = 120_000;
 
-/// Idle connections kept for reuse.
-const IDLE: usize = 16;
+/// Connections one process opens at most (PostgreSQL's default limit is 100 for all clients;
+/// statements here are short, so a few serve many threads).
+const MAX_CONNECTIONS: usize = 8;
+
+/// How long a caller waits for a connection when all are busy.
+const WAIT_FOR_CONNECTION: Duration = Duration::from_secs(30);
 
 /// How long connecting may take before the catalog is reported unreachable.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -107,7 +111,15 @@ pub struct Pool {
     config: postgres::Config,
     /// `postgres://user@host:port/db`, without the password, for messages.
     shown: String,
-    idle: Mutex<Vec<Client>>,
+    state: Mutex<Connections>,
+    returned: Condvar,
+}
+
+/// The pool's connections: idle ones, and how many are open in all (idle or in use).
+#[derive(Default)]
+struct Connections {
+    idle: Vec<Client>,
+    open: usize,
 }
 
 /// The URL as messages may show it (no password).
@@ -151,12 +163,13 @@ impl Pool {
         let pool = Self {
             shown: describe(&config),
             config,
-            idle: Mutex::new(Vec::new()),
+            state: Mutex::new(Connections::default()),
+            returned: Condvar::new(),
         };
-        let mut client = pool.connect()?;
-        off_async(|| pool.prepare(&mut client))?;
+        let (mut client, _) = pool.take()?;
+        let prepared = off_async(|| pool.prepare(&mut client));
         pool.put(client);
-        Ok(pool)
+        prepared.map(|()| pool)
     }
 
     fn connect(&self) -> Result<Client> {
@@ -214,21 +227,59 @@ impl Pool {
         tx.commit().map_err(pg_err)
     }
 
-    fn put(&self, client: Client) {
-        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        if !client.is_closed() && idle.len() < IDLE {
-            idle.push(client);
-        }
+    fn lock(&self) -> std::sync::MutexGuard<'_, Connections> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn take(&self) -> Option<Client> {
-        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        while let Some(c) = idle.pop() {
-            if !c.is_closed() {
-                return Some(c);
-            }
+    /// Gives a connection back (a closed one is forgotten).
+    fn put(&self, client: Client) {
+        let mut state = self.lock();
+        if client.is_closed() {
+            state.open = state.open.saturating_sub(1);
+        } else {
+            state.idle.push(client);
         }
-        None
+        self.returned.notify_one();
+    }
+
+    /// An idle connection (true), or a new one while fewer than the maximum are open; else
+    /// waits for one to come back.
+    fn take(&self) -> Result<(Client, bool)> {
+        let mut state = self.lock();
+        let deadline = std::time::Instant::now() + WAIT_FOR_CONNECTION;
+        loop {
+            while let Some(c) = state.idle.pop() {
+                if !c.is_closed() {
+                    return Ok((c, true));
+                }
+                state.open = state.open.saturating_sub(1);
+            }
+            if state.open < MAX_CONNECTIONS {
+                state.open += 1;
+                drop(state);
+                return match self.connect() {
+                    Ok(c) => Ok((c, false)),
+                    Err(e) => {
+                        self.lock().open -= 1;
+                        self.returned.notify_one();
+                        Err(e)
+                    }
+                };
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return Err(Error::Catalog(format!(
+                    "all {MAX_CONNECTIONS} connections to the PostgreSQL catalog at {} stayed busy for {} s",
+                    self.shown,
+                    WAIT_FOR_CONNECTION.as_secs()
+                )));
+            }
+            state = self
+                .returned
+                .wait_timeout(state, left)
+                .map(|(g, _)| g)
+                .unwrap_or_else(|p| p.into_inner().0);
+        }
     }
 
     /// Runs `work` on a pooled connection. A connection that was idle and turns out closed
@@ -240,16 +291,16 @@ impl Pool {
         off_async(|| {
             let mut retried = false;
             loop {
-                let (mut client, was_idle) = match self.take() {
-                    Some(c) => (c, true),
-                    None => (self.connect()?, false),
-                };
+                let (mut client, was_idle) = self.take()?;
                 match work(&mut client) {
                     Ok(v) => {
                         self.put(client);
                         return Ok(v);
                     }
-                    Err(_) if client.is_closed() && was_idle && !retried => retried = true,
+                    Err(_) if client.is_closed() && was_idle && !retried => {
+                        self.put(client);
+                        retried = true;
+                    }
                     Err(e) => {
                         self.put(client);
                         return Err(pg_err(e));
