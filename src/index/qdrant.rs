@@ -265,10 +265,12 @@ impl QdrantIndex {
         Ok(())
     }
 
+    /// Reads the chunk counts per language again (Qdrant's estimate from its payload index:
+    /// cheap at any size, and the query analysis only needs each language's rough share).
     fn refresh_languages(&self) -> Result<()> {
         let request = FacetCountsBuilder::new(&self.alias, "language")
             .limit(100)
-            .exact(true);
+            .exact(false);
         let facets = self
             .wait_for(|c| async move { c.facet(request).await })
             .map_err(err)?;
