@@ -469,11 +469,35 @@ impl Catalog {
 
     /// Stored documents matching every given condition of `filter`.
     pub fn select(&self, filter: &DocumentFilter) -> Result<HashSet<String>> {
-        let rows = self.db.query(
+        // Ids, media types and the path prefix narrow the rows in the database (indexes do
+        // the work on a large catalog); every condition, metadata included, is then checked
+        // on what comes back.
+        let mut sql = String::from(
             "SELECT d.id, d.media_type, f.path, d.metadata FROM documents d
              LEFT JOIN files f ON f.document_id = d.id WHERE d.status = 'ok'",
-            vals![],
-        )?;
+        );
+        let mut params: Vec<db::Value> = Vec::new();
+        let mut any_of = |sql: &mut String, column: &str, values: &[String]| {
+            if values.is_empty() {
+                return;
+            }
+            let first = params.len() + 1;
+            let slots: Vec<String> = (first..first + values.len())
+                .map(|n| format!("${n}"))
+                .collect();
+            sql.push_str(&format!(" AND {column} IN ({})", slots.join(", ")));
+            params.extend(values.iter().map(db::Value::from));
+        };
+        any_of(&mut sql, "d.id", &filter.document_ids);
+        any_of(&mut sql, "d.media_type", &filter.media_types);
+        if let Some(prefix) = &filter.path_prefix {
+            let n = params.len() + 1;
+            sql.push_str(&format!(
+                " AND substr(f.path, 1, length(CAST(${n} AS TEXT))) = CAST(${n} AS TEXT)"
+            ));
+            params.push(db::Value::from(prefix));
+        }
+        let rows = self.db.query(&sql, &params)?;
         let mut out = HashSet::new();
         for r in rows {
             let (id, media, path, metadata) =
