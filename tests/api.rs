@@ -9,7 +9,7 @@ use common::server::{client, file_form, Server};
 use common::*;
 use reqwest::blocking::multipart::{Form, Part};
 use serde_json::{json, Value};
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -480,23 +480,7 @@ fn callback_listener() -> (u16, std::sync::mpsc::Receiver<Value>) {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         if let Ok((stream, _)) = listener.accept() {
-            let mut reader = BufReader::new(stream);
-            let mut length = 0usize;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-            }
-            let mut body = vec![0; length];
-            let _ = reader.read_exact(&mut body);
-            let _ = reader
-                .get_mut()
-                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n");
-            let _ = tx.send(serde_json::from_slice(&body).unwrap_or(Value::Null));
+            let _ = tx.send(answer_post(stream));
         }
     });
     (port, rx)

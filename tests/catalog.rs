@@ -1,11 +1,10 @@
 //! The catalog's contract, run on both engines: SQLite in a data directory and a real
-//! PostgreSQL (a throwaway cluster, see `common/postgres.rs`). Documents, files, filters and
+//! PostgreSQL (a throwaway cluster, see `common/pg_cluster.rs`). Documents, files, filters and
 //! listings; jobs claimed once each by concurrent workers, leases that run out and are taken
 //! over, cancellation heard by the lease holder; uploads kept where every worker reads them;
 //! and, for PostgreSQL, the errors a user meets at start-up.
 
-#[path = "common/postgres.rs"]
-mod postgres_cluster;
+mod common;
 
 use folio::catalog::{
     Catalog, CatalogUrl, DocumentFilter, FileRow, JobEnd, JobState, Lease, NewDocument, NewJob,
@@ -28,7 +27,7 @@ fn sqlite() -> (tempfile::TempDir, Opener) {
 }
 
 fn postgres() -> Opener {
-    let url = CatalogUrl::Postgres(postgres_cluster::cluster().database());
+    let url = CatalogUrl::Postgres(common::pg_cluster::cluster().database());
     Box::new(move || Catalog::connect(&url, Path::new("/nonexistent")).expect("open postgres"))
 }
 
@@ -390,7 +389,7 @@ fn postgres_catalog_keeps_the_contract() {
 
 #[test]
 fn postgres_schema_is_migrated_once_and_a_newer_one_is_refused() {
-    let url = postgres_cluster::cluster().database();
+    let url = common::pg_cluster::cluster().database();
     // Many processes starting at once: one applies the schema, the others find it.
     let openers: Vec<_> = (0..6)
         .map(|_| {
@@ -441,10 +440,7 @@ fn postgres_schema_is_migrated_once_and_a_newer_one_is_refused() {
 
 #[test]
 fn an_unreachable_or_misnamed_catalog_is_one_clear_line_at_once() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("port")
-        .port();
+    let port = common::free_port();
     let t = Instant::now();
     let url = format!("postgres://folio:hunter2@127.0.0.1:{port}/folio");
     let err = Catalog::connect(&CatalogUrl::Postgres(url), Path::new("/nonexistent"))
@@ -460,7 +456,7 @@ fn an_unreachable_or_misnamed_catalog_is_one_clear_line_at_once() {
     );
     assert!(!err.contains('\n'), "{err}");
 
-    let missing = postgres_cluster::cluster().url("no_such_database");
+    let missing = common::pg_cluster::cluster().url("no_such_database");
     let err = Catalog::connect(&CatalogUrl::Postgres(missing), Path::new("/nonexistent"))
         .err()
         .expect("no such database")
@@ -477,7 +473,7 @@ fn an_unreachable_or_misnamed_catalog_is_one_clear_line_at_once() {
 /// server never sees more than the pool's eight.
 #[test]
 fn postgres_connections_are_pooled_and_capped() {
-    let url = postgres_cluster::cluster().database();
+    let url = common::pg_cluster::cluster().database();
     let catalog = Arc::new(
         Catalog::connect(
             &CatalogUrl::Postgres(url.clone()),

@@ -1,14 +1,10 @@
 //! Qdrant as the chunk index, against a real server (`make test-qdrant`; see
-//! `common/qdrant.rs` for where the server comes from — without one these tests fail). The
+//! `common/qdrant_server.rs` for where the server comes from — without one these tests fail). The
 //! retrieval suite the embedded stores pass (`common/retrieval.rs`) passes on Qdrant, with
 //! the catalog in SQLite and in PostgreSQL; two servers on one PostgreSQL catalog and one
 //! Qdrant share a queue, survive one of them killed mid-job and answer retrieval identically.
 
 mod common;
-#[path = "common/postgres.rs"]
-mod postgres_cluster;
-#[path = "common/qdrant.rs"]
-mod qdrant_server;
 
 use common::retrieval::*;
 use common::server::client;
@@ -18,9 +14,9 @@ fn qdrant() -> Backend {
     Backend {
         args: vec![
             "--qdrant".into(),
-            qdrant_server::server().url.clone(),
+            common::qdrant_server::server().url.clone(),
             "--collection-prefix".into(),
-            qdrant_server::prefix(),
+            common::qdrant_server::prefix(),
         ],
     }
 }
@@ -34,7 +30,7 @@ fn the_retrieval_suite_passes_on_qdrant() {
 fn the_retrieval_suite_passes_on_postgres_and_qdrant() {
     let mut backend = qdrant();
     backend.args.push("--catalog".into());
-    backend.args.push(postgres_cluster::cluster().database());
+    backend.args.push(common::pg_cluster::cluster().database());
     ingest_query_reingest_change_and_prune(&backend);
 }
 
@@ -45,10 +41,7 @@ fn an_ingest_killed_midway_resumes_on_qdrant() {
 
 #[test]
 fn an_unreachable_qdrant_is_one_clear_line_at_once() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("port")
-        .port();
+    let port = common::free_port();
     let url = format!("http://127.0.0.1:{port}");
     let ws = workspace_on(
         &Backend {
@@ -76,11 +69,11 @@ fn an_unreachable_qdrant_is_one_clear_line_at_once() {
 
 #[test]
 fn two_servers_on_postgres_and_qdrant_share_the_work_and_answer_alike() {
-    let catalog = postgres_cluster::cluster().database();
+    let catalog = common::pg_cluster::cluster().database();
     let storage = format!(
         "catalog = \"{catalog}\"\nqdrant = \"{}\"\ncollection_prefix = \"{}\"",
-        qdrant_server::server().url,
-        qdrant_server::prefix()
+        common::qdrant_server::server().url,
+        common::qdrant_server::prefix()
     );
     let (_tmp, a, b, _ids) = common::two_servers::two_servers_share_one_queue(&storage, true);
     for question in [
@@ -123,7 +116,7 @@ fn two_servers_on_postgres_and_qdrant_share_the_work_and_answer_alike() {
 fn searches_keep_answering_while_a_reindex_builds_and_switches() {
     let mut backend = qdrant();
     backend.args.push("--catalog".into());
-    backend.args.push(postgres_cluster::cluster().database());
+    backend.args.push(common::pg_cluster::cluster().database());
     let ws = workspace_on(&backend, FILES);
     let out = ingest(&ws, &[]);
     assert!(out.status.success(), "{}", common::stderr(&out));

@@ -5,12 +5,10 @@
 //! `succeeded` exactly once, with exactly one callback (`common/two_servers.rs`).
 
 mod common;
-#[path = "common/postgres.rs"]
-mod postgres_cluster;
 
 #[test]
 fn two_servers_share_one_queue_and_a_killed_one_loses_its_jobs_to_the_other() {
-    let url = postgres_cluster::cluster().database();
+    let url = common::pg_cluster::cluster().database();
     common::two_servers::two_servers_share_one_queue(&format!("catalog = \"{url}\""), false);
 }
 
@@ -19,7 +17,7 @@ fn two_servers_share_one_queue_and_a_killed_one_loses_its_jobs_to_the_other() {
 #[test]
 fn two_ingests_over_one_folder_split_the_files() {
     use common::retrieval::*;
-    let url = postgres_cluster::cluster().database();
+    let url = common::pg_cluster::cluster().database();
     let files = [
         ("tables/mtcars-iris.pdf", "cars.pdf"),
         ("docs/koma-brief.de.pdf", "brief.pdf"),

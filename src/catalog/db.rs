@@ -128,7 +128,8 @@ impl Row {
 /// The engine behind a catalog.
 pub enum Db {
     Sqlite(Mutex<Connection>),
-    Postgres(Box<Pool>),
+    /// Shared by every [`super::Catalog::another`] of one process.
+    Postgres(std::sync::Arc<Pool>),
 }
 
 fn sqlite_err(e: rusqlite::Error) -> Error {

@@ -164,8 +164,7 @@ impl CatalogUrl {
 /// threads.
 pub struct Catalog {
     db: Db,
-    /// Where it is, to open another connection.
-    url: CatalogUrl,
+    /// The data directory (where an embedded catalog's file is).
     dir: std::path::PathBuf,
 }
 
@@ -276,14 +275,20 @@ impl Catalog {
         )?;
         Ok(Self {
             db: Db::Sqlite(Mutex::new(db)),
-            url: CatalogUrl::Embedded,
             dir: dir.to_path_buf(),
         })
     }
 
-    /// Another connection to the same catalog (for a thread that must not wait on this one).
+    /// Another handle on the same catalog, for another thread: a connection of its own to
+    /// SQLite (which serialises one connection's calls), the same pool for PostgreSQL.
     pub fn another(&self) -> Result<Self> {
-        Self::connect(&self.url, &self.dir)
+        match &self.db {
+            Db::Postgres(pool) => Ok(Self {
+                db: Db::Postgres(pool.clone()),
+                dir: self.dir.clone(),
+            }),
+            Db::Sqlite(_) => Self::open(&self.dir),
+        }
     }
 
     /// Opens the catalog `url` names: SQLite in `dir`, or a PostgreSQL database (checked
@@ -292,8 +297,7 @@ impl Catalog {
         match url {
             CatalogUrl::Embedded => Self::open(dir),
             CatalogUrl::Postgres(pg) => Ok(Self {
-                db: Db::Postgres(Box::new(postgres::Pool::open(pg)?)),
-                url: url.clone(),
+                db: Db::Postgres(std::sync::Arc::new(postgres::Pool::open(pg)?)),
                 dir: dir.to_path_buf(),
             }),
         }

@@ -214,14 +214,7 @@ impl QdrantIndex {
             }
             return Ok(live);
         }
-        let name = wanted.to_string();
-        let exists = self
-            .wait_for(|c| {
-                let name = name.clone();
-                async move { c.collection_exists(name).await }
-            })
-            .map_err(err)?;
-        if !exists {
+        if !self.collection_exists(wanted)? {
             self.create_collection(wanted)?;
         }
         self.point_alias(&self.alias, wanted)?;
@@ -244,15 +237,9 @@ impl QdrantIndex {
             .sparse_vectors_config(sparse)
             .quantization_config(ScalarQuantizationBuilder::default().always_ram(true));
         let result = self.wait_for(|c| async move { c.create_collection(create).await });
+        // Failing because another folio process created it meanwhile is no failure.
         if let Err(e) = result {
-            // Another folio process created it meanwhile.
-            let exists = self
-                .wait_for(|c| {
-                    let name = name.to_string();
-                    async move { c.collection_exists(name).await }
-                })
-                .map_err(err)?;
-            if !exists {
+            if !self.collection_exists(name)? {
                 return Err(err(e));
             }
         }
@@ -268,27 +255,34 @@ impl QdrantIndex {
     /// Reads the chunk counts per language again (Qdrant's estimate from its payload index:
     /// cheap at any size, and the query analysis only needs each language's rough share).
     fn refresh_languages(&self) -> Result<()> {
-        let request = FacetCountsBuilder::new(&self.alias, "language")
-            .limit(100)
-            .exact(false);
+        let languages = self.facet("language", 100, false)?;
+        *self.languages.write().unwrap_or_else(|p| p.into_inner()) = languages;
+        Ok(())
+    }
+
+    /// The values of a keyword payload field with their point counts (`exact`, or the
+    /// payload index's estimate), at most `limit` of them.
+    fn facet(&self, field: &str, limit: u64, exact: bool) -> Result<Vec<(String, u64)>> {
+        let request = FacetCountsBuilder::new(&self.alias, field)
+            .limit(limit)
+            .exact(exact);
         let facets = self
             .wait_for(|c| async move { c.facet(request).await })
             .map_err(err)?;
-        let languages = facets
+        Ok(facets
             .hits
             .into_iter()
-            .filter_map(|h| {
-                let value = h.value?.variant?;
-                match value {
-                    qdrant_client::qdrant::facet_value::Variant::StringValue(s) => {
-                        Some((s, h.count))
-                    }
-                    _ => None,
-                }
+            .filter_map(|h| match h.value?.variant? {
+                qdrant_client::qdrant::facet_value::Variant::StringValue(s) => Some((s, h.count)),
+                _ => None,
             })
-            .collect();
-        *self.languages.write().unwrap_or_else(|p| p.into_inner()) = languages;
-        Ok(())
+            .collect())
+    }
+
+    fn collection_exists(&self, name: &str) -> Result<bool> {
+        let name = name.to_string();
+        self.wait_for(|c| async move { c.collection_exists(name).await })
+            .map_err(err)
     }
 
     /// BM25 weights of a chunk's terms (its heading path counted `HEADING_BOOST` times), by
@@ -554,19 +548,10 @@ impl ChunkIndex for QdrantIndex {
     }
 
     fn document_ids(&self) -> Result<BTreeSet<String>> {
-        let request = FacetCountsBuilder::new(&self.alias, "document_id")
-            .limit(MAX_FACET)
-            .exact(true);
-        let facets = self
-            .wait_for(|c| async move { c.facet(request).await })
-            .map_err(err)?;
-        Ok(facets
-            .hits
+        Ok(self
+            .facet("document_id", MAX_FACET, true)?
             .into_iter()
-            .filter_map(|h| match h.value?.variant? {
-                qdrant_client::qdrant::facet_value::Variant::StringValue(s) => Some(s),
-                _ => None,
-            })
+            .map(|(id, _)| id)
             .collect())
     }
 

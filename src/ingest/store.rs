@@ -101,18 +101,15 @@ impl Store {
     }
 
     fn recover(&mut self) -> Result<()> {
+        let indexing = self.catalog.documents_with_status("indexing")?;
         let interrupted = match self.catalog.is_shared() {
             // A shared catalog's fresh `indexing` rows are other processes' work in flight.
             true => self
                 .catalog
                 .stale_indexing(crate::catalog::now_ms() / 1000 - STALE_INDEXING_SECONDS)?,
-            false => self.catalog.documents_with_status("indexing")?,
+            false => indexing.clone(),
         };
-        let in_flight: std::collections::HashSet<String> = self
-            .catalog
-            .documents_with_status("indexing")?
-            .into_iter()
-            .collect();
+        let in_flight: std::collections::HashSet<String> = indexing.into_iter().collect();
         let stored: std::collections::HashSet<String> = self
             .catalog
             .documents_with_status("ok")?

@@ -176,6 +176,56 @@ pub fn bow_f1(hyp: &str, reference: &str) -> f64 {
     let (p, rc) = (common as f64 / hn as f64, common as f64 / rn as f64);
     2.0 * p * rc / (p + rc)
 }
+pub mod pg_cluster;
+pub mod qdrant_server;
 pub mod retrieval;
 pub mod server;
 pub mod two_servers;
+
+/// A loopback port nothing listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// Runs `cleanup` (a shell script) once this test process has ended, however it ends: for
+/// servers the tests start and must not outlive them.
+pub fn after_this_process(cleanup: &str) {
+    let script = format!(
+        "while kill -0 {} 2>/dev/null; do sleep 1; done; {cleanup}",
+        std::process::id()
+    );
+    let watchdog = Command::new("setsid")
+        .args(["-f", "sh", "-c", &script])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("the watchdog starts");
+    assert!(watchdog.success(), "the watchdog did not start");
+}
+
+/// Reads one HTTP request from `stream`, answers 200 and returns its JSON body (`Null` when
+/// it is not JSON): a callback receiver's whole job.
+pub fn answer_post(stream: std::net::TcpStream) -> Value {
+    use std::io::{BufRead as _, Read as _, Write as _};
+    let mut reader = std::io::BufReader::new(stream);
+    let mut length = 0usize;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+            break;
+        }
+        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            length = v.trim().parse().unwrap_or(0);
+        }
+    }
+    let mut body = vec![0; length];
+    let _ = reader.read_exact(&mut body);
+    let _ = reader
+        .get_mut()
+        .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+    serde_json::from_slice(&body).unwrap_or(Value::Null)
+}

@@ -5,7 +5,6 @@ use super::fixture;
 use super::server::{client, Server};
 use serde_json::Value;
 use std::collections::HashMap;
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -17,23 +16,7 @@ fn callback_counter() -> (u16, Arc<Mutex<HashMap<String, usize>>>) {
     let seen = counts.clone();
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
-            let mut reader = BufReader::new(stream);
-            let mut length = 0usize;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-            }
-            let mut body = vec![0; length];
-            let _ = reader.read_exact(&mut body);
-            let _ = reader
-                .get_mut()
-                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
-            let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            let body = super::answer_post(stream);
             if let Some(id) = body["job"]["id"].as_str() {
                 *seen
                     .lock()

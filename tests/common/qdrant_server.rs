@@ -34,13 +34,6 @@ fn binary() -> Option<PathBuf> {
     })
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
 /// Whether an HTTP GET of `url` answers 200.
 fn ready(http_port: u16) -> bool {
     use std::io::Write as _;
@@ -76,7 +69,7 @@ fn start() -> QdrantServer {
         .tempdir()
         .expect("tempdir")
         .keep();
-    let (http, grpc) = (free_port(), free_port());
+    let (http, grpc) = (super::free_port(), super::free_port());
     let log = std::fs::File::create(dir.join("log")).expect("log");
     let child = Command::new(&bin)
         .current_dir(&dir)
@@ -91,20 +84,11 @@ fn start() -> QdrantServer {
         .stderr(log)
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
-    let stop = format!(
-        "while kill -0 {me} 2>/dev/null; do sleep 1; done; kill -TERM {q}; sleep 2; kill -9 {q} 2>/dev/null; rm -rf {dir}",
-        me = std::process::id(),
+    super::after_this_process(&format!(
+        "kill -TERM {q}; sleep 2; kill -9 {q} 2>/dev/null; rm -rf {dir}",
         q = child.id(),
         dir = dir.display(),
-    );
-    let watchdog = Command::new("setsid")
-        .args(["-f", "sh", "-c", &stop])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("the watchdog starts");
-    assert!(watchdog.success(), "the watchdog did not start");
+    ));
     let t = Instant::now();
     while !ready(http) {
         assert!(

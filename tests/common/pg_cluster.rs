@@ -56,13 +56,6 @@ fn pg_command(program: &std::path::Path, root: bool) -> Command {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
 fn start() -> Postgres {
     let bin = bin_dir();
     let root = is_root();
@@ -92,7 +85,7 @@ fn start() -> Postgres {
         "initdb failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let port = free_port();
+    let port = super::free_port();
     let options = format!(
         "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
         dir.display()
@@ -112,23 +105,13 @@ fn start() -> Postgres {
         String::from_utf8_lossy(&out.stderr),
         std::fs::read_to_string(dir.join("log")).unwrap_or_default()
     );
-    // Stops the cluster when this process ends.
-    let stop = format!(
-        "while kill -0 {pid} 2>/dev/null; do sleep 1; done; {runas}{pg_ctl} -D {data} -m immediate stop >/dev/null 2>&1; rm -rf {dir}",
-        pid = std::process::id(),
+    super::after_this_process(&format!(
+        "{runas}{pg_ctl} -D {data} -m immediate stop >/dev/null 2>&1; rm -rf {dir}",
         runas = if root { "runuser -u postgres -- " } else { "" },
         pg_ctl = bin.join("pg_ctl").display(),
         data = data.display(),
         dir = dir.display(),
-    );
-    let watchdog = Command::new("setsid")
-        .args(["-f", "sh", "-c", &stop])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("the watchdog starts");
-    assert!(watchdog.success(), "the watchdog did not start");
+    ));
     Postgres { port }
 }
 
