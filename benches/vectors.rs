@@ -60,7 +60,9 @@ fn main() {
         .map(|s| s.split(',').filter_map(|x| x.parse().ok()).collect())
         .unwrap_or_else(|| vec![10_000, 100_000, 1_000_000]);
     let base = EmbeddedStore::open_read_only(
-        &std::path::Path::new(&source).join("vectors"),
+        &folio::index::live_dir(std::path::Path::new(&source))
+            .expect("the source's live index")
+            .join("vectors"),
         folio::embed::DIM,
     )
     .expect("open the source vector store");

@@ -8,7 +8,7 @@
 use crate::catalog::{Catalog, CatalogUrl};
 use crate::error::Result;
 use crate::index::{ChunkIndex, QdrantConfig, QdrantIndex};
-use crate::ingest::{embedded_index, Store};
+use crate::ingest::Store;
 use serde::Deserialize;
 use std::path::Path;
 
@@ -77,7 +77,9 @@ impl StorageConfig {
         if let Some(index) = self.open_qdrant(dim)? {
             return Ok(Box::new(index));
         }
-        Ok(Box::new(embedded_index(data, dim, writable)?))
+        Ok(Box::new(crate::index::EmbeddedIndex::open(
+            data, dim, writable,
+        )?))
     }
 
     /// Opens the catalog and the chunk index for writing, repairing what a crash left.

@@ -126,35 +126,7 @@ fn searches_keep_answering_while_a_reindex_builds_and_switches() {
         &[],
     );
     let url = server.at("/v1/retrieve");
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let asking = {
-        let (stop, url) = (stop.clone(), url.clone());
-        std::thread::spawn(move || {
-            let mut seen: Vec<String> = Vec::new();
-            let mut answers = 0;
-            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
-                let r = client()
-                    .post(&url)
-                    .json(&json!({"query": "Kapitän Hook Totenkopfinsel", "top_k": 3}))
-                    .send()
-                    .expect("retrieve");
-                assert_eq!(r.status(), 200);
-                let body: Value = r.json().expect("JSON");
-                let results = body["results"].as_array().expect("results");
-                assert!(!results.is_empty(), "an empty answer during the reindex");
-                assert!(results[0]["chunk"]["text"]
-                    .as_str()
-                    .unwrap_or("")
-                    .contains("Kapitän Hook"));
-                let generation = body["generation"].as_str().unwrap_or("").to_string();
-                if seen.last() != Some(&generation) {
-                    seen.push(generation);
-                }
-                answers += 1;
-            }
-            (seen, answers)
-        })
-    };
+    let asking = keep_asking(&url, "Kapitän Hook Totenkopfinsel", "Kapitän Hook");
     std::thread::sleep(std::time::Duration::from_millis(500));
     let data = s(&ws.data);
     let mut args = vec!["reindex", "--data", &data, "--grace-seconds", "1"];
@@ -162,8 +134,7 @@ fn searches_keep_answering_while_a_reindex_builds_and_switches() {
     let out = common::folio(&args);
     assert!(out.status.success(), "{}", common::stderr(&out));
     std::thread::sleep(std::time::Duration::from_millis(500));
-    stop.store(true, std::sync::atomic::Ordering::SeqCst);
-    let (seen, answers) = asking.join().expect("the searches never failed");
+    let (seen, answers) = asking.stop();
     assert!(answers > 10, "only {answers} searches");
     assert_eq!(seen.len(), 2, "old generation, then the new one: {seen:?}");
     let st = status(&ws);
@@ -172,14 +143,8 @@ fn searches_keep_answering_while_a_reindex_builds_and_switches() {
         "{st}"
     );
     // The old generation is gone after its grace period: pinning it fails, the new one answers.
-    for (generation, ok) in [(&seen[0], false), (&seen[1], true)] {
-        let r = client()
-            .post(&url)
-            .json(&json!({"query": "Kapitän Hook", "generation": generation}))
-            .send()
-            .expect("retrieve");
-        assert_eq!(r.status().is_success(), ok, "{generation}: {:?}", r.text());
-    }
+    assert!(!pinned_answers(&url, "Kapitän Hook", &seen[0]));
+    assert!(pinned_answers(&url, "Kapitän Hook", &seen[1]));
 }
 
 /// With the catalog in the data directory and the chunks in Qdrant, one process writes a

@@ -26,6 +26,9 @@ pub struct ServerConfig {
     /// A running job's lease: renewed while its worker lives; once it runs out (the worker
     /// died) another worker takes the job over.
     pub job_lease_seconds: f64,
+    /// After an embedded index's new generation goes live, the one it replaced answers
+    /// searches pinned to it for this long, then is deleted.
+    pub generation_grace_seconds: f64,
     /// Where the catalog and job queue live (`[storage]`).
     pub storage: crate::storage::StorageConfig,
 }
@@ -64,6 +67,7 @@ impl Default for ServerConfig {
             callback_attempts: 5,
             job_retention_days: 7.0,
             job_lease_seconds: 30.0,
+            generation_grace_seconds: 600.0,
             storage: Default::default(),
         }
     }
@@ -130,6 +134,9 @@ impl ServerConfig {
         }
         if !(1.0..=3600.0).contains(&self.job_lease_seconds) {
             return bad("job_lease_seconds must be between 1 and 3600");
+        }
+        if !(0.0..=7.0 * 86400.0).contains(&self.generation_grace_seconds) {
+            return bad("generation_grace_seconds must be between 0 and 604800");
         }
         self.storage.catalog_url()?;
         if self.api_keys.iter().any(|k| k.len() < 16) {

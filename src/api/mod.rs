@@ -40,6 +40,32 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+/// Builds this build's generation of the embedded index in the background while the live
+/// one answers searches, then drops the old one after its grace period (a build cut short
+/// by a stop is started over at the next start).
+fn regenerate(engine: &Engine, grace_seconds: f64) {
+    use crate::ingest::regenerate::{expire, rebuild};
+    let grace = std::time::Duration::from_secs_f64(grace_seconds);
+    match rebuild(&engine.store, &engine.embedder, grace) {
+        Ok(done) => {
+            info!(
+                generation = %done.live,
+                replaced = %done.replaced,
+                documents = done.documents,
+                seconds = done.seconds,
+                "the new index generation answers searches"
+            );
+            match expire(&engine.store, grace) {
+                Ok(dropped) => info!(?dropped, "old index generation deleted"),
+                Err(e) => error!("could not delete the old index generation: {e}"),
+            }
+        }
+        Err(e) => {
+            error!("building the new index generation failed (the old one still answers): {e}")
+        }
+    }
+}
+
 /// Room for multipart framing on top of the upload limit.
 const MULTIPART_SLACK: u64 = 64 * 1024;
 
@@ -234,6 +260,10 @@ pub async fn serve(
                     .collect();
             let keeper = loader_state.clone();
             workers.push(std::thread::spawn(move || jobs::lease_keeper(keeper)));
+            if crate::ingest::regenerate::outdated(&engine.read_store()) {
+                let grace = loader_state.config.generation_grace_seconds;
+                std::thread::spawn(move || regenerate(&engine, grace));
+            }
             Ok(workers)
         });
 

@@ -2,7 +2,7 @@
 
 use folio::chunk::ChunkOptions;
 use folio::embed::{self, Embedder};
-use folio::ingest::{Event, Filter, IngestOptions, Ingestor, Outcome};
+use folio::ingest::{regenerate, Event, Filter, IngestOptions, Ingestor, Outcome};
 use folio::models::ModelStore;
 use folio::pipeline::{ExtractOptions, Extractor, PipelineConfig};
 use std::io::{IsTerminal as _, Write as _};
@@ -68,6 +68,15 @@ pub fn run(args: IngestArgs) -> anyhow::Result<bool> {
     let counter = embedder.token_counter()?;
     let extractor = Extractor::new(models);
     let mut store = args.storage.config().open_store(&data, embed::DIM)?;
+    if regenerate::outdated(&store) {
+        eprintln!("the index was written by an older model or analysis: rebuilding it first");
+        let done;
+        (store, done) = regenerate::rebuild_now(store, &embedder, Duration::ZERO)?;
+        eprintln!(
+            "index generation {} built from {} documents in {:.1} s",
+            done.live, done.documents, done.seconds
+        );
+    }
     let options = IngestOptions {
         extract,
         chunk: ChunkOptions {

@@ -1,7 +1,9 @@
 //! The keyword store: a tantivy index of chunks, BM25 over their text and heading path
 //! analysed in each chunk's language ([`super::analysis`]), with the chunk itself stored for
-//! retrieval results. An index written by an older analysis is rebuilt from its stored chunks
-//! when opened for writing.
+//! retrieval results. An index keeps the analysis it was written with (its commit payload):
+//! one written by an older analysis is searched and written as it is, and replaced by a new
+//! generation ([`super::generation`]) built from its stored chunks. An index of an older
+//! *schema* (folio's first format) is rebuilt when opened for writing.
 
 use super::analysis::{self, Analysis};
 use super::tokenize::{self, FolioTokenizer};
@@ -27,14 +29,18 @@ fn err(e: impl std::fmt::Display) -> Error {
     Error::Index(format!("keyword store: {e}"))
 }
 
-/// Names the analysis the index was written with (the commit payload); an index with another
-/// is rebuilt.
+/// Names the analysis this build writes (the commit payload of the indexes it creates).
 pub(crate) const ANALYSIS: &str = "folio-analysis-3";
 /// The language tag of chunks in no language with a stemmer (BCP 47 "undetermined").
 const UNDETERMINED: &str = "und";
 
+/// The analysis of an index written before analyses were named.
+const FIRST_ANALYSIS: &str = "folio-analysis-0";
+
 pub struct KeywordStore {
     analysis: Analysis,
+    /// The analysis this index was written with (kept in every commit).
+    written_with: String,
     /// Chunks per language tag (counting deleted chunks until a merge), for query analysis.
     languages: Vec<(String, u64)>,
     reader: IndexReader,
@@ -50,7 +56,7 @@ pub struct KeywordStore {
 
 impl KeywordStore {
     /// Opens the index in `dir`, creating it if needed; `writable` takes tantivy's writer
-    /// lock (one writer per index) and first rebuilds an index written by an older analysis,
+    /// lock (one writer per index) and first rebuilds an index of folio's first schema,
     /// otherwise the store only searches.
     pub fn open(dir: &Path, writable: bool) -> Result<Self> {
         if writable {
@@ -59,14 +65,20 @@ impl KeywordStore {
         let mut store = Self::open_current(dir, writable)?;
         let searcher = store.reader.searcher();
         let payload = searcher.index().load_metas().map_err(err)?.payload;
-        match payload.as_deref() {
-            Some(ANALYSIS) => {}
-            // A new index: stamp it with its analysis.
-            None if writable => store.commit()?,
-            None if searcher.num_docs() == 0 => {}
-            _ => return Err(older_index(dir)),
+        let empty = searcher.num_docs() == 0;
+        match payload {
+            Some(analysis) => store.written_with = analysis,
+            // A new index: stamp it with this build's analysis.
+            None if writable && empty => store.commit()?,
+            None if empty => {}
+            None => store.written_with = FIRST_ANALYSIS.into(),
         }
         Ok(store)
+    }
+
+    /// The analysis the index was written with.
+    pub fn analysis(&self) -> &str {
+        &self.written_with
     }
 
     fn open_current(dir: &Path, writable: bool) -> Result<Self> {
@@ -108,6 +120,7 @@ impl KeywordStore {
         let field = |name| index.schema().get_field(name).map_err(err);
         let mut store = Self {
             analysis: Analysis::default(),
+            written_with: ANALYSIS.into(),
             languages: Vec::new(),
             document_id: field("document_id")?,
             chunk_id: field("chunk_id")?,
@@ -174,8 +187,9 @@ impl KeywordStore {
 
     /// Makes every queued change durable and visible.
     pub fn commit(&mut self) -> Result<()> {
+        let analysis = self.written_with.clone();
         let mut commit = self.writer()?.prepare_commit().map_err(err)?;
-        commit.set_payload(ANALYSIS);
+        commit.set_payload(&analysis);
         commit.commit().map_err(err)?;
         self.reader.reload().map_err(err)?;
         self.count_languages()
@@ -250,6 +264,16 @@ impl KeywordStore {
             .collect()
     }
 
+    /// A document's stored chunks, in order.
+    pub fn document_chunks(&self, document_id: &str) -> Result<Vec<Chunk>> {
+        document_chunks(
+            &self.reader.searcher(),
+            self.document_id,
+            self.chunk,
+            document_id,
+        )
+    }
+
     /// The stored chunks with these ids (for vector hits), keyed by id.
     pub fn chunks(&self, ids: &[String]) -> Result<std::collections::HashMap<String, Chunk>> {
         let mut out = std::collections::HashMap::new();
@@ -296,6 +320,27 @@ fn stored_chunk(
     serde_json::from_str(json).map_err(err)
 }
 
+/// A document's stored chunks, in order.
+fn document_chunks(
+    searcher: &tantivy::Searcher,
+    document_field: Field,
+    chunk_field: Field,
+    document_id: &str,
+) -> Result<Vec<Chunk>> {
+    let term = Term::from_field_text(document_field, document_id);
+    let n = searcher.doc_freq(&term).map_err(err)? as usize;
+    let query = TermQuery::new(term, IndexRecordOption::Basic);
+    let found = searcher
+        .search(&query, &TopDocs::with_limit(n.max(1)))
+        .map_err(err)?;
+    let mut chunks = Vec::with_capacity(found.len());
+    for (_, address) in found {
+        chunks.push(stored_chunk(searcher, address, chunk_field)?);
+    }
+    chunks.sort_by_key(|c| c.index);
+    Ok(chunks)
+}
+
 /// Every document id with live chunks in the index (deleted documents leave their terms
 /// behind until a merge, so each term's postings are checked).
 fn live_documents(searcher: &tantivy::Searcher, field: Field) -> Result<BTreeSet<String>> {
@@ -327,17 +372,31 @@ fn live_documents(searcher: &tantivy::Searcher, field: Field) -> Result<BTreeSet
     Ok(out)
 }
 
+/// The analysis the index in `dir` was written with (this build's when it is empty).
+pub(crate) fn stored_analysis(dir: &Path) -> Result<String> {
+    if !dir.join("meta.json").exists() {
+        return Ok(ANALYSIS.into());
+    }
+    let index = Index::open_in_dir(dir).map_err(err)?;
+    let metas = index.load_metas().map_err(err)?;
+    let empty = metas.segments.iter().all(|s| s.num_docs() == 0);
+    Ok(match metas.payload {
+        Some(analysis) => analysis,
+        None if empty => ANALYSIS.into(),
+        None => FIRST_ANALYSIS.into(),
+    })
+}
+
 /// The error of a reader meeting an index an older analysis wrote (only a writer rebuilds it).
 fn older_index(dir: &Path) -> Error {
     Error::Index(format!(
-        "the keyword index in {} was written by an older folio; run `folio status --data {}` \
-         once (with no other folio process using it) to rebuild it",
-        dir.display(),
-        dir.parent().unwrap_or(dir).display()
+        "the keyword index in {} was written by an older folio; run `folio status` on its \
+         data directory once (with no other folio process using it) to rebuild it",
+        dir.display()
     ))
 }
 
-/// Rebuilds the index in `dir` from its stored chunks when an older analysis wrote it. The new
+/// Rebuilds the index in `dir` from its stored chunks when it has folio's first schema. The new
 /// index is built beside it and swapped in by two renames; an upgrade interrupted at any point
 /// is finished or started over by the next open.
 fn upgrade(dir: &Path) -> Result<()> {
@@ -358,8 +417,8 @@ fn upgrade(dir: &Path) -> Result<()> {
         return Ok(());
     }
     let index = Index::open_in_dir(dir).map_err(err)?;
-    if index.load_metas().map_err(err)?.payload.as_deref() == Some(ANALYSIS) {
-        return Ok(());
+    if index.schema().get_field("language").is_ok() {
+        return Ok(()); // this schema: an older analysis is replaced by a new generation
     }
     // Hold the old index's writer lock while copying, so no other process writes to it.
     let lock = take_writer(&index, dir)?;
@@ -373,17 +432,7 @@ fn upgrade(dir: &Path) -> Result<()> {
     // Document by document, so each chunk's language can fall back to its document's.
     let mut chunks = 0usize;
     for id in live_documents(&searcher, document_field)? {
-        let term = Term::from_field_text(document_field, &id);
-        let n = searcher.doc_freq(&term).map_err(err)? as usize;
-        let query = TermQuery::new(term, IndexRecordOption::Basic);
-        let found = searcher
-            .search(&query, &TopDocs::with_limit(n.max(1)))
-            .map_err(err)?;
-        let mut of_document = Vec::with_capacity(found.len());
-        for (_, address) in found {
-            of_document.push(stored_chunk(&searcher, address, chunk_field)?);
-        }
-        of_document.sort_by_key(|c| c.index);
+        let of_document = document_chunks(&searcher, document_field, chunk_field, &id)?;
         chunks += of_document.len();
         rebuilt.add(&of_document)?;
     }
@@ -495,17 +544,26 @@ mod tests {
         assert_eq!(store.len(), 2);
         drop(store);
 
-        // The same fields written by another analysis: refused by a reader, rebuilt by a writer.
+        // The same fields written by another analysis: kept as they are, by readers and
+        // writers alike (a new generation replaces them), and still stamped so after a write.
         let index = Index::open_in_dir(&dir).expect("index");
         let mut writer: IndexWriter = index.writer_with_num_threads(1, 15 << 20).expect("writer");
         let mut commit = writer.prepare_commit().expect("prepare");
         commit.set_payload("folio-analysis-0");
         commit.commit().expect("commit");
         drop((writer, index));
-        assert!(KeywordStore::open(&dir, false).is_err());
-        let store = KeywordStore::open(&dir, true).expect("rebuilt");
-        assert_eq!(ids(&store, "an unfortunate side effect"), vec!["doc_a:0"]);
-        assert_eq!(store.len(), 2);
+        assert_eq!(
+            KeywordStore::open(&dir, false).expect("reader").analysis(),
+            "folio-analysis-0"
+        );
+        let mut store = KeywordStore::open(&dir, true).expect("writer");
+        assert_eq!(store.analysis(), "folio-analysis-0");
+        assert_eq!(store.document_chunks("doc_a").expect("chunks").len(), 2);
+        store.delete_document("doc_a").expect("delete");
+        store.commit().expect("commit");
+        drop(store);
+        let store = KeywordStore::open(&dir, true).expect("writer");
+        assert_eq!((store.analysis(), store.len()), ("folio-analysis-0", 0));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 mod analysis;
 mod embedded;
+mod generation;
 mod graph;
 mod keyword;
 mod qdrant;
@@ -14,7 +15,8 @@ mod tokenize;
 pub(crate) use tokenize::is_cjk;
 mod vector;
 
-pub use embedded::EmbeddedIndex;
+pub use embedded::{EmbeddedIndex, Source};
+pub use generation::live_dir;
 pub use keyword::KeywordStore;
 pub use qdrant::{QdrantConfig, QdrantIndex};
 pub use vector::{EmbeddedStore, VectorHit, VectorStore};
@@ -22,6 +24,16 @@ pub use vector::{EmbeddedStore, VectorHit, VectorStore};
 use crate::document::Chunk;
 use crate::error::{Error, Result};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+/// The embedding model of this build's vectors, as generation names spell it.
+pub const EMBEDDING: &str = "minilm_l6_v2";
+
+/// Names what a generation of an index was written with: the embedding model and the
+/// analysis revision (`minilm_l6_v2_a3`).
+pub fn generation_label(embedding: &str, analysis: &str) -> String {
+    let revision = analysis.rsplit('-').next().unwrap_or("0");
+    format!("{embedding}_a{revision}")
+}
 
 /// The chunks of a data directory (or of a shared engine): written a document at a time,
 /// searched by keyword, vector or both.
@@ -52,6 +64,13 @@ pub trait ChunkIndex: Send + Sync {
     }
     /// Which engine this is, for status and logs.
     fn describe(&self) -> String;
+    /// The embedded index, whose generations the caller builds ([`crate::ingest::regenerate`]).
+    fn embedded(&self) -> Option<&EmbeddedIndex> {
+        None
+    }
+    fn embedded_mut(&mut self) -> Option<&mut EmbeddedIndex> {
+        None
+    }
 }
 
 /// A retrieved chunk and its score (BM25, cosine or fused, by mode).

@@ -57,8 +57,7 @@ pub struct QdrantConfig {
 
 /// The generation this build writes: the embedding model and the analysis revision.
 pub fn generation() -> String {
-    let analysis = ANALYSIS.rsplit('-').next().unwrap_or("0");
-    format!("minilm_l6_v2_a{analysis}")
+    super::generation_label(super::EMBEDDING, ANALYSIS)
 }
 
 fn err(e: impl std::fmt::Display) -> Error {

@@ -423,6 +423,37 @@ impl Drop for EmbeddedStore {
 }
 
 impl EmbeddedStore {
+    /// Whether a document has live vectors.
+    pub fn has_document(&self, document_id: &str) -> bool {
+        self.document_index
+            .get(document_id)
+            .is_some_and(|&slot| !self.document_rows[slot as usize].is_empty())
+    }
+
+    /// A document's vectors: (chunk id, vector), in the order they were added.
+    pub fn document_vectors(&self, document_id: &str) -> Vec<(String, Vec<f32>)> {
+        let Some(&slot) = self.document_index.get(document_id) else {
+            return Vec::new();
+        };
+        self.document_rows[slot as usize]
+            .iter()
+            .map(|&r| {
+                let r = r as usize;
+                let v = self.matrix[r * self.dim..(r + 1) * self.dim].to_vec();
+                (self.chunk_ids[r].clone(), v)
+            })
+            .collect()
+    }
+
+    /// Leaves graph building for later (`false`: from now on, as usual): a generation being
+    /// filled in bulk links its graph once, when it goes live, not on every commit.
+    pub fn defer_graph(&mut self, defer: bool) {
+        self.graph_min_rows = match defer {
+            true => usize::MAX,
+            false => GRAPH_MIN_ROWS,
+        };
+    }
+
     /// Every live row: (document id, chunk id, vector).
     pub fn rows(&self) -> impl Iterator<Item = (&str, &str, &[f32])> {
         (0..self.chunk_ids.len())

@@ -5,12 +5,13 @@
 //! forgets files that are gone. Extraction runs on `jobs` threads while the calling thread
 //! chunks, embeds and writes, with a bounded queue between them (back-pressure).
 
+pub mod regenerate;
 mod retrieve;
 mod store;
 mod walk;
 
 pub use retrieve::{Found, Query, Retrieved, MAX_TOP_K};
-pub use store::{embedded_index, Store};
+pub use store::Store;
 pub use walk::{Filter, Skipped};
 
 use crate::catalog::{Catalog, FileRow};

@@ -5,7 +5,7 @@
 use crate::catalog::{Catalog, FileRow, NewDocument};
 use crate::document::{Chunk, Document};
 use crate::error::Result;
-use crate::index::{ChunkIndex, EmbeddedIndex, EmbeddedStore, KeywordStore};
+use crate::index::{ChunkIndex, EmbeddedIndex};
 use std::path::{Path, PathBuf};
 use tracing::{info, warn};
 
@@ -42,24 +42,13 @@ pub fn writer_lock(dir: &Path) -> Result<std::fs::File> {
     }
 }
 
-/// The embedded chunk index of `dir` (`writable` takes the writer locks).
-pub fn embedded_index(dir: &Path, dim: usize, writable: bool) -> Result<EmbeddedIndex> {
-    Ok(EmbeddedIndex {
-        keyword: KeywordStore::open(&dir.join("keyword"), writable)?,
-        vectors: Box::new(match writable {
-            true => EmbeddedStore::open(&dir.join("vectors"), dim)?,
-            false => EmbeddedStore::open_read_only(&dir.join("vectors"), dim)?,
-        }),
-    })
-}
-
 impl Store {
     /// Opens (or creates) the stores in `dir` and repairs what a crash left half-done:
     /// documents caught `indexing` lose their chunks and are forgotten (their files are
     /// re-ingested next time), and chunks of documents the catalog does not hold as stored are
     /// removed.
     pub fn open(dir: &Path, dim: usize) -> Result<Self> {
-        let chunks = Box::new(embedded_index(dir, dim, true)?);
+        let chunks = Box::new(EmbeddedIndex::open(dir, dim, true)?);
         Self::open_with(dir, Catalog::open(dir)?, chunks)
     }
 
@@ -86,7 +75,7 @@ impl Store {
         Ok(Self::read_only_with(
             dir,
             Catalog::open(dir)?,
-            Box::new(embedded_index(dir, dim, false)?),
+            Box::new(EmbeddedIndex::open(dir, dim, false)?),
         ))
     }
 
@@ -254,7 +243,8 @@ mod tests {
             vec![("keyword", 1), ("vector", 1)]
         );
         // A record being appended right now is not cut off by a reader.
-        let log = dir.path().join("vectors").join("vectors.log");
+        let live = crate::index::live_dir(dir.path()).expect("live");
+        let log = live.join("vectors").join("vectors.log");
         let before = std::fs::metadata(&log).expect("log").len();
         let mut bytes = std::fs::read(&log).expect("log");
         bytes.extend_from_slice(&[1u8, 200, 0, 0, 0, 7]);

@@ -290,3 +290,63 @@ pub fn an_ingest_killed_midway_resumes_to_consistent_stores(backend: &Backend) {
         "Kapitän Hook",
     );
 }
+
+/// Searches a server's `/v1/retrieve` without pause until stopped, asserting that every
+/// answer succeeds and finds `expect` first (never an error, never empty), and recording the
+/// index generations that answered, in order.
+pub struct Asking {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<(Vec<String>, usize)>,
+}
+
+pub fn keep_asking(url: &str, query: &str, expect: &str) -> Asking {
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (flag, url, query, expect) = (
+        stop.clone(),
+        url.to_string(),
+        query.to_string(),
+        expect.to_string(),
+    );
+    let thread = std::thread::spawn(move || {
+        let mut seen: Vec<String> = Vec::new();
+        let mut answers = 0;
+        while !flag.load(std::sync::atomic::Ordering::SeqCst) {
+            let r = server::client()
+                .post(&url)
+                .json(&serde_json::json!({"query": query, "top_k": 3}))
+                .send()
+                .expect("retrieve");
+            assert_eq!(r.status(), 200);
+            let body: Value = r.json().expect("JSON");
+            let results = body["results"].as_array().expect("results");
+            assert!(!results.is_empty(), "an empty answer during the reindex");
+            let first = results[0]["chunk"]["text"].as_str().unwrap_or("");
+            assert!(first.contains(&expect), "{first:?}");
+            let generation = body["generation"].as_str().unwrap_or("").to_string();
+            if seen.last() != Some(&generation) {
+                seen.push(generation);
+            }
+            answers += 1;
+        }
+        (seen, answers)
+    });
+    Asking { stop, thread }
+}
+
+impl Asking {
+    /// Stops asking: the generations that answered, in order, and how many answers came.
+    pub fn stop(self) -> (Vec<String>, usize) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.thread.join().expect("the searches never failed")
+    }
+}
+
+/// Whether a search pinned to `generation` succeeds.
+pub fn pinned_answers(url: &str, query: &str, generation: &str) -> bool {
+    let r = server::client()
+        .post(url)
+        .json(&serde_json::json!({"query": query, "generation": generation}))
+        .send()
+        .expect("retrieve");
+    r.status().is_success()
+}
