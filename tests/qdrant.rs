@@ -169,3 +169,89 @@ fn one_writer_per_data_directory_with_qdrant_too() {
     let out = ingest(&ws, &[]);
     assert!(out.status.success(), "{}", common::stderr(&out));
 }
+
+/// Every point carries what filters match on its document (media type, paths, their folders,
+/// metadata) under payload indexes, so Qdrant applies those filters itself; a moved file's
+/// folders follow it.
+#[test]
+fn points_carry_the_filter_fields_under_payload_indexes() {
+    use qdrant_client::qdrant::{Condition, Filter, ScrollPointsBuilder};
+    let backend = qdrant();
+    let prefix = backend.args[3].clone();
+    let ws = workspace_on(&backend, &[("docs/koma-brief.de.pdf", "sub/brief.pdf")]);
+    let out = ingest(&ws, &[]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let chunks = status(&ws)["chunks"]["catalog"].as_u64().expect("chunks");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let qdrant = qdrant_client::Qdrant::from_url(&common::qdrant_server::server().url)
+        .skip_compatibility_check()
+        .build()
+        .expect("client");
+    let alias = format!("{prefix}chunks");
+    let in_folder = |folder: String| -> Vec<Value> {
+        let request = ScrollPointsBuilder::new(&alias)
+            .filter(Filter::must([Condition::matches("folders", folder)]))
+            .with_payload(true)
+            .limit(1000);
+        let found = runtime.block_on(qdrant.scroll(request)).expect("scroll");
+        found
+            .result
+            .into_iter()
+            .map(|p| {
+                let map: serde_json::Map<String, Value> = p
+                    .payload
+                    .into_iter()
+                    .map(|(k, v)| (k, Value::from(v.to_string())))
+                    .collect();
+                Value::Object(map)
+            })
+            .collect()
+    };
+    let sub = format!("{}/", s(&ws.docs.join("sub")));
+    let points = in_folder(sub.clone());
+    assert_eq!(points.len() as u64, chunks);
+    let first = &points[0];
+    for (field, expected) in [
+        ("media_type", "application/pdf"),
+        ("paths", "brief.pdf"),
+        ("meta", "2018-03-12t18:55:07+01:00"),
+    ] {
+        let value = first[field].as_str().unwrap_or("");
+        assert!(value.contains(expected), "{field}: {value}");
+    }
+    let info = runtime
+        .block_on(qdrant.collection_info(&alias))
+        .expect("collection info")
+        .result
+        .expect("info");
+    for field in [
+        "document_id",
+        "language",
+        "media_type",
+        "paths",
+        "folders",
+        "meta.created",
+        "meta.page_count",
+    ] {
+        assert!(
+            info.payload_schema.contains_key(field),
+            "no index on {field}: {:?}",
+            info.payload_schema.keys()
+        );
+    }
+
+    // Moved to another folder: the points follow.
+    std::fs::create_dir_all(ws.docs.join("moved")).expect("mkdir");
+    std::fs::rename(
+        ws.docs.join("sub/brief.pdf"),
+        ws.docs.join("moved/brief.pdf"),
+    )
+    .expect("move");
+    let out = ingest(&ws, &["--prune"]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert!(in_folder(sub).is_empty());
+    assert_eq!(
+        in_folder(format!("{}/", s(&ws.docs.join("moved")))).len() as u64,
+        chunks
+    );
+}

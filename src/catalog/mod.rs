@@ -96,14 +96,33 @@ impl DocumentFilter {
                 .and_then(|m| serde_json::from_str(m).ok())
                 .unwrap_or_default();
             self.metadata.iter().all(|(k, want)| {
-                fields.get(k).is_some_and(|v| match v {
-                    serde_json::Value::String(s) => s.eq_ignore_ascii_case(want),
-                    other => other.to_string().eq_ignore_ascii_case(want),
-                })
+                fields
+                    .get(k)
+                    .is_some_and(|v| comparable(v) == want.to_ascii_lowercase())
             })
         };
         listed(&self.document_ids, id) && listed(&self.media_types, media) && path_ok && meta_ok
     }
+}
+
+/// A metadata value as filters compare it: its text (JSON for other values), ASCII case
+/// folded.
+pub fn comparable(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.to_ascii_lowercase(),
+        other => other.to_string().to_ascii_lowercase(),
+    }
+}
+
+/// What a [`DocumentFilter`] can ask of a stored document besides its id, for engines that
+/// apply filters themselves (Qdrant's payload).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DocumentFields {
+    pub media_type: String,
+    /// The paths it was ingested from.
+    pub paths: Vec<String>,
+    /// Its metadata (a JSON object).
+    pub metadata: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A file that was ingested (or failed to be).
@@ -325,6 +344,26 @@ impl Catalog {
                 })
             })
             .transpose()
+    }
+
+    /// The fields filters match on a stored document.
+    pub fn fields(&self, id: &str) -> Result<Option<DocumentFields>> {
+        let Some(row) = self.db.query_opt(
+            "SELECT media_type, metadata FROM documents WHERE id = $1",
+            vals![id],
+        )?
+        else {
+            return Ok(None);
+        };
+        let metadata = row.opt_text(1)?.unwrap_or_default();
+        Ok(Some(DocumentFields {
+            media_type: row.text(0)?,
+            paths: self.texts(
+                "SELECT path FROM files WHERE document_id = $1 ORDER BY path",
+                vals![id],
+            )?,
+            metadata: serde_json::from_str(&metadata).unwrap_or_default(),
+        }))
     }
 
     pub fn document(&self, id: &str) -> Result<Option<DocumentRow>> {

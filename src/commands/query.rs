@@ -35,12 +35,23 @@ pub struct QueryArgs {
     /// Only documents ingested from under this path.
     #[arg(long)]
     path_prefix: Option<String>,
+    /// Only documents whose metadata field KEY equals VALUE, ignoring case (repeatable), e.g.
+    /// `--meta language=de`.
+    #[arg(long = "meta", value_name = "KEY=VALUE", value_parser = key_value)]
+    metadata: Vec<(String, String)>,
     /// Search this index generation instead of the live one (see `folio reindex`).
     #[arg(long)]
     generation: Option<String>,
 }
 
 use std::path::PathBuf;
+
+fn key_value(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("'{s}' is not KEY=VALUE")),
+    }
+}
 
 pub fn run(args: QueryArgs) -> anyhow::Result<String> {
     let data = args.data.clone().unwrap_or_else(super::default_data_dir);
@@ -61,7 +72,7 @@ pub fn run(args: QueryArgs) -> anyhow::Result<String> {
         document_ids: args.documents.clone(),
         media_types: args.media_types.clone(),
         path_prefix: args.path_prefix.clone(),
-        metadata: Default::default(),
+        metadata: args.metadata.iter().cloned().collect(),
     };
     let query_vector = match mode {
         Mode::Keyword => None,

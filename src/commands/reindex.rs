@@ -65,6 +65,9 @@ pub fn run(args: ReindexArgs) -> anyhow::Result<()> {
         let document: Document = serde_json::from_slice(&json)?;
         let prepared = ingestor.prepare(&document, options)?;
         index.put_into(&next, id, &prepared.chunks, &prepared.vectors)?;
+        if let Some(fields) = catalog.fields(id)? {
+            index.set_fields_in(&next, id, &fields)?;
+        }
         Ok(())
     };
     let t = Instant::now();

@@ -393,6 +393,7 @@ mod tests {
             mode: Mode::Keyword,
             k: 5,
             allowed: None,
+            filter: None,
         };
         let found = index.search(&search, pinned).expect("search");
         found.hits.into_iter().map(|h| h.chunk.text).collect()
@@ -452,7 +453,8 @@ mod tests {
                     vector: None,
                     mode: Mode::Keyword,
                     k: 1,
-                    allowed: None
+                    allowed: None,
+                    filter: None,
                 },
                 Some(&old)
             )

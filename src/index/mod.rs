@@ -21,6 +21,7 @@ pub use keyword::KeywordStore;
 pub use qdrant::{QdrantConfig, QdrantIndex};
 pub use vector::{EmbeddedStore, VectorHit, VectorStore};
 
+use crate::catalog::{DocumentFields, DocumentFilter};
 use crate::document::Chunk;
 use crate::error::{Error, Result};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -64,6 +65,16 @@ pub trait ChunkIndex: Send + Sync {
     }
     /// Which engine this is, for status and logs.
     fn describe(&self) -> String;
+    /// Records what filters match on a document with its chunks, for an engine that applies
+    /// filters itself; called after [`ChunkIndex::replace`] and whenever its files change.
+    fn set_fields(&mut self, _document_id: &str, _fields: &DocumentFields) -> Result<()> {
+        Ok(())
+    }
+    /// Whether a search of the live generation (or the `pinned` one) can apply `filter`
+    /// itself.
+    fn filters(&self, _filter: &DocumentFilter, _pinned: Option<&str>) -> bool {
+        false
+    }
     /// The embedded index, whose generations the caller builds ([`crate::ingest::regenerate`]).
     fn embedded(&self) -> Option<&EmbeddedIndex> {
         None
@@ -90,6 +101,9 @@ pub struct Search<'a> {
     pub k: usize,
     /// Only these documents, when given.
     pub allowed: Option<&'a HashSet<String>>,
+    /// A filter the engine applies itself (given only where [`ChunkIndex::filters`] said it
+    /// can; otherwise the catalog resolves filters into `allowed`).
+    pub filter: Option<&'a DocumentFilter>,
 }
 
 /// A search's results and the index generation that answered.

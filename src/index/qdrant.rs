@@ -5,10 +5,14 @@
 //! modifier keeps the document frequencies). Hybrid search is Qdrant's Query API: both
 //! rankings prefetched and fused by reciprocal rank. Point ids are UUID v5 of the chunk ids,
 //! so re-ingesting a document writes the same points; every write waits until it is durable.
+//! Each point also carries what filters match on its document (media type, paths and their
+//! folders, metadata), with payload indexes, so Qdrant applies filters itself instead of
+//! receiving the ids of every document the catalog finds for them.
 
 use super::analysis::Analysis;
 use super::keyword::{ANALYSIS, HEADING_BOOST};
 use super::{ChunkIndex, Hit, Mode, Search, Searched};
+use crate::catalog::{comparable, DocumentFields, DocumentFilter};
 use crate::document::Chunk;
 use crate::error::{Error, Result};
 use crate::storage::off_async;
@@ -17,13 +21,14 @@ use qdrant_client::qdrant::{
     CreateFieldIndexCollectionBuilder, DeletePointsBuilder, Distance, FacetCountsBuilder,
     FieldType, Filter, Fusion, Modifier, NamedVectors, PointStruct, PrefetchQueryBuilder,
     QuantizationSearchParamsBuilder, Query, QueryPointsBuilder, ScalarQuantizationBuilder,
-    ScoredPoint, SearchParamsBuilder, SparseVectorParamsBuilder, SparseVectorsConfigBuilder,
-    UpsertPointsBuilder, Vector, VectorInput, VectorParamsBuilder, VectorsConfigBuilder,
+    ScoredPoint, SearchParamsBuilder, SetPayloadPointsBuilder, SparseVectorParamsBuilder,
+    SparseVectorsConfigBuilder, UpsertPointsBuilder, Vector, VectorInput, VectorParamsBuilder,
+    VectorsConfigBuilder,
 };
 use qdrant_client::{Payload, Qdrant};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::future::Future;
-use std::sync::RwLock;
+use std::sync::{Mutex, RwLock};
 use std::time::Duration;
 
 const DENSE: &str = "dense";
@@ -55,9 +60,67 @@ pub struct QdrantConfig {
     pub prefix: String,
 }
 
-/// The generation this build writes: the embedding model and the analysis revision.
+/// The payload revision: `p2` added the fields filters match (media type, paths, folders,
+/// metadata) and their indexes.
+const PAYLOAD: &str = "p2";
+/// Payload fields with a keyword index in every collection (metadata keys get theirs as
+/// they are first written).
+const INDEXED: [&str; 5] = ["document_id", "language", "media_type", "paths", "folders"];
+
+/// The generation this build writes: the embedding model, the analysis revision and the
+/// payload revision.
 pub fn generation() -> String {
-    super::generation_label(super::EMBEDDING, ANALYSIS)
+    format!(
+        "{}_{PAYLOAD}",
+        super::generation_label(super::EMBEDDING, ANALYSIS)
+    )
+}
+
+/// The folders a path lies in, each ending with `/`, from the root down: what a path prefix
+/// ending with `/` matches.
+fn folders(path: &str) -> Vec<String> {
+    path.match_indices('/')
+        .map(|(i, _)| path[..=i].to_string())
+        .collect()
+}
+
+/// Whether a metadata key can be part of a payload path (`meta.KEY`).
+fn plain_key(key: &str) -> bool {
+    !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// The conditions of a search: the documents the catalog allowed, and a filter Qdrant
+/// applies itself.
+fn conditions(
+    allowed: Option<&HashSet<String>>,
+    filter: Option<&DocumentFilter>,
+) -> Option<Filter> {
+    let mut must = Vec::new();
+    if let Some(ids) = allowed {
+        let ids: Vec<String> = ids.iter().cloned().collect();
+        must.push(Condition::matches("document_id", ids));
+    }
+    if let Some(f) = filter {
+        if !f.document_ids.is_empty() {
+            must.push(Condition::matches("document_id", f.document_ids.clone()));
+        }
+        if !f.media_types.is_empty() {
+            must.push(Condition::matches("media_type", f.media_types.clone()));
+        }
+        if let Some(prefix) = &f.path_prefix {
+            must.push(Condition::matches("folders", prefix.clone()));
+        }
+        for (key, value) in &f.metadata {
+            must.push(Condition::matches(
+                format!("meta.{key}"),
+                value.to_ascii_lowercase(),
+            ));
+        }
+    }
+    (!must.is_empty()).then(|| Filter::must(must))
 }
 
 fn err(e: impl std::fmt::Display) -> Error {
@@ -80,6 +143,8 @@ pub struct QdrantIndex {
     analysis: Analysis,
     /// Chunks per language (for reading queries in the index's main languages).
     languages: RwLock<Vec<(String, u64)>>,
+    /// (collection, `meta.KEY`) payload indexes made or seen by this process.
+    meta_indexed: Mutex<HashSet<(String, String)>>,
 }
 
 /// A stable term id: FNV-1a of the analysed term.
@@ -98,15 +163,6 @@ fn version_at_least(version: &str, min: (u32, u32)) -> bool {
     let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
     let v = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
     v >= min
-}
-
-fn only(allowed: Option<&HashSet<String>>) -> Option<Filter> {
-    allowed.map(|ids| {
-        Filter::must([Condition::matches(
-            "document_id",
-            ids.iter().cloned().collect::<Vec<String>>(),
-        )])
-    })
 }
 
 fn text(point: &ScoredPoint, key: &str) -> Option<String> {
@@ -150,6 +206,7 @@ impl QdrantIndex {
             dim,
             analysis: Analysis::default(),
             languages: RwLock::new(Vec::new()),
+            meta_indexed: Mutex::new(HashSet::new()),
         };
         let health = index
             .wait_for(|c| async move { c.health_check().await })
@@ -242,13 +299,60 @@ impl QdrantIndex {
                 return Err(err(e));
             }
         }
-        for field in ["document_id", "language"] {
-            let request =
-                CreateFieldIndexCollectionBuilder::new(name, field, FieldType::Keyword).wait(true);
-            self.wait_for(|c| async move { c.create_field_index(request).await })
-                .map_err(err)?;
+        for field in INDEXED {
+            self.keyword_index(name, field)?;
         }
         Ok(())
+    }
+
+    /// Creates a keyword payload index (Qdrant accepts one that exists already).
+    fn keyword_index(&self, collection: &str, field: &str) -> Result<()> {
+        let request = CreateFieldIndexCollectionBuilder::new(collection, field, FieldType::Keyword)
+            .wait(true);
+        self.wait_for(|c| async move { c.create_field_index(request).await })
+            .map(|_| ())
+            .map_err(err)
+    }
+
+    /// Writes what filters match on a document into its points in `collection`, indexing
+    /// metadata keys it has not seen there before.
+    pub fn set_fields_in(
+        &self,
+        collection: &str,
+        document_id: &str,
+        fields: &DocumentFields,
+    ) -> Result<()> {
+        let mut meta = Payload::new();
+        for (key, value) in fields.metadata.iter().filter(|(k, _)| plain_key(k)) {
+            let field = format!("meta.{key}");
+            let known = (collection.to_string(), field.clone());
+            if !self
+                .meta_indexed
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .contains(&known)
+            {
+                self.keyword_index(collection, &field)?;
+                self.meta_indexed
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(known);
+            }
+            meta.insert(key, comparable(value));
+        }
+        let folders: BTreeSet<String> = fields.paths.iter().flat_map(|p| folders(p)).collect();
+        let mut payload = Payload::new();
+        payload.insert("media_type", fields.media_type.clone());
+        payload.insert("paths", fields.paths.clone());
+        payload.insert("folders", folders.into_iter().collect::<Vec<_>>());
+        payload.insert("meta", meta);
+        let only = Filter::must([Condition::matches("document_id", document_id.to_string())]);
+        let request = SetPayloadPointsBuilder::new(collection, payload)
+            .points_selector(only)
+            .wait(true);
+        self.wait_for(|c| async move { c.set_payload(request).await })
+            .map(|_| ())
+            .map_err(err)
     }
 
     /// Reads the chunk counts per language again (Qdrant's estimate from its payload index:
@@ -450,6 +554,7 @@ impl ChunkIndex for QdrantIndex {
             mode,
             k,
             allowed,
+            ..
         } = *request;
         // The collection answering is named, not the alias: the answer says which it was,
         // and a client may pin one while it moves over after a reindex.
@@ -463,7 +568,7 @@ impl ChunkIndex for QdrantIndex {
             }
             None => self.live()?,
         };
-        let filter = only(allowed);
+        let filter = conditions(allowed, request.filter);
         let dense = || -> Result<VectorInput> {
             query_vector
                 .map(|v| VectorInput::new_dense(v.to_vec()))
@@ -573,6 +678,26 @@ impl ChunkIndex for QdrantIndex {
             .collect())
     }
 
+    fn set_fields(&mut self, document_id: &str, fields: &DocumentFields) -> Result<()> {
+        let (live, next) = self.targets()?;
+        for collection in live.iter().chain(next.iter()) {
+            self.set_fields_in(collection, document_id, fields)?;
+        }
+        Ok(())
+    }
+
+    /// Collections of this payload revision hold the fields; a path prefix must end at a
+    /// folder (`/`), metadata keys must be plain words. Other filters go through the catalog.
+    fn filters(&self, filter: &DocumentFilter, pinned: Option<&str>) -> bool {
+        let collection = pinned.unwrap_or(&self.collection);
+        collection.starts_with(&format!("{}chunks_{}", self.prefix, generation()))
+            && filter
+                .path_prefix
+                .as_deref()
+                .is_none_or(|p| p.ends_with('/'))
+            && filter.metadata.keys().all(|k| plain_key(k))
+    }
+
     fn describe(&self) -> String {
         match self.targets() {
             Ok((live, next)) => format!(
@@ -600,5 +725,32 @@ mod tests {
         assert!(version_at_least("1.18.1", (1, 10)));
         assert!(!version_at_least("1.9.7", (1, 10)));
         assert!(version_at_least("2.0.0", (1, 10)));
+    }
+
+    #[test]
+    fn folders_and_keys_for_filters() {
+        assert_eq!(folders("/a/b/c.pdf"), vec!["/", "/a/", "/a/b/"]);
+        assert!(folders("upload:job_1").is_empty());
+        // A prefix ending with '/' holds exactly for the paths that lie in that folder.
+        for path in ["/a/b/c.pdf", "/a/bc/d.pdf", "/x.pdf"] {
+            for prefix in ["/", "/a/", "/a/b/", "/a/bc/"] {
+                assert_eq!(
+                    folders(path).iter().any(|f| f == prefix),
+                    path.starts_with(prefix),
+                    "{path} under {prefix}"
+                );
+            }
+        }
+        assert!(plain_key("page_count") && plain_key("dc-title"));
+        assert!(!plain_key("a.b") && !plain_key("") && !plain_key("tïtle"));
+        assert!(conditions(None, None).is_none());
+        let filter = DocumentFilter {
+            media_types: vec!["application/pdf".into()],
+            path_prefix: Some("/a/".into()),
+            metadata: [("Creator".to_string(), "TeX".to_string())].into(),
+            ..Default::default()
+        };
+        let made = conditions(None, Some(&filter)).expect("conditions");
+        assert_eq!(made.must.len(), 3);
     }
 }

@@ -46,7 +46,11 @@ impl Store {
                 "top_k must be between 1 and {MAX_TOP_K}"
             )));
         }
-        let allowed = (!query.filter.is_empty())
+        // The filter goes to an engine that applies it itself, or becomes the ids of the
+        // documents the catalog finds for it.
+        let filtered = !query.filter.is_empty();
+        let native = filtered && self.chunks.filters(query.filter, query.generation);
+        let allowed = (filtered && !native)
             .then(|| self.catalog.select(query.filter))
             .transpose()?;
         let searched = self.chunks.search(
@@ -56,6 +60,7 @@ impl Store {
                 mode: query.mode,
                 k: query.top_k,
                 allowed: allowed.as_ref(),
+                filter: native.then_some(query.filter),
             },
             query.generation,
         )?;

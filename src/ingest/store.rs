@@ -148,8 +148,18 @@ impl Store {
             metadata: &metadata,
         })?;
         self.chunks.replace(&doc.id, chunks, &vectors)?;
+        self.describe(&doc.id)?;
         self.catalog
             .finish_document(&doc.id, chunks.len() as u32, &json)
+    }
+
+    /// Copies what filters match on a document (media type, paths, metadata) to the chunk
+    /// index, when it is stored.
+    fn describe(&mut self, id: &str) -> Result<()> {
+        match self.catalog.fields(id)? {
+            Some(fields) => self.chunks.set_fields(id, &fields),
+            None => Ok(()),
+        }
     }
 
     /// Completes index work the stores left for later (linking vectors into the graph), so
@@ -166,13 +176,21 @@ impl Store {
         if before.is_some() && before != row.document_id {
             self.remove_unreferenced()?;
         }
+        for id in before.iter().chain(row.document_id.iter()) {
+            self.describe(id)?;
+        }
         Ok(())
     }
 
     /// Forgets a file; its document goes too when nothing else references it.
     pub fn unlink_file(&mut self, path: &str) -> Result<()> {
+        let before = self.catalog.file(path)?.and_then(|f| f.document_id);
         self.catalog.delete_file(path)?;
-        self.remove_unreferenced().map(|_| ())
+        self.remove_unreferenced()?;
+        match before {
+            Some(id) => self.describe(&id),
+            None => Ok(()),
+        }
     }
 
     /// Removes a document, the files pointing at it and its chunks from every store; false

@@ -183,16 +183,48 @@ pub fn ingest_query_reingest_change_and_prune(backend: &Backend) {
     assert!(images
         .iter()
         .all(|r| r["document"]["filename"] == "scan.png"));
+    // A path prefix: a folder, the same ending with '/' (Qdrant matches that itself), and
+    // part of a file name.
     let sub = s(&ws.docs.join("sub"));
-    let under = query(
-        &ws,
-        "Cadillac Fleetwood table",
-        &["--path-prefix", &sub, "--mode", "keyword"],
+    for (prefix, files) in [
+        (sub.clone(), vec!["paper.pdf", "scan.png"]),
+        (format!("{sub}/"), vec!["paper.pdf", "scan.png"]),
+        (format!("{sub}/pa"), vec!["paper.pdf"]),
+        (format!("{}/none/", s(&ws.docs)), vec![]),
+    ] {
+        let under = query(
+            &ws,
+            "table figure path",
+            &["--path-prefix", &prefix, "--top-k", "50"],
+        );
+        let mut found: Vec<&str> = under
+            .iter()
+            .filter_map(|r| r["document"]["filename"].as_str())
+            .collect();
+        found.sort();
+        found.dedup();
+        assert_eq!(found, files, "under {prefix}");
+    }
+    // Metadata fields (ignoring case; numbers as written) and media types together.
+    let letter = [
+        "--meta",
+        "created=2018-03-12T18:55:07+01:00",
+        "--meta",
+        "page_count=3",
+        "--top-k",
+        "50",
+    ];
+    let tex = query(&ws, "Kapitän Hook table", &letter);
+    let files: Vec<&str> = tex
+        .iter()
+        .filter_map(|r| r["document"]["filename"].as_str())
+        .collect();
+    assert!(
+        !files.is_empty() && files.iter().all(|f| *f == "brief.pdf"),
+        "{files:?}"
     );
-    assert!(under.iter().all(|r| r["document"]["path"]
-        .as_str()
-        .unwrap_or("")
-        .starts_with(&sub)));
+    let none = ["--meta", "creator=tex", "--media-type", "image/png"];
+    assert!(query(&ws, "Kapitän Hook", &none).is_empty());
     let cars_id = query(&ws, "Cadillac Fleetwood", &["--mode", "keyword"])[0]["document"]["id"]
         .as_str()
         .unwrap_or_default()
@@ -232,8 +264,24 @@ pub fn ingest_query_reingest_change_and_prune(backend: &Backend) {
     );
     assert_eq!(status(&ws)["documents"], 4);
 
+    // A file moved to another folder: its document is found under the new folder only.
+    std::fs::create_dir_all(ws.docs.join("moved")).expect("mkdir");
+    std::fs::rename(ws.docs.join("brief.pdf"), ws.docs.join("moved/brief.pdf")).expect("move");
+    let moved = ingest(&ws, &["--prune"]);
+    assert!(stderr(&moved).contains("0 indexed"), "{}", stderr(&moved));
+    let folder = |name: &str| format!("{}/", s(&ws.docs.join(name)));
+    let hook = |prefix: &str| {
+        query(
+            &ws,
+            "Kapitän Hook",
+            &["--path-prefix", prefix, "--mode", "keyword"],
+        )
+    };
+    assert!(!hook(&folder("moved")).is_empty());
+    assert!(hook(&folder("sub")).is_empty());
+
     // --prune forgets a deleted file and its chunks.
-    std::fs::remove_file(ws.docs.join("brief.pdf")).expect("remove");
+    std::fs::remove_file(ws.docs.join("moved/brief.pdf")).expect("remove");
     let pruned = ingest(&ws, &["--prune"]);
     assert!(stderr(&pruned).contains("1 pruned"), "{}", stderr(&pruned));
     assert!(query(&ws, "Kapitän Hook", &["--mode", "keyword"]).is_empty());
