@@ -145,3 +145,21 @@ impl ServerConfig {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ServerConfig;
+
+    /// The settings README shows are settings this build reads.
+    #[test]
+    fn the_readme_example_parses() {
+        let readme = include_str!("../../README.md");
+        let start = readme.find("```toml\naddr").expect("the example") + "```toml\n".len();
+        let end = start + readme[start..].find("```").expect("its end");
+        let config: ServerConfig = toml::from_str(&readme[start..end]).expect("parses");
+        assert_eq!(config.job_lease_seconds, 30.0);
+        assert_eq!(config.generation_grace_seconds, 600.0);
+        assert_eq!(config.limits.concurrent_queries, 32);
+        assert_eq!(config.storage.collection_prefix, "folio_");
+    }
+}
