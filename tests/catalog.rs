@@ -31,6 +31,12 @@ fn postgres() -> Opener {
     Box::new(move || Catalog::connect(&url, Path::new("/nonexistent")).expect("open postgres"))
 }
 
+/// The test cluster's administration connection to the database of `url`.
+fn admin(url: &str) -> postgres::Client {
+    let database = url.rsplit('/').next().unwrap_or("postgres");
+    common::pg_cluster::cluster().admin(database)
+}
+
 fn document(id: &str, media: &str, metadata: &str) -> NewDocument<'static> {
     NewDocument {
         id: Box::leak(id.to_string().into_boxed_str()),
@@ -402,7 +408,7 @@ fn postgres_schema_is_migrated_once_and_a_newer_one_is_refused() {
     for o in openers {
         o.join().expect("thread").expect("open");
     }
-    let mut admin = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+    let mut admin = admin(&url);
     let version: i64 = admin
         .query_one("SELECT version FROM folio_schema", &[])
         .expect("version")
@@ -493,7 +499,7 @@ fn postgres_connections_are_pooled_and_capped() {
             })
         })
         .collect();
-    let mut admin = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+    let mut admin = admin(&url);
     let mut most = 0i64;
     while threads.iter().any(|t| !t.is_finished()) {
         let n: i64 = admin
@@ -511,4 +517,44 @@ fn postgres_connections_are_pooled_and_capped() {
     }
     assert_eq!(catalog.queued_jobs().expect("count"), 32 * 20);
     assert!((1..=8).contains(&most), "{most} connections");
+}
+
+/// The test cluster takes TCP connections over TLS only, like a managed server: the default
+/// (`prefer`) and `require` encrypt, `disable` is refused, `verify-full` checks the
+/// certificate's authority (`sslrootcert`) and host name, `verify-ca` the authority only.
+#[test]
+fn postgres_over_tls_as_sslmode_asks() {
+    let pg = common::pg_cluster::cluster();
+    let url = pg.database();
+    let root = format!("sslrootcert={}", pg.cert.display());
+    let open = |u: String| {
+        Catalog::connect(&CatalogUrl::Postgres(u), Path::new("/nonexistent"))
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    open(url.clone()).expect("prefer: encrypted");
+    open(format!("{url}?sslmode=require")).expect("require");
+    open(format!("{url}?sslmode=verify-ca&{root}")).expect("verify-ca: any name");
+    let by_name = url.replace("127.0.0.1", "localhost");
+    open(format!(
+        "{by_name}?hostaddr=127.0.0.1&sslmode=verify-full&{root}"
+    ))
+    .expect("verify-full: the name on the certificate");
+    for (query, expected) in [
+        ("sslmode=disable", "no encryption"),
+        (
+            &format!("sslmode=verify-full&{root}") as &str,
+            "not valid for name",
+        ),
+        ("sslmode=verify-full", "UnknownIssuer"),
+        (
+            "sslmode=verify-ca&sslrootcert=/nonexistent.pem",
+            "/nonexistent.pem",
+        ),
+        ("sslmode=strict", "unknown sslmode"),
+    ] {
+        let err = open(format!("{url}?{query}")).expect_err(query);
+        assert!(err.contains(expected), "{query}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
 }

@@ -17,6 +17,7 @@ use std::sync::Mutex;
 
 mod db;
 mod jobs;
+mod pg_tls;
 mod postgres;
 pub use jobs::{JobEnd, JobRow, JobState, Lease, NewJob};
 

@@ -1,16 +1,18 @@
 //! The catalog on PostgreSQL, shared by every folio process that names the same database:
 //! a small pool of connections, the schema applied on open (numbered migrations, one process
-//! at a time under an advisory lock), and clear one-line errors when the server cannot be
-//! reached, is too old, or holds a newer schema than this build knows.
+//! at a time under an advisory lock), TLS as the URL's `sslmode` asks ([`super::pg_tls`]), and
+//! clear one-line errors when the server cannot be reached, is too old, or holds a newer
+//! schema than this build knows.
 
 use super::db::{Row, Value};
 use crate::error::{Error, Result};
 use crate::storage::off_async;
 use postgres::types::{IsNull, ToSql, Type};
-use postgres::{Client, NoTls};
+use postgres::Client;
 use std::str::FromStr;
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// PostgreSQL 12 or newer (`FOR UPDATE SKIP LOCKED` and everything the schema uses).
 const MIN_SERVER_VERSION: i64 = 120_000;
@@ -113,6 +115,7 @@ fn pg_text(e: &postgres::Error) -> String {
 /// Connections to one database.
 pub struct Pool {
     config: postgres::Config,
+    tls: MakeRustlsConnect,
     /// `postgres://user@host:port/db`, without the password, for messages.
     shown: String,
     state: Mutex<Connections>,
@@ -152,7 +155,8 @@ fn describe(config: &postgres::Config) -> String {
 impl Pool {
     /// Connects to `url`, checks the server's version and brings the schema up to date.
     pub fn open(url: &str) -> Result<Self> {
-        let mut config = postgres::Config::from_str(url).map_err(|e| {
+        let (url, tls) = super::pg_tls::split(url)?;
+        let mut config = postgres::Config::from_str(&url).map_err(|e| {
             Error::Catalog(format!(
                 "the catalog URL is not a PostgreSQL connection string ({e}); expected postgres://USER:PASSWORD@HOST:PORT/DATABASE"
             ))
@@ -161,12 +165,14 @@ impl Pool {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
         config.keepalives(true);
+        config.ssl_mode(tls.ssl_mode());
         if config.get_application_name().is_none() {
             config.application_name("folio");
         }
         let pool = Self {
             shown: describe(&config),
             config,
+            tls: tls.connector()?,
             state: Mutex::new(Connections::default()),
             returned: Condvar::new(),
         };
@@ -177,9 +183,9 @@ impl Pool {
     }
 
     fn connect(&self) -> Result<Client> {
-        off_async(|| self.config.connect(NoTls)).map_err(|e| {
+        off_async(|| self.config.connect(self.tls.clone())).map_err(|e| {
             Error::Catalog(format!(
-                "cannot reach the PostgreSQL catalog at {}: {} (is the server running? check --catalog or FOLIO_CATALOG_URL)",
+                "cannot reach the PostgreSQL catalog at {}: {} (is the server running? check --catalog or FOLIO_CATALOG_URL, and its sslmode and sslrootcert)",
                 self.shown,
                 pg_text(&e)
             ))

@@ -2,7 +2,9 @@
 //! `postgresql` package (as the unprivileged `postgres` user when the tests run as root), on
 //! a free loopback port in a temporary folder; one cluster per test binary, one fresh
 //! database per test. A watchdog stops the cluster and removes its folder when the test
-//! process ends, however it ends.
+//! process ends, however it ends. Like a managed server, it takes TCP connections over TLS
+//! only (a self-signed certificate for `localhost`); the tests' own administration goes
+//! through its Unix socket.
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -11,6 +13,10 @@ use std::sync::OnceLock;
 
 pub struct Postgres {
     pub port: u16,
+    /// The authority that signed the server's certificate, for `sslrootcert`.
+    pub cert: PathBuf,
+    /// The folder of its Unix socket.
+    socket: PathBuf,
 }
 
 /// `initdb`'s folder: the newest installed PostgreSQL.
@@ -85,9 +91,35 @@ fn start() -> Postgres {
         "initdb failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // An authority of its own and, signed by it, a certificate for localhost; TCP over TLS
+    // only.
+    let script = "set -e
+        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=folio-test-ca \
+            -keyout ca.key -out ca.crt 2>/dev/null
+        openssl req -newkey rsa:2048 -nodes -subj /CN=localhost \
+            -keyout server.key -out server.csr 2>/dev/null
+        printf 'subjectAltName=DNS:localhost\\nbasicConstraints=CA:FALSE\\n' > server.ext
+        openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
+            -extfile server.ext -out server.crt 2>/dev/null
+        chmod 600 server.key";
+    let out = pg_command(std::path::Path::new("sh"), root)
+        .args(["-c", script])
+        .current_dir(&data)
+        .output()
+        .expect("sh runs");
+    assert!(
+        out.status.success(),
+        "making the test certificates failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(
+        data.join("pg_hba.conf"),
+        "local all all trust\nhostssl all all 127.0.0.1/32 trust\n",
+    )
+    .expect("pg_hba.conf");
     let port = super::free_port();
     let options = format!(
-        "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
+        "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200 -c ssl=on",
         dir.display()
     );
     let out = pg_command(&bin.join("pg_ctl"), root)
@@ -112,7 +144,11 @@ fn start() -> Postgres {
         data = data.display(),
         dir = dir.display(),
     ));
-    Postgres { port }
+    Postgres {
+        port,
+        cert: data.join("ca.crt"),
+        socket: dir,
+    }
 }
 
 /// The cluster of this test binary, started on first use.
@@ -126,12 +162,21 @@ impl Postgres {
         format!("postgres://folio@127.0.0.1:{}/{database}", self.port)
     }
 
+    /// A connection for the tests' own looks and changes (through the Unix socket).
+    pub fn admin(&self, database: &str) -> postgres::Client {
+        let config = format!(
+            "host={} port={} user=folio dbname={database}",
+            self.socket.display(),
+            self.port
+        );
+        postgres::Client::connect(&config, postgres::NoTls).expect("connect")
+    }
+
     /// A new, empty database; its URL.
     pub fn database(&self) -> String {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let name = format!("t{}", NEXT.fetch_add(1, Ordering::SeqCst));
-        let mut admin =
-            postgres::Client::connect(&self.url("postgres"), postgres::NoTls).expect("connect");
+        let mut admin = self.admin("postgres");
         admin
             .batch_execute(&format!("CREATE DATABASE {name}"))
             .expect("create database");
