@@ -24,6 +24,8 @@ pub struct EmbeddedIndex {
     retired: Vec<(Generation, Option<Instant>)>,
     /// The index's writer lock, when opened for writing.
     lock: Option<std::fs::File>,
+    /// Opened for reading: the generation the writer is building, if any.
+    seen_building: Option<String>,
 }
 
 /// A document's chunks as the live generation holds them, to be copied into the next one;
@@ -69,6 +71,7 @@ impl EmbeddedIndex {
             next: None,
             retired: Vec::new(),
             lock: Some(lock),
+            seen_building: None,
         })
     }
 
@@ -92,6 +95,7 @@ impl EmbeddedIndex {
             .filter_map(|name| layout.open(&name, dim, false).ok())
             .map(|g| (g, None))
             .collect();
+        let seen_building = layout.next()?;
         Ok(Self {
             layout,
             dim,
@@ -99,6 +103,7 @@ impl EmbeddedIndex {
             next: None,
             retired,
             lock: None,
+            seen_building,
         })
     }
 
@@ -107,9 +112,13 @@ impl EmbeddedIndex {
         &self.live.name
     }
 
-    /// The generation being built, if any.
+    /// The generation being built, if any (by this process, or by the writer when opened for
+    /// reading).
     pub fn building(&self) -> Option<&str> {
-        self.next.as_ref().map(|g| g.name.as_str())
+        self.next
+            .as_ref()
+            .map(|g| g.name.as_str())
+            .or(self.seen_building.as_deref())
     }
 
     /// Whether the live generation was written by another embedding model or analysis than

@@ -13,8 +13,9 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 use tracing::info;
 
-/// Documents copied per step: each step holds the write lock for as long as its writes take.
-const STEP: usize = 32;
+/// Chunks copied per step (whole documents, so at least one): each step holds the write lock
+/// while it writes them (~0.2 ms a chunk on one core), and searches wait meanwhile.
+const STEP_CHUNKS: usize = 256;
 
 /// What a rebuild did.
 #[derive(Debug, Clone)]
@@ -87,13 +88,18 @@ pub fn rebuild(store: &RwLock<Store>, embedder: &Embedder, grace: Duration) -> R
 /// Copies `documents` into the generation being built; how many chunks were embedded anew.
 fn fill(store: &RwLock<Store>, embedder: &Embedder, documents: &[String]) -> Result<usize> {
     let mut embedded = 0;
-    for (n, step) in documents.chunks(STEP).enumerate() {
+    let (mut at, mut logged) = (0, 0);
+    while at < documents.len() {
         let sources: Vec<Source> = {
             let guard = read(store);
             let index = guard.chunks.embedded().ok_or_else(not_embedded)?;
-            let mut out = Vec::with_capacity(step.len());
-            for id in step {
-                out.extend(index.source(id)?);
+            let (mut out, mut chunks) = (Vec::new(), 0);
+            while at < documents.len() && chunks < STEP_CHUNKS {
+                if let Some(source) = index.source(&documents[at])? {
+                    chunks += source.chunks.len();
+                    out.push(source);
+                }
+                at += 1;
             }
             out
         };
@@ -117,13 +123,10 @@ fn fill(store: &RwLock<Store>, embedder: &Embedder, documents: &[String]) -> Res
             index.fill(id, chunks, vectors)?;
         }
         index.commit_next()?;
-        let done = ((n + 1) * STEP).min(documents.len());
-        if done.is_multiple_of(STEP * 16) || done == documents.len() {
-            info!(
-                done,
-                of = documents.len(),
-                "copying documents into the new generation"
-            );
+        drop(guard);
+        if at - logged >= 500 || at == documents.len() {
+            logged = at;
+            info!(done = at, of = documents.len(), "copying documents into the new generation");
         }
     }
     Ok(embedded)
