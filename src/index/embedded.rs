@@ -193,6 +193,18 @@ impl EmbeddedIndex {
         Ok(())
     }
 
+    /// Links up to `rows` more vectors of the next generation into its graph, so that it
+    /// searches as fast as the live one from the switch on; whether some are left.
+    pub fn link_next(&mut self, rows: usize) -> Result<bool> {
+        match self.next.as_mut() {
+            Some(next) => {
+                next.vectors.defer_graph(false);
+                next.vectors.link_some(rows)
+            }
+            None => Ok(false),
+        }
+    }
+
     /// Makes the next generation live (one rename: searches move over at once) and keeps the
     /// one it replaces for `grace`, for clients pinned to it; the name of that one.
     pub fn go_live(&mut self, grace: Duration) -> Result<String> {

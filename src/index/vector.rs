@@ -108,6 +108,8 @@ pub struct EmbeddedStore {
     /// Rows the graph file on disk covers.
     graph_saved: usize,
     graph_min_rows: usize,
+    /// Set while a generation is filled in bulk: no graph building until it is cleared.
+    graph_deferred: bool,
     link_per_commit: usize,
 }
 
@@ -161,6 +163,7 @@ impl EmbeddedStore {
             graph: None,
             graph_saved: 0,
             graph_min_rows,
+            graph_deferred: false,
             link_per_commit: LINK_PER_COMMIT,
         };
         store.replay(writable)?;
@@ -179,7 +182,7 @@ impl EmbeddedStore {
     /// Links up to `limit` more rows into the graph (building it once the store is big enough)
     /// and rewrites the graph file when it has grown enough.
     fn link_graph(&mut self, limit: usize) -> Result<()> {
-        if self.graph.is_none() && self.live >= self.graph_min_rows {
+        if self.graph.is_none() && !self.graph_deferred && self.live >= self.graph_min_rows {
             tracing::info!(rows = self.chunk_ids.len(), "building the vector graph");
             self.graph = Some(Graph::default());
         }
@@ -448,10 +451,17 @@ impl EmbeddedStore {
     /// Leaves graph building for later (`false`: from now on, as usual): a generation being
     /// filled in bulk links its graph once, when it goes live, not on every commit.
     pub fn defer_graph(&mut self, defer: bool) {
-        self.graph_min_rows = match defer {
-            true => usize::MAX,
-            false => GRAPH_MIN_ROWS,
-        };
+        self.graph_deferred = defer;
+    }
+
+    /// Links up to `limit` more rows into the graph (building it once the store is big
+    /// enough); whether rows are left to link.
+    pub fn link_some(&mut self, limit: usize) -> Result<bool> {
+        self.link_graph(limit)?;
+        Ok(self
+            .graph
+            .as_ref()
+            .is_some_and(|g| g.len() < self.chunk_ids.len()))
     }
 
     /// Every live row: (document id, chunk id, vector).
@@ -882,6 +892,25 @@ mod graph_tests {
                 .count();
         }
         found as f64 / (queries.len() * 10) as f64
+    }
+
+    #[test]
+    fn a_deferred_graph_is_linked_in_steps_when_asked() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut seed = 11u64;
+        let queries: Vec<Vec<f32>> = (0..20).map(|_| random_unit(&mut seed)).collect();
+        let mut store = EmbeddedStore::open_with_graph_from(dir.path(), DIM, 500).expect("open");
+        store.defer_graph(true);
+        fill(&mut store, 0..10, 100, &mut seed);
+        assert!(store.graph.is_none(), "no graph while deferred");
+        store.defer_graph(false);
+        let mut steps = 0;
+        while store.link_some(300).expect("link") {
+            steps += 1;
+        }
+        assert_eq!(steps, 3, "1,000 rows in steps of 300");
+        assert_eq!(store.graph.as_ref().map(Graph::len), Some(1000));
+        assert!(recall(&store, &queries, None) >= 0.95);
     }
 
     #[test]
