@@ -83,6 +83,14 @@ fn a_server_builds_the_new_generation_while_the_old_one_answers() {
         pinned_answers(&url, QUESTION, &old),
         "{old} during its grace"
     );
+    // The server writes the data directory: a reindex beside it is told so.
+    let refused = folio(&["reindex", "--data", &s(&ws.data)]);
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("being written by another folio process"),
+        "{}",
+        stderr(&refused)
+    );
     std::thread::sleep(Duration::from_millis(300));
     let (seen, answers) = asking.stop();
     assert_eq!(
