@@ -143,6 +143,17 @@ fn a_data_directory_from_before_generations_is_taken_over() {
     assert!(!ws.data.join("keyword").exists() && !ws.data.join("vectors").exists());
     let moved = query_generation(&ws, None).expect("answers");
     assert_eq!(moved["results"], answer["results"]);
+
+    // A move cut short (named live, the vectors moved, the keyword index not yet, and a
+    // reader meanwhile made an empty one in its place) is finished by the next writer.
+    let generation = generation_dir(&ws.data, "minilm_l6_v2_a3_0");
+    std::fs::rename(generation.join("keyword"), ws.data.join("keyword")).expect("back");
+    std::fs::create_dir_all(generation.join("keyword")).expect("empty");
+    let st = status(&ws);
+    assert_eq!(st["consistent"], true, "{st}");
+    assert!(!ws.data.join("keyword").exists());
+    let finished = query_generation(&ws, None).expect("answers");
+    assert_eq!(finished["results"], answer["results"]);
 }
 
 #[test]

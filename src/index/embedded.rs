@@ -47,10 +47,15 @@ impl EmbeddedIndex {
         }
         let lock = layout.lock()?;
         layout.migrate_legacy()?;
-        if let Some(unfinished) = layout.next()? {
-            tracing::warn!(generation = %unfinished, "discarding an unfinished index generation");
-            layout.set_next(None)?;
-            layout.remove(&unfinished)?;
+        match (layout.next()?, layout.live()?) {
+            // Stopped between naming it live and forgetting it was next: it is finished.
+            (Some(next), Some(live)) if next == live => layout.set_next(None)?,
+            (Some(unfinished), _) => {
+                tracing::warn!(generation = %unfinished, "discarding an unfinished index generation");
+                layout.set_next(None)?;
+                layout.remove(&unfinished)?;
+            }
+            (None, _) => {}
         }
         for old in layout.others()? {
             layout.remove(&old)?;
@@ -214,8 +219,10 @@ impl EmbeddedIndex {
             .take()
             .ok_or_else(|| Error::Index("no index generation is being built".into()))?;
         next.vectors.defer_graph(false);
-        self.layout.set_live(&next.name)?;
+        // Forgotten as next first: a stop in between leaves the old generation live and this
+        // one to be deleted, never the other way round.
         self.layout.set_next(None)?;
+        self.layout.set_live(&next.name)?;
         let old = std::mem::replace(&mut self.live, next);
         let name = old.name.clone();
         self.retired.push((old, Some(Instant::now() + grace)));
@@ -481,6 +488,12 @@ mod tests {
             )
             .is_err());
         assert!(!dir.path().join("index").join(&old).exists());
+        // Stopped after the switch but before `next` was forgotten: the live one stays.
+        drop(index);
+        std::fs::write(dir.path().join("index").join("next"), &next).expect("next");
+        let mut index = EmbeddedIndex::open(dir.path(), 2, true).expect("reopen");
+        assert_eq!(index.live_name(), next);
+        assert_eq!(texts(&index, "anchor", None), vec![A_NEW]);
         // A grace period of nothing: gone at the next expiry.
         index.start_generation().expect("start");
         let replaced = index.go_live(Duration::ZERO).expect("live");

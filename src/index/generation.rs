@@ -198,22 +198,37 @@ impl Layout {
         Generation::open(&self.data, &name, dim, false).map(Some)
     }
 
-    /// Moves stores of the layout before generations into their first generation.
+    /// Moves stores of the layout before generations into their first generation: named
+    /// live first, then moved (the vectors, then the keyword index, whose presence marks the
+    /// old layout), so a move cut short is finished by the next open.
     pub fn migrate_legacy(&self) -> Result<()> {
-        if self.live()?.is_some() || !self.has_legacy() {
+        if !self.has_legacy() {
             return Ok(());
         }
-        let name = legacy_name(&self.data.join("keyword"))?;
+        let name = match self.live()? {
+            Some(name) => name,
+            None => {
+                let name = legacy_name(&self.data.join("keyword"))?;
+                std::fs::create_dir_all(&self.root).map_err(io(&self.root))?;
+                self.set_live(&name)?;
+                name
+            }
+        };
         let dir = self.dir(&name);
         std::fs::create_dir_all(&dir).map_err(io(&dir))?;
-        for part in ["keyword", "vectors"] {
-            let from = self.data.join(part);
-            if from.exists() {
-                std::fs::rename(&from, dir.join(part)).map_err(io(&from))?;
+        for part in ["vectors", "keyword"] {
+            let (from, to) = (self.data.join(part), dir.join(part));
+            if !from.exists() {
+                continue;
             }
+            // Made empty by a reader that opened the generation before it was moved.
+            if to.exists() {
+                std::fs::remove_dir_all(&to).map_err(io(&to))?;
+            }
+            std::fs::rename(&from, &to).map_err(io(&from))?;
         }
         tracing::info!(generation = %name, "index moved into its first generation");
-        self.set_live(&name)
+        Ok(())
     }
 
     /// Generations on disk other than the live one and the one being built.
