@@ -472,7 +472,7 @@ mod tests {
         drop(index);
 
         // A new writer keeps the live generation and deletes the rest.
-        let mut index = EmbeddedIndex::open(dir.path(), 2, true).expect("reopen");
+        let index = EmbeddedIndex::open(dir.path(), 2, true).expect("reopen");
         assert_eq!(index.live_name(), next);
         assert!(index
             .search(
