@@ -81,8 +81,8 @@ impl EmbeddedIndex {
     }
 
     /// For searching only: the live generation (or the stores of the layout before
-    /// generations, where no writer has moved them yet) and, for pinned searches, any other
-    /// finished generation still on disk.
+    /// generations, where no writer has moved them yet); a search pinned to another finished
+    /// generation still on disk opens that one then ([`Self::on_disk`]).
     fn open_read_only(layout: Layout, dim: usize) -> Result<Self> {
         let live = match (layout.live()?, layout.open_legacy(dim)?) {
             (Some(name), _) => layout.open(&name, dim, false)?,
@@ -94,19 +94,13 @@ impl EmbeddedIndex {
                 layout.open(&name, dim, false)?
             }
         };
-        let retired = layout
-            .others()?
-            .into_iter()
-            .filter_map(|name| layout.open(&name, dim, false).ok())
-            .map(|g| (g, None))
-            .collect();
         let seen_building = layout.next()?;
         Ok(Self {
             layout,
             dim,
             live,
             next: None,
-            retired,
+            retired: Vec::new(),
             lock: None,
             seen_building,
         })
@@ -152,13 +146,18 @@ impl EmbeddedIndex {
         Ok(self.live.keyword.document_ids()?.into_iter().collect())
     }
 
+    /// Whether a document still needs copying into the next generation: the live one has it
+    /// and no write put it into the next one meanwhile.
+    fn to_copy(&self, document_id: &str) -> bool {
+        self.next.as_ref().is_some_and(|next| {
+            !next.vectors.has_document(document_id) && self.live.vectors.has_document(document_id)
+        })
+    }
+
     /// A live document's chunks and vectors, unless the next generation has it already (a
     /// write reached it) or it is gone.
     pub fn source(&self, document_id: &str) -> Result<Option<Source>> {
-        let Some(next) = &self.next else {
-            return Ok(None);
-        };
-        if next.vectors.has_document(document_id) || !self.live.vectors.has_document(document_id) {
+        if !self.to_copy(document_id) {
             return Ok(None);
         }
         let chunks = self.live.keyword.document_chunks(document_id)?;
@@ -179,12 +178,12 @@ impl EmbeddedIndex {
         chunks: &[Chunk],
         vectors: &[(String, Vec<f32>)],
     ) -> Result<bool> {
+        if !self.to_copy(document_id) {
+            return Ok(false);
+        }
         let Some(next) = self.next.as_mut() else {
             return Ok(false);
         };
-        if next.vectors.has_document(document_id) || !self.live.vectors.has_document(document_id) {
-            return Ok(false);
-        }
         next.keyword.add(chunks)?;
         next.vectors.add(document_id, vectors)?;
         Ok(true)
@@ -265,6 +264,15 @@ impl EmbeddedIndex {
             .chain(self.retired.iter_mut().map(|(g, _)| g))
     }
 
+    /// A reader's pinned generation: a finished one on disk other than the live one (a
+    /// writer keeps the ones it retired open itself).
+    fn on_disk(&self, name: &str) -> Option<Generation> {
+        if self.lock.is_some() || !self.layout.others().ok()?.iter().any(|n| n == name) {
+            return None;
+        }
+        self.layout.open(name, self.dim, false).ok()
+    }
+
     fn pinned(&self, name: Option<&str>) -> Result<&Generation> {
         let Some(name) = name.filter(|n| *n != self.live.name) else {
             return Ok(&self.live);
@@ -317,7 +325,15 @@ impl ChunkIndex for EmbeddedIndex {
     }
 
     fn search(&self, request: &Search, pinned: Option<&str>) -> Result<Searched> {
-        let generation = self.pinned(pinned)?;
+        let opened;
+        let generation = match (self.pinned(pinned), pinned) {
+            (Ok(generation), _) => generation,
+            (Err(e), Some(name)) => {
+                opened = self.on_disk(name).ok_or(e)?;
+                &opened
+            }
+            (Err(e), None) => return Err(e),
+        };
         // Vectors of another model cannot be compared with this build's query embedding:
         // such a generation (live only while its successor builds) answers by keyword.
         let mode = match generation.same_embedding() {

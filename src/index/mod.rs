@@ -65,6 +65,11 @@ pub trait ChunkIndex: Send + Sync {
     }
     /// Which engine this is, for status and logs.
     fn describe(&self) -> String;
+    /// Whether the engine keeps what filters match on a document ([`ChunkIndex::set_fields`]);
+    /// when not, nobody reads the fields for it.
+    fn keeps_fields(&self) -> bool {
+        false
+    }
     /// Records what filters match on a document with its chunks, for an engine that applies
     /// filters itself; called after [`ChunkIndex::replace`] and whenever its files change.
     fn set_fields(&mut self, _document_id: &str, _fields: &DocumentFields) -> Result<()> {

@@ -678,6 +678,10 @@ impl ChunkIndex for QdrantIndex {
             .collect())
     }
 
+    fn keeps_fields(&self) -> bool {
+        true
+    }
+
     fn set_fields(&mut self, document_id: &str, fields: &DocumentFields) -> Result<()> {
         let (live, next) = self.targets()?;
         for collection in live.iter().chain(next.iter()) {

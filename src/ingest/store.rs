@@ -156,6 +156,9 @@ impl Store {
     /// Copies what filters match on a document (media type, paths, metadata) to the chunk
     /// index, when it is stored.
     fn describe(&mut self, id: &str) -> Result<()> {
+        if !self.chunks.keeps_fields() {
+            return Ok(());
+        }
         match self.catalog.fields(id)? {
             Some(fields) => self.chunks.set_fields(id, &fields),
             None => Ok(()),
@@ -176,7 +179,11 @@ impl Store {
         if before.is_some() && before != row.document_id {
             self.remove_unreferenced()?;
         }
-        for id in before.iter().chain(row.document_id.iter()) {
+        let gained = row
+            .document_id
+            .iter()
+            .filter(|id| Some(*id) != before.as_ref());
+        for id in before.iter().chain(gained) {
             self.describe(id)?;
         }
         Ok(())
