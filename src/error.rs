@@ -33,8 +33,12 @@ pub enum Error {
     PageOutOfRange { page: u32, count: u32 },
     #[error("{pages} pages selected, over the limit of {limit} pages (select fewer pages)")]
     TooManyPages { pages: u32, limit: u32 },
-    #[error("time limit of {0:.1} s exceeded")]
-    Timeout(f64),
+    #[error("time limit of {seconds:.1} s exceeded after {pages_done} of {pages} pages (raise it with --timeout, or the pipeline's [limits] timeout_seconds and page_seconds)")]
+    Timeout {
+        seconds: f64,
+        pages_done: usize,
+        pages: usize,
+    },
     #[error("cancelled")]
     Cancelled,
     #[error("{what} is missing or damaged ({detail}); run `models/fetch` (or `make run`), or set FOLIO_MODELS_DIR to a folder fetched by it")]

@@ -219,12 +219,9 @@ fn run_extract(args: &ExtractArgs) -> anyhow::Result<String> {
         );
         options.timeout = Some(Duration::from_secs_f64(secs));
     }
-    watchdog(
-        &args.file,
-        options.timeout.unwrap_or(Duration::from_secs_f64(
-            options.pipeline.limits.timeout_seconds,
-        )),
-    );
+    let progress = std::sync::Arc::new(folio::pipeline::Progress::default());
+    options.progress = Some(progress.clone());
+    watchdog(&args.file, options.clone(), progress);
     let source = Source::from_path(
         &args.file,
         options.pipeline.limits.max_bytes.min(DEFAULT_MAX_BYTES),
@@ -273,17 +270,27 @@ fn write_outputs(
 }
 
 /// The library checks its deadline between pages; this catches a single call that never
-/// returns (a pathological page), so a script is never left waiting.
-fn watchdog(file: &std::path::Path, limit: Duration) {
+/// returns (a pathological page), so a script is never left waiting. The limit grows with
+/// the page count, as the library's does.
+fn watchdog(
+    file: &std::path::Path,
+    options: ExtractOptions,
+    progress: std::sync::Arc<folio::pipeline::Progress>,
+) {
     let file = file.display().to_string();
-    let grace = Duration::from_secs(5).max(limit / 10);
-    std::thread::spawn(move || {
-        std::thread::sleep(limit + grace);
-        eprintln!(
-            "error: {file}: time limit of {:.1} s exceeded",
-            limit.as_secs_f64()
-        );
-        std::process::exit(1);
+    let started = std::time::Instant::now();
+    std::thread::spawn(move || loop {
+        std::thread::sleep(Duration::from_millis(500));
+        let (done, total) = progress.pages();
+        let limit = options.deadline(total.map(|n| n as usize));
+        if started.elapsed() > limit + Duration::from_secs(5).max(limit / 10) {
+            eprintln!(
+                "error: {file}: time limit of {:.1} s exceeded after {done} of {} pages",
+                limit.as_secs_f64(),
+                total.map_or("?".to_string(), |n| n.to_string())
+            );
+            std::process::exit(1);
+        }
     });
 }
 

@@ -126,17 +126,17 @@ fn documents_files_and_filters(open: &Opener) {
     english.metadata.insert("language".into(), "EN".into());
     assert_eq!(ids(english), vec!["doc_a"]);
 
-    let page = c.list_documents(None, 1).expect("list");
+    let page = c.list_documents(None, None, 1).expect("list");
     assert_eq!(page.len(), 1);
     assert_eq!(page[0].id, "doc_a");
     assert_eq!(page[0].filename.as_deref(), Some("a.pdf"));
-    let next = c.list_documents(Some("doc_a"), 10).expect("list");
+    let next = c.list_documents(None, Some("doc_a"), 10).expect("list");
     assert_eq!(
         next.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(),
         vec!["doc_b"]
     );
     assert_eq!(
-        c.origin("doc_b").expect("origin"),
+        c.origin(None, "doc_b").expect("origin"),
         (Some("a.pdf".into()), Some("/corpus/scans/b.png".into()))
     );
 
@@ -155,6 +155,7 @@ fn documents_files_and_filters(open: &Opener) {
 fn job<'a>(id: &'a str, document: &'a str) -> NewJob<'a> {
     NewJob {
         id,
+        tenant: "default",
         filename: Some("a.pdf"),
         media_type: "application/pdf",
         bytes: 10,
@@ -173,6 +174,7 @@ fn succeeded() -> JobEnd<'static> {
         error: None,
         timings: Some("{}"),
         result: Some(b"{}"),
+        response_status: None,
     }
 }
 
@@ -181,9 +183,9 @@ fn job_lifecycle(open: &Opener) {
     a.insert_job(&job("job_1", "doc_1")).expect("insert");
     a.put_upload("job_1", b"%PDF-1.7 bytes").expect("upload");
     a.insert_job(&job("job_2", "doc_2")).expect("insert");
-    assert_eq!(b.queued_jobs().expect("queued"), 2);
+    assert_eq!(b.queued_jobs(None).expect("queued"), 2);
     assert_eq!(
-        b.active_job("doc_1", "fast", true)
+        b.active_job("default", "doc_1", "fast", true)
             .expect("active")
             .as_deref(),
         Some("job_1")
@@ -191,16 +193,16 @@ fn job_lifecycle(open: &Opener) {
 
     // Oldest first; a claimed job is nobody else's.
     let far = i64::MAX / 2;
-    let first = a.claim_job("worker-a", far).expect("claim").expect("a job");
+    let first = a.claim_job("worker-a", far, &[]).expect("claim").expect("a job");
     assert_eq!(first.id, "job_1");
     assert_eq!(first.worker.as_deref(), Some("worker-a"));
     assert_eq!(
         b.upload("job_1").expect("read").as_deref(),
         Some(&b"%PDF-1.7 bytes"[..])
     );
-    let second = b.claim_job("worker-b", far).expect("claim").expect("a job");
+    let second = b.claim_job("worker-b", far, &[]).expect("claim").expect("a job");
     assert_eq!(second.id, "job_2");
-    assert!(b.claim_job("worker-b", far).expect("claim").is_none());
+    assert!(b.claim_job("worker-b", far, &[]).expect("claim").is_none());
 
     // Leases: the holder renews; a cancel asked anywhere is heard at renewal.
     assert_eq!(
@@ -232,6 +234,7 @@ fn job_lifecycle(open: &Opener) {
         error: Some("cancelled by the client"),
         timings: None,
         result: None,
+        response_status: None,
     };
     assert!(a.finish_job("job_1", "worker-a", &cancelled).expect("end"));
     let ended = b.job("job_1").expect("get").expect("row");
@@ -254,19 +257,19 @@ fn job_lifecycle(open: &Opener) {
     a.insert_job(&job("job_3", "doc_3")).expect("insert");
     let soon = folio::catalog::now_ms() + 300;
     assert_eq!(
-        a.claim_job("worker-a", soon)
+        a.claim_job("worker-a", soon, &[])
             .expect("claim")
             .map(|j| j.id)
             .as_deref(),
         Some("job_3")
     );
     assert!(
-        b.claim_job("worker-b", far).expect("claim").is_none(),
+        b.claim_job("worker-b", far, &[]).expect("claim").is_none(),
         "lease still held"
     );
     std::thread::sleep(Duration::from_millis(400));
     let taken = b
-        .claim_job("worker-b", far)
+        .claim_job("worker-b", far, &[])
         .expect("claim")
         .expect("taken over");
     assert_eq!(
@@ -355,7 +358,7 @@ fn concurrent_claims(open: &Opener) {
             std::thread::spawn(move || {
                 let owner = format!("w{w}");
                 let mut mine = Vec::new();
-                while let Some(job) = catalog.claim_job(&owner, i64::MAX / 2).expect("claim") {
+                while let Some(job) = catalog.claim_job(&owner, i64::MAX / 2, &[]).expect("claim") {
                     assert!(catalog
                         .finish_job(&job.id, &owner, &succeeded())
                         .expect("finish"));
@@ -416,7 +419,13 @@ fn postgres_schema_is_migrated_once_and_a_newer_one_is_refused() {
     assert!(version >= 2);
     // A catalog made by an older folio (version 1) gets the later migrations on open.
     admin
-        .batch_execute("DROP INDEX documents_media_type; UPDATE folio_schema SET version = 1")
+        .batch_execute(
+            "DROP INDEX documents_media_type; DROP TABLE batches, api_files;
+             ALTER TABLE files DROP COLUMN tenant;
+             ALTER TABLE jobs DROP COLUMN tenant, DROP COLUMN kind, DROP COLUMN batch_id,
+                 DROP COLUMN line_no, DROP COLUMN custom_id, DROP COLUMN body, DROP COLUMN response_status;
+             UPDATE folio_schema SET version = 1",
+        )
         .expect("downgrade");
     Catalog::connect(
         &CatalogUrl::Postgres(url.clone()),
@@ -427,13 +436,14 @@ fn postgres_schema_is_migrated_once_and_a_newer_one_is_refused() {
         let row = admin
             .query_one(
                 "SELECT (SELECT version FROM folio_schema),
-                        (SELECT count(*) FROM pg_indexes WHERE indexname = 'documents_media_type')",
+                        (SELECT count(*) FROM pg_indexes WHERE indexname = 'documents_media_type')
+                        + (SELECT count(*) FROM pg_tables WHERE tablename = 'batches')",
                 &[],
             )
             .expect("version");
         (row.get(0), row.get(1))
     };
-    assert_eq!((version, indexed), (2, 1));
+    assert_eq!((version, indexed), (3, 2));
     admin
         .execute("UPDATE folio_schema SET version = version + 1", &[])
         .expect("bump");
@@ -515,7 +525,7 @@ fn postgres_connections_are_pooled_and_capped() {
     for t in threads {
         t.join().expect("thread");
     }
-    assert_eq!(catalog.queued_jobs().expect("count"), 32 * 20);
+    assert_eq!(catalog.queued_jobs(None).expect("count"), 32 * 20);
     assert!((1..=8).contains(&most), "{most} connections");
 }
 

@@ -13,8 +13,21 @@ pub struct ServerConfig {
     pub addr: SocketAddr,
     /// The data directory (catalog, stores, uploads of unfinished jobs).
     pub data: PathBuf,
-    /// Bearer keys a client must present; empty = no authentication (loopback only).
+    /// Bearer keys a client must present; empty = no authentication (loopback only). These
+    /// keys act for the `default` tenant.
     pub api_keys: Vec<String>,
+    /// Keys for the operations routes (`/metrics`); with `X-Folio-Tenant: NAME` an admin key
+    /// acts for that tenant.
+    pub admin_keys: Vec<String>,
+    /// Teams sharing the server, each with its own documents, files, jobs and batches
+    /// (`[[tenants]]`); another tenant's ids answer 404.
+    pub tenants: Vec<TenantConfig>,
+    /// PEM certificate chain and private key: serve HTTPS (reloaded on SIGHUP).
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// After SIGTERM the server is gone within this many seconds: waiting requests are
+    /// answered 202, running jobs go back to the queue.
+    pub shutdown_seconds: f64,
     /// Pipeline used when a request names none.
     pub pipeline: String,
     pub limits: Limits,
@@ -33,6 +46,28 @@ pub struct ServerConfig {
     pub storage: crate::storage::StorageConfig,
 }
 
+/// One tenant: its name, keys and limits.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantConfig {
+    pub name: String,
+    pub keys: Vec<String>,
+    #[serde(default)]
+    pub limits: TenantLimits,
+}
+
+/// What one tenant may use of a shared server (absent = no limit beyond the server's).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TenantLimits {
+    /// Its jobs running at once.
+    pub concurrent_jobs: Option<usize>,
+    /// Its single uploads waiting in the queue; more get 429.
+    pub queued_jobs: Option<usize>,
+    /// Bytes of the documents and files it keeps; more get 413.
+    pub storage_bytes: Option<u64>,
+}
+
 /// What one client can make the server do.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -41,7 +76,7 @@ pub struct Limits {
     pub max_upload_bytes: u64,
     /// Most pages of a document (lowers the pipeline's own limit, never raises it).
     pub max_pages: u32,
-    /// Time one document may take to extract and index, in seconds.
+    /// Time one document may take to extract and index, in seconds: this base…
     pub document_seconds: f64,
     /// Jobs extracted at once.
     pub concurrent_jobs: usize,
@@ -54,6 +89,12 @@ pub struct Limits {
     pub max_embedding_inputs: usize,
     /// Searches and embedding calls in flight; more get 429.
     pub concurrent_queries: usize,
+    /// …plus this much per page (default: each pipeline's own `page_seconds`).
+    pub page_seconds: Option<f64>,
+    /// Lines of one batch's input file.
+    pub max_batch_lines: usize,
+    /// Bytes of one batch's input file.
+    pub max_batch_input_bytes: u64,
 }
 
 impl Default for ServerConfig {
@@ -62,6 +103,11 @@ impl Default for ServerConfig {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data: PathBuf::from("folio-data"),
             api_keys: Vec::new(),
+            admin_keys: Vec::new(),
+            tenants: Vec::new(),
+            tls_cert: None,
+            tls_key: None,
+            shutdown_seconds: 10.0,
             pipeline: crate::pipeline::DEFAULT_PIPELINE.to_string(),
             limits: Limits::default(),
             callback_attempts: 5,
@@ -78,7 +124,10 @@ impl Default for Limits {
         Self {
             max_upload_bytes: 100 * 1024 * 1024,
             max_pages: 5000,
-            document_seconds: 1800.0,
+            document_seconds: 300.0,
+            page_seconds: None,
+            max_batch_lines: 50_000,
+            max_batch_input_bytes: 200 * 1024 * 1024,
             concurrent_jobs: 1,
             queue_length: 64,
             default_wait_seconds: 30.0,
@@ -139,10 +188,23 @@ impl ServerConfig {
             return bad("generation_grace_seconds must be between 0 and 604800");
         }
         self.storage.catalog_url()?;
-        if self.api_keys.iter().any(|k| k.len() < 16) {
-            return bad("API keys must be at least 16 characters");
+        if !(0.5..=3600.0).contains(&self.shutdown_seconds) {
+            return bad("shutdown_seconds must be between 0.5 and 3600");
         }
-        Ok(())
+        if l.page_seconds.is_some_and(|s| s < 0.0) || l.max_batch_lines == 0 || l.max_batch_input_bytes == 0 {
+            return bad("page_seconds must not be negative; max_batch_lines and max_batch_input_bytes must be positive");
+        }
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            return bad("tls_cert and tls_key go together");
+        }
+        super::tenants::Access::from_config(self).map(|_| ())
+    }
+
+    /// Whether keys are required (any key of any kind is configured).
+    pub fn has_keys(&self) -> bool {
+        !self.api_keys.is_empty()
+            || !self.admin_keys.is_empty()
+            || self.tenants.iter().any(|t| !t.keys.is_empty())
     }
 }
 

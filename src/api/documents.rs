@@ -7,7 +7,8 @@ use crate::document::Document;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use super::tenants::Caller;
+use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
@@ -53,6 +54,7 @@ pub struct DocumentList {
     security(("bearer" = [])))]
 pub async fn list(
     State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
     query: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<DocumentList>, ApiError> {
     let Query(params) = query?;
@@ -62,7 +64,7 @@ pub async fn list(
     }
     let rows = state
         .catalog
-        .list_documents(params.after.as_deref(), limit + 1)?;
+        .list_documents(Some(&caller.tenant), params.after.as_deref(), limit + 1)?;
     let more = rows.len() > limit;
     let documents: Vec<DocumentSummary> = rows
         .into_iter()
@@ -84,11 +86,13 @@ pub async fn list(
     Ok(Json(DocumentList { documents, next }))
 }
 
-fn stored_json(state: &AppState, id: &str) -> Result<Vec<u8>, ApiError> {
+/// The JSON of a document the caller's tenant keeps (another tenant's answers 404).
+fn stored_json(state: &AppState, caller: &Caller, id: &str) -> Result<Vec<u8>, ApiError> {
     let known = state
         .catalog
         .document(id)?
-        .is_some_and(|d| d.status == "ok");
+        .is_some_and(|d| d.status == "ok")
+        && state.catalog.owns(&caller.tenant, id)?;
     match known {
         true => state.catalog.document_json(id)?,
         false => None,
@@ -106,9 +110,10 @@ fn stored_json(state: &AppState, id: &str) -> Result<Vec<u8>, ApiError> {
     security(("bearer" = [])))]
 pub async fn get(
     State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    Ok(json_response(stored_json(&state, &id)?))
+    Ok(json_response(stored_json(&state, &caller, &id)?))
 }
 
 /// A stored document rendered as Markdown.
@@ -121,15 +126,17 @@ pub async fn get(
     security(("bearer" = [])))]
 pub async fn markdown(
     State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let json = stored_json(&state, &id)?;
+    let json = stored_json(&state, &caller, &id)?;
     let doc: Document = serde_json::from_slice(&json).map_err(ApiError::internal)?;
     let md = crate::structure::to_markdown(&doc);
     Ok(([(header::CONTENT_TYPE, "text/markdown; charset=utf-8")], md).into_response())
 }
 
-/// Removes a document and its chunks from every store.
+/// Removes the caller's tenant's copy of a document; its chunks leave every store once no
+/// other tenant keeps the same bytes.
 #[utoipa::path(delete, path = "/v1/documents/{id}", tag = "documents",
     params(("id" = String, Path, description = "Document id")),
     responses(
@@ -140,10 +147,12 @@ pub async fn markdown(
     security(("bearer" = [])))]
 pub async fn delete(
     State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let engine = state.engine()?.clone();
-    let removed = blocking(move || engine.write_store().remove_document(&id)).await?;
+    let removed =
+        blocking(move || engine.write_store().remove_for(&caller.tenant, &id)).await?;
     match removed {
         true => Ok(StatusCode::NO_CONTENT),
         false => Err(ApiError::not_found("document")),

@@ -95,7 +95,7 @@ impl ApiError {
             Error::WrongPassword => "wrong_password",
             Error::TooManyPages { .. } => "too_many_pages",
             Error::BadPageRange(_) | Error::PageOutOfRange { .. } => "bad_page_range",
-            Error::Timeout(_) => "timeout",
+            Error::Timeout { .. } => "timeout",
             Error::Cancelled => "cancelled",
             _ => "internal",
         };

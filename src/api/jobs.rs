@@ -15,8 +15,9 @@ use crate::source::Source;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Extension, Json};
 use serde::Serialize;
+use super::tenants::Caller;
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -126,10 +127,15 @@ impl JobView {
 
 /// What a finished job produced.
 struct Finished {
-    /// The document's JSON when it is not kept in the stores (`index = false`).
+    /// The document's JSON when it is not kept in the stores (`index = false`), or a batch
+    /// line's response body.
     result: Option<Vec<u8>>,
-    document: Document,
+    /// The extracted document (none for embeddings and retrieve lines).
+    document: Option<Document>,
     timings: BTreeMap<String, u64>,
+    /// A batch line's answer status; 400 and above end the line as failed with `error`.
+    status: u16,
+    error: Option<ErrorDetail>,
 }
 
 /// How long an idle worker waits before looking at the catalog again (an upload to this
@@ -139,9 +145,16 @@ const IDLE_POLL: Duration = Duration::from_millis(500);
 /// A worker thread: claims jobs from the catalog and runs them until the queue closes.
 pub fn worker(state: Arc<AppState>, engine: Arc<Engine>, runtime: tokio::runtime::Handle) {
     while !state.queue.is_closed() {
+        let busy = match busy_tenants(&state) {
+            Ok(busy) => busy,
+            Err(e) => {
+                warn!("cannot count running jobs: {e}");
+                Vec::new()
+            }
+        };
         let job = match state
             .catalog
-            .claim_job(&state.owner, state.lease_until_ms())
+            .claim_job(&state.owner, state.lease_until_ms(), &busy)
         {
             Ok(Some(job)) => job,
             Ok(None) => {
@@ -168,6 +181,24 @@ pub fn worker(state: Arc<AppState>, engine: Arc<Engine>, runtime: tokio::runtime
     }
 }
 
+/// Tenants running as many jobs as their `concurrent_jobs` allows (across every server).
+fn busy_tenants(state: &AppState) -> Result<Vec<String>> {
+    let limits = state.access().job_limits();
+    if limits.is_empty() {
+        return Ok(Vec::new());
+    }
+    let running = state.catalog.running_by_tenant()?;
+    Ok(limits
+        .into_iter()
+        .filter(|(tenant, limit)| {
+            running
+                .iter()
+                .any(|(t, n)| t == tenant && *n >= *limit as u64)
+        })
+        .map(|(tenant, _)| tenant)
+        .collect())
+}
+
 /// Renews the leases of this server's running jobs until the queue closes.
 pub fn lease_keeper(state: Arc<AppState>) {
     let every = Duration::from_secs_f64((state.config.job_lease_seconds / 3.0).clamp(0.2, 2.0));
@@ -187,7 +218,10 @@ fn run(
 ) -> Result<()> {
     let id = job.id.as_str();
     let started = Instant::now();
-    let outcome = process(state, engine, job, progress);
+    let outcome = match job.kind.as_str() {
+        "embeddings" | "retrieve" => Ok(answer(state, engine, job)),
+        _ => process(state, engine, job, progress),
+    };
     let (done, total) = progress.pages();
     let metrics = &state.metrics;
     let ended = match &outcome {
@@ -203,22 +237,29 @@ fn run(
         Ok(finished) => {
             state.catalog.job_progress(id, done, total)?;
             let timings = serde_json::to_string(&finished.timings).ok();
-            metrics.pages.inc_by(finished.document.pages.len() as u64);
+            if let Some(document) = &finished.document {
+                metrics.pages.inc_by(document.pages.len() as u64);
+            }
             for (stage, ms) in &finished.timings {
                 metrics
                     .stage_seconds
                     .with_label_values(&[stage.as_str()])
                     .inc_by(*ms as f64 / 1000.0);
             }
+            let line = job.batch_id.is_some();
             state.catalog.finish_job(
                 id,
                 &state.owner,
                 &JobEnd {
-                    state: JobState::Succeeded,
-                    error_code: None,
-                    error: None,
+                    state: match &finished.error {
+                        None => JobState::Succeeded,
+                        Some(_) => JobState::Failed,
+                    },
+                    error_code: finished.error.as_ref().map(|e| e.code.as_str()),
+                    error: finished.error.as_ref().map(|e| e.message.as_str()),
                     timings: timings.as_deref(),
                     result: finished.result.as_deref(),
+                    response_status: line.then_some(finished.status),
                 },
             )?
         }
@@ -244,12 +285,17 @@ fn run(
                     error: Some(&message),
                     timings: None,
                     result: None,
+                    // A line that ran and failed answers with its error's status; a
+                    // cancelled one never answered.
+                    response_status: (job.batch_id.is_some() && end_state == JobState::Failed)
+                        .then(|| status.as_u16()),
                 },
             )?
         }
     };
     let outcome_label = match &outcome {
-        Ok(_) => "succeeded",
+        Ok(f) if f.error.is_none() => "succeeded",
+        Ok(_) => "failed",
         Err(Error::Cancelled) => "cancelled",
         Err(_) => "failed",
     };
@@ -262,8 +308,11 @@ fn run(
     // past it and another took over) records nothing and calls nobody back.
     if ended {
         self::ended(state, id, outcome_label);
+        if job.batch_id.is_some() {
+            state.batch_wake.notify_one();
+        }
         if let Some(url) = &job.callback_url {
-            let body = callback_body(state, id, outcome.ok().map(|f| f.document));
+            let body = callback_body(state, id, outcome.ok().and_then(|f| f.document));
             runtime.spawn(deliver(state.clone(), url.clone(), body));
         }
     } else {
@@ -278,7 +327,10 @@ fn process(
     job: &JobRow,
     progress: &Arc<Progress>,
 ) -> Result<Finished> {
-    let bytes = state.read_upload(&job.id)?;
+    let bytes = match (&job.batch_id, &job.body) {
+        (Some(_), Some(body)) => line_file(state, job, body)?,
+        _ => state.read_upload(&job.id)?,
+    };
     let pipeline = engine
         .pipelines
         .get(&job.pipeline)
@@ -293,12 +345,19 @@ fn process(
     options.progress = Some(progress.clone());
     let document = engine.extractor.extract(&source, &options)?;
     let mut timings = document.stats.stage_ms.clone();
+    // A batch line answers with the document's JSON; an upload keeps it with the job only
+    // when it is not indexed.
+    let result = match !job.index || job.batch_id.is_some() {
+        true => Some(serde_json::to_vec(&document).map_err(|e| Error::Pipeline(e.to_string()))?),
+        false => None,
+    };
     if !job.index {
-        let json = serde_json::to_vec(&document).map_err(|e| Error::Pipeline(e.to_string()))?;
         return Ok(Finished {
-            result: Some(json),
-            document,
+            result,
+            document: Some(document),
             timings,
+            status: 200,
+            error: None,
         });
     }
     if progress.is_cancelled() {
@@ -315,7 +374,7 @@ fn process(
         let mut store = engine.write_store();
         store.put(&document, &prepared.chunks, prepared.vectors)?;
         store.link_file(&FileRow {
-            path: format!("upload:{}", document.id),
+            path: crate::catalog::tenant_path(&job.tenant, &format!("upload:{}", document.id)),
             document_id: Some(document.id.clone()),
             sha256: document.source.sha256.clone(),
             size: document.source.bytes,
@@ -328,10 +387,64 @@ fn process(
     timings.insert("embed".into(), ms(prepared.embedding));
     timings.insert("index".into(), ms(t.elapsed()));
     Ok(Finished {
-        result: None,
-        document,
+        result,
+        document: Some(document),
         timings,
+        status: 200,
+        error: None,
     })
+}
+
+/// The bytes of the file a `/v1/documents` batch line names.
+fn line_file(state: &AppState, job: &JobRow, body: &str) -> Result<Vec<u8>> {
+    let file_id = serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|b| b.get("file_id").and_then(|f| f.as_str()).map(String::from))
+        .unwrap_or_default();
+    state
+        .catalog
+        .api_file_content(&job.tenant, &file_id)?
+        .ok_or_else(|| Error::Pipeline(format!("file {file_id} was deleted before its line ran")))
+}
+
+/// Runs an `/v1/embeddings` or `/v1/retrieve` batch line: its answer, success or not.
+fn answer(state: &AppState, engine: &Engine, job: &JobRow) -> Finished {
+    let t = Instant::now();
+    let body: serde_json::Value = job
+        .body
+        .as_deref()
+        .and_then(|b| serde_json::from_str(b).ok())
+        .unwrap_or_default();
+    let answered = match job.kind.as_str() {
+        "embeddings" => super::retrieve::embed_texts(state, engine, body)
+            .and_then(|r| serde_json::to_vec(&r).map_err(ApiError::internal)),
+        _ => serde_json::from_value(body)
+            .map_err(|e| ApiError::invalid(e.to_string()))
+            .and_then(|request| {
+                super::retrieve::search(state, engine, Some(job.tenant.as_str()), request)
+            })
+            .and_then(|r| serde_json::to_vec(&r).map_err(ApiError::internal)),
+    };
+    let timings = BTreeMap::from([(job.kind.clone(), t.elapsed().as_millis() as u64)]);
+    match answered {
+        Ok(bytes) => Finished {
+            result: Some(bytes),
+            document: None,
+            timings,
+            status: 200,
+            error: None,
+        },
+        Err(e) => Finished {
+            result: None,
+            document: None,
+            timings,
+            status: e.status.as_u16(),
+            error: Some(ErrorDetail {
+                code: e.code,
+                message: e.message,
+            }),
+        },
+    }
 }
 
 fn callback_body(state: &AppState, id: &str, document: Option<Document>) -> serde_json::Value {
@@ -346,7 +459,7 @@ fn callback_body(state: &AppState, id: &str, document: Option<Document>) -> serd
 
 /// POSTs a finished job to its callback URL, retrying with backoff (1, 2, 4… s) up to the
 /// configured attempts; redirects are not followed.
-async fn deliver(state: Arc<AppState>, url: String, body: serde_json::Value) {
+pub(super) async fn deliver(state: Arc<AppState>, url: String, body: serde_json::Value) {
     let client = match reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(10))
@@ -375,10 +488,12 @@ async fn deliver(state: Arc<AppState>, url: String, body: serde_json::Value) {
     warn!(url = %url, "callback given up after {attempts} attempts");
 }
 
-fn job_row(state: &AppState, id: &str) -> std::result::Result<JobRow, ApiError> {
+/// Job `id`, when it is the caller's tenant's (else 404, as if it did not exist).
+fn job_row(state: &AppState, caller: &Caller, id: &str) -> std::result::Result<JobRow, ApiError> {
     state
         .catalog
         .job(id)?
+        .filter(|j| *j.tenant == *caller.tenant)
         .ok_or_else(|| ApiError::not_found("job"))
 }
 
@@ -404,9 +519,9 @@ fn ended(state: &AppState, id: &str, outcome: &str) {
     let _ = state.finished.send(id.to_string());
 }
 
-/// The job with its live progress.
-pub fn view(state: &AppState, id: &str) -> std::result::Result<JobView, ApiError> {
-    let job = job_row(state, id)?;
+/// The caller's job with its live progress.
+pub fn view(state: &AppState, caller: &Caller, id: &str) -> std::result::Result<JobView, ApiError> {
+    let job = job_row(state, caller, id)?;
     let live = (job.state == JobState::Running)
         .then(|| state.queue.progress(id))
         .flatten();
@@ -423,9 +538,10 @@ pub fn view(state: &AppState, id: &str) -> std::result::Result<JobView, ApiError
     security(("bearer" = [])))]
 pub async fn get_job(
     State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> std::result::Result<Json<JobView>, ApiError> {
-    Ok(Json(view(&state, &id)?))
+    Ok(Json(view(&state, &caller, &id)?))
 }
 
 /// Cancels a job: a queued job never runs, a running one stops at its next page.
@@ -439,9 +555,10 @@ pub async fn get_job(
     security(("bearer" = [])))]
 pub async fn cancel_job(
     State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> std::result::Result<Json<JobView>, ApiError> {
-    let job = job_row(&state, &id)?;
+    let job = job_row(&state, &caller, &id)?;
     if job.state.is_final() {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -457,7 +574,7 @@ pub async fn cancel_job(
         state.catalog.request_cancel(&id)?;
         state.queue.cancel(&id);
     }
-    Ok(Json(view(&state, &id)?))
+    Ok(Json(view(&state, &caller, &id)?))
 }
 
 /// The document a succeeded job produced (also at `/v1/documents/{document_id}` when it was
@@ -471,9 +588,10 @@ pub async fn cancel_job(
     security(("bearer" = [])))]
 pub async fn job_document(
     State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> std::result::Result<Response, ApiError> {
-    let job = job_row(&state, &id)?;
+    let job = job_row(&state, &caller, &id)?;
     if job.state != JobState::Succeeded {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,

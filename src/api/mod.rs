@@ -5,19 +5,26 @@
 //! library's.
 
 mod auth;
+mod batch_runner;
+mod batches;
 mod config;
 mod documents;
 mod error;
+mod files;
 mod jobs;
+mod listen;
 mod metrics;
+mod models;
 mod openapi;
 mod ops;
 mod queue;
 mod retrieve;
 mod state;
+mod tenants;
 mod upload;
 
-pub use config::{Limits, ServerConfig};
+pub use config::{Limits, ServerConfig, TenantConfig, TenantLimits};
+pub use listen::Tls;
 pub use error::{ApiError, ErrorBody};
 pub use retrieve::MODEL_NAME;
 
@@ -35,7 +42,8 @@ use std::time::Instant;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
-use tracing::{error, info, info_span};
+use std::time::Duration;
+use tracing::{error, info, info_span, warn};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -80,6 +88,9 @@ const MULTIPART_SLACK: u64 = 64 * 1024;
         (name = "documents", description = "Upload, list, fetch and delete documents"),
         (name = "jobs", description = "Asynchronous extraction jobs"),
         (name = "retrieval", description = "Search chunks and embed texts"),
+        (name = "files", description = "OpenAI-style files: batch input, documents for batch lines, batch output"),
+        (name = "batches", description = "OpenAI-style batches of /v1/documents, /v1/embeddings and /v1/retrieve requests"),
+        (name = "models", description = "The embedding model and the pipelines, as OpenAI lists models"),
         (name = "operations", description = "Health, readiness, metrics, this document")
     )
 )]
@@ -95,6 +106,14 @@ fn routes() -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
         .routes(routes!(jobs::job_document))
         .routes(routes!(retrieve::retrieve))
         .routes(routes!(retrieve::embeddings))
+        .routes(routes!(files::upload, files::list))
+        .routes(routes!(files::get, files::delete))
+        .routes(routes!(files::content))
+        .routes(routes!(batches::create, batches::list))
+        .routes(routes!(batches::get))
+        .routes(routes!(batches::cancel))
+        .routes(routes!(models::list))
+        .routes(routes!(models::get))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))
@@ -194,16 +213,27 @@ fn tidy(state: &AppState) -> Result<()> {
     Ok(())
 }
 
-/// Serves on `listener` until `shutdown` completes: models load in the background (the
-/// server answers `/readyz` with 503 meanwhile), then queued and interrupted jobs resume. On
-/// shutdown it stops accepting, lets requests in flight finish, puts running jobs back in
-/// the queue (they resume on the next start) and closes the stores.
+/// Settings `serve` takes again while it runs (SIGHUP): the key table and the TLS files.
+pub type Reloads = tokio::sync::mpsc::UnboundedReceiver<ServerConfig>;
+
+/// Serves on `listener` (HTTPS when the config names a certificate) until `shutdown`
+/// completes: models load in the background (the server answers `/readyz` with 503
+/// meanwhile), then queued and interrupted jobs resume. On shutdown, requests waiting on
+/// jobs answer 202 at once, running jobs go back to the queue (they resume on the next
+/// start), requests in flight get `shutdown_seconds` to finish, and whatever is still
+/// running then is left: the process is gone within that bound.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
+    mut reloads: Reloads,
 ) -> Result<()> {
     config.validate()?;
+    let access = tenants::Access::from_config(&config)?;
+    let tls = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => Some(Arc::new(Tls::load(cert, key)?)),
+        _ => None,
+    };
     let catalog = config.storage.open_catalog(&config.data)?;
     // Uploads wait where every server sharing the queue can read them.
     let uploads = match catalog.is_shared() {
@@ -218,6 +248,7 @@ pub async fn serve(
         }
     };
     let metrics = metrics::Metrics::new().map_err(|e| Error::Pipeline(e.to_string()))?;
+    let grace = Duration::from_secs_f64(config.shutdown_seconds);
     let state = Arc::new(AppState {
         queue: queue::JobQueue::default(),
         queries: tokio::sync::Semaphore::new(config.limits.concurrent_queries),
@@ -230,6 +261,9 @@ pub async fn serve(
         uploads,
         owner: crate::catalog::worker_identity(),
         openapi: openapi_document(),
+        access: std::sync::RwLock::new(Arc::new(access)),
+        stop: tokio::sync::watch::channel(false).0,
+        batch_wake: tokio::sync::Notify::new(),
     });
 
     // Load the models, then start the workers on the jobs found unfinished.
@@ -267,46 +301,85 @@ pub async fn serve(
             Ok(workers)
         });
 
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let serving = axum::serve(listener, app(state.clone())).with_graceful_shutdown(async move {
-        tokio::select! {
-            _ = shutdown => {}
-            _ = stop_rx => {}
+    let mut stopped = state.stop.subscribe();
+    let server = tokio::spawn(listen::run(
+        listener,
+        app(state.clone()),
+        tls.clone(),
+        state.stop.subscribe(),
+        grace,
+    ));
+    // The stop: a signal, or a start-up that failed.
+    let stopper = state.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        info!("stopping: waiting requests answer now, running jobs go back to the queue");
+        stopper.stopping.store(true, Ordering::SeqCst);
+        stopper.queue.close();
+        let _ = stopper.stop.send(true);
+    });
+    // SIGHUP: new keys and certificates, without a restart.
+    let reloader = state.clone();
+    tokio::spawn(async move {
+        while let Some(fresh) = reloads.recv().await {
+            reload(&reloader, tls.as_deref(), &fresh);
         }
     });
-    let server = tokio::spawn(async move { serving.await });
-    let workers = match loader.await {
-        Ok(Ok(workers)) => workers,
-        Ok(Err(e)) => {
-            error!("start-up failed: {e}");
-            let _ = stop_tx.send(());
-            let _ = server.await;
-            return Err(e);
-        }
-        Err(e) => {
-            let _ = stop_tx.send(());
-            let _ = server.await;
-            return Err(Error::Pipeline(format!("start-up failed: {e}")));
+    tokio::spawn(batch_runner::run(state.clone()));
+
+    let workers = tokio::select! {
+        loaded = loader => match loaded {
+            Ok(Ok(workers)) => workers,
+            Ok(Err(e)) => {
+                error!("start-up failed: {e}");
+                let _ = state.stop.send(true);
+                let _ = server.await;
+                return Err(e);
+            }
+            Err(e) => {
+                let _ = state.stop.send(true);
+                let _ = server.await;
+                return Err(Error::Pipeline(format!("start-up failed: {e}")));
+            }
+        },
+        _ = state::stopped(&mut stopped) => {
+            let _ = tokio::time::timeout(grace, server).await;
+            info!("stopped before the models were loaded");
+            return Ok(());
         }
     };
-    let served = server.await;
-    info!("stopping: running jobs go back to the queue");
-    state.stopping.store(true, Ordering::SeqCst);
-    state.queue.close();
-    tokio::task::spawn_blocking(move || {
+    state::stopped(&mut stopped).await;
+    let deadline = tokio::time::Instant::now() + grace;
+    let _ = tokio::time::timeout_at(deadline, server).await;
+    let joined = tokio::task::spawn_blocking(move || {
         for w in workers {
             let _ = w.join();
         }
-    })
-    .await
-    .map_err(|e| Error::Pipeline(e.to_string()))?;
-    info!("stopped");
-    match served {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => Err(Error::Io {
-            path: "listener".into(),
-            source: e,
-        }),
-        Err(e) => Err(Error::Pipeline(e.to_string())),
+    });
+    match tokio::time::timeout_at(deadline, joined).await {
+        Ok(_) => info!("stopped"),
+        Err(_) => warn!(
+            seconds = grace.as_secs_f64(),
+            "a job did not stop within shutdown_seconds; it runs again on the next start"
+        ),
+    }
+    Ok(())
+}
+
+/// Applies what a reload may change while serving: the key table and the TLS files. A bad
+/// file keeps what was there.
+fn reload(state: &AppState, tls: Option<&Tls>, fresh: &ServerConfig) {
+    match tenants::Access::from_config(fresh) {
+        Ok(access) => {
+            *state.access.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(access);
+            info!("API keys and tenants reloaded");
+        }
+        Err(e) => error!("keys not reloaded (the old ones stay): {e}"),
+    }
+    if let Some(tls) = tls {
+        match tls.reload() {
+            Ok(()) => info!("TLS certificate reloaded"),
+            Err(e) => error!("TLS certificate not reloaded (the old one stays): {e}"),
+        }
     }
 }

@@ -2,7 +2,8 @@
 //! local model).
 
 use super::error::{ApiError, ErrorBody};
-use super::state::{blocking, AppState};
+use super::state::{AppState, Engine};
+use super::tenants::Caller;
 use crate::catalog::DocumentFilter;
 use crate::chunk::TokenCount as _;
 use crate::document::Chunk;
@@ -10,7 +11,7 @@ use crate::embed;
 use crate::index::Mode;
 use crate::ingest::{Query, MAX_TOP_K};
 use axum::extract::State;
-use axum::Json;
+use axum::{Extension, Json};
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -21,7 +22,7 @@ use utoipa::ToSchema;
 pub const MODEL_NAME: &str = "all-MiniLM-L6-v2";
 
 /// A retrieval request.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RetrieveRequest {
     /// What to look for.
@@ -50,7 +51,7 @@ fn default_mode() -> Mode {
 }
 
 /// Which documents may answer; every condition given must hold.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Filter {
     #[serde(default)]
@@ -114,9 +115,35 @@ async fn permit(state: &AppState) -> Result<tokio::sync::SemaphorePermit<'_>, Ap
     security(("bearer" = [])))]
 pub async fn retrieve(
     State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
     body: Result<Json<RetrieveRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<RetrieveResponse>, ApiError> {
     let Json(request) = body?;
+    let engine = state.engine()?.clone();
+    let _permit = permit(&state).await?;
+    let s = state.clone();
+    off_async(move || search(&s, &engine, Some(&caller.tenant), request))
+        .await
+        .map(Json)
+}
+
+/// Runs API work that answers in API errors on the blocking pool.
+async fn off_async<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(ApiError::internal)?
+}
+
+/// A retrieval for `tenant` (its documents only, where other tenants share the server):
+/// checks the request, embeds the query, searches. Also runs `/v1/retrieve` batch lines.
+pub fn search(
+    state: &AppState,
+    engine: &Engine,
+    tenant: Option<&str>,
+    request: RetrieveRequest,
+) -> Result<RetrieveResponse, ApiError> {
     if !(1..=MAX_TOP_K).contains(&request.top_k) {
         return Err(ApiError::invalid(format!(
             "top_k must be between 1 and {MAX_TOP_K}"
@@ -125,34 +152,32 @@ pub async fn retrieve(
     if request.query.trim().is_empty() {
         return Err(ApiError::invalid("query is empty"));
     }
-    let engine = state.engine()?.clone();
-    let _permit = permit(&state).await?;
-    let found = blocking(move || {
-        let vector = match request.mode {
-            Mode::Keyword => None,
-            _ => engine
-                .embedder
-                .embed(&[request.query.as_str()])?
-                .into_iter()
-                .next(),
-        };
-        let filter = DocumentFilter {
-            document_ids: request.filter.document_ids,
-            media_types: request.filter.media_types,
-            path_prefix: request.filter.path_prefix,
-            metadata: request.filter.metadata,
-        };
-        let query = Query {
-            text: &request.query,
-            mode: request.mode,
-            top_k: request.top_k,
-            filter: &filter,
-            generation: request.generation.as_deref(),
-        };
-        engine.read_store().retrieve(&query, vector.as_deref())
-    })
-    .await?;
-    Ok(Json(RetrieveResponse {
+    let vector = match request.mode {
+        Mode::Keyword => None,
+        _ => engine
+            .embedder
+            .embed(&[request.query.as_str()])?
+            .into_iter()
+            .next(),
+    };
+    let filter = DocumentFilter {
+        document_ids: request.filter.document_ids,
+        media_types: request.filter.media_types,
+        path_prefix: request.filter.path_prefix,
+        metadata: request.filter.metadata,
+        tenant: tenant
+            .filter(|_| state.access().scoped)
+            .map(String::from),
+    };
+    let query = Query {
+        text: &request.query,
+        mode: request.mode,
+        top_k: request.top_k,
+        filter: &filter,
+        generation: request.generation.as_deref(),
+    };
+    let found = engine.read_store().retrieve(&query, vector.as_deref())?;
+    Ok(RetrieveResponse {
         generation: found.generation,
         results: found
             .results
@@ -162,12 +187,12 @@ pub async fn retrieve(
                 document: DocumentRef {
                     id: r.hit.chunk.document_id.clone(),
                     filename: r.filename,
-                    path: r.path,
+                    path: r.path.map(|p| crate::catalog::visible_path(&p).to_string()),
                 },
                 chunk: r.hit.chunk,
             })
             .collect(),
-    }))
+    })
 }
 
 /// One text or several (token-id arrays are not accepted: the model has its own tokenizer).
@@ -238,6 +263,21 @@ pub async fn embeddings(
     body: Result<Json<serde_json::Value>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<EmbeddingsResponse>, ApiError> {
     let Json(value) = body?;
+    let engine = state.engine()?.clone();
+    let _permit = permit(&state).await?;
+    let s = state.clone();
+    off_async(move || embed_texts(&s, &engine, value))
+        .await
+        .map(Json)
+}
+
+/// An OpenAI embeddings request answered with the local model: checks it, embeds. Also runs
+/// `/v1/embeddings` batch lines.
+pub fn embed_texts(
+    state: &AppState,
+    engine: &Engine,
+    value: serde_json::Value,
+) -> Result<EmbeddingsResponse, ApiError> {
     let request: EmbeddingsRequest = serde_json::from_value(value).map_err(|e| {
         ApiError::invalid(format!(
             "{e} (input must be a string or an array of strings; token arrays are not accepted)"
@@ -277,17 +317,12 @@ pub async fn embeddings(
             "input must hold 1 to {max} texts"
         )));
     }
-    let engine = state.engine()?.clone();
-    let _permit = permit(&state).await?;
-    let (vectors, tokens) = blocking(move || {
-        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-        let tokens: usize = texts
-            .iter()
-            .map(|t| (engine.counter.count(t) + 2).min(embed::MAX_TOKENS))
-            .sum();
-        engine.embedder.embed(&refs).map(|v| (v, tokens))
-    })
-    .await?;
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let tokens: usize = texts
+        .iter()
+        .map(|t| (engine.counter.count(t) + 2).min(embed::MAX_TOKENS))
+        .sum();
+    let vectors = engine.embedder.embed(&refs)?;
     let data = vectors
         .into_iter()
         .enumerate()
@@ -302,7 +337,7 @@ pub async fn embeddings(
             },
         })
         .collect();
-    Ok(Json(EmbeddingsResponse {
+    Ok(EmbeddingsResponse {
         object: "list".into(),
         data,
         model: MODEL_NAME.into(),
@@ -310,5 +345,5 @@ pub async fn embeddings(
             prompt_tokens: tokens,
             total_tokens: tokens,
         },
-    }))
+    })
 }

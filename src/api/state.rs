@@ -42,6 +42,9 @@ impl Engine {
             p.limits.max_pages = p.limits.max_pages.min(config.limits.max_pages);
             p.limits.max_bytes = p.limits.max_bytes.min(config.limits.max_upload_bytes);
             p.limits.timeout_seconds = config.limits.document_seconds;
+            if let Some(per_page) = config.limits.page_seconds {
+                p.limits.page_seconds = per_page;
+            }
             extractor.warm_up(&p)?;
             pipelines.insert(name.to_string(), p);
         }
@@ -102,9 +105,23 @@ pub struct AppState {
     pub owner: String,
     /// The OpenAPI document, built once.
     pub openapi: serde_json::Value,
+    /// Keys → tenants, replaced on reload.
+    pub access: RwLock<Arc<super::tenants::Access>>,
+    /// Turns true when the server stops: requests waiting on jobs answer at once.
+    pub stop: tokio::sync::watch::Sender<bool>,
+    /// Wakes the batch runner (a batch line ended, a batch was created or cancelled).
+    pub batch_wake: tokio::sync::Notify,
 }
 
 impl AppState {
+    /// The key table now.
+    pub fn access(&self) -> Arc<super::tenants::Access> {
+        self.access
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
     pub fn engine(&self) -> std::result::Result<&Arc<Engine>, super::ApiError> {
         self.engine.get().ok_or_else(super::ApiError::not_ready)
     }
@@ -161,4 +178,29 @@ pub async fn blocking<T: Send + 'static>(
         .await
         .map_err(super::ApiError::internal)?
         .map_err(Into::into)
+}
+
+/// A fresh id: `prefix` and 24 hex digits, unique across processes and restarts.
+pub fn new_id(prefix: &str) -> String {
+    use sha2::{Digest, Sha256};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let seed = format!(
+        "{nanos}:{}:{}:{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        uuid::Uuid::new_v4()
+    );
+    let digest = Sha256::digest(seed.as_bytes());
+    let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{prefix}{hex}")
+}
+
+/// Resolves once the server's stop flag is set (or its sender is gone).
+pub async fn stopped(stop: &mut tokio::sync::watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await.is_ok();
 }

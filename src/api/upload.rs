@@ -6,16 +6,16 @@ use super::error::status_of;
 use super::error::{ApiError, ErrorBody};
 use super::jobs::{self, json_response, JobAccepted, JobView};
 use super::state::{blocking, AppState};
-use crate::catalog::{JobState, NewJob};
+use super::tenants::Caller;
+use crate::catalog::{FileRow, JobState, NewJob};
 use crate::document::Document;
 use crate::source::Source;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Extension, Json};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::Duration;
 use utoipa::{IntoParams, ToSchema};
@@ -174,24 +174,6 @@ fn parse_bool(s: &str) -> Option<bool> {
     }
 }
 
-/// A fresh job id.
-fn new_job_id() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    let seed = format!(
-        "{nanos}:{}:{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    );
-    let digest = Sha256::digest(seed.as_bytes());
-    let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
-    format!("job_{hex}")
-}
-
 /// Extracts a document: 200 with its JSON when done within `wait` seconds, else 202 with a
 /// durable job to follow. Identical bytes already stored by the same pipeline are answered
 /// at once from the store.
@@ -216,6 +198,7 @@ fn new_job_id() -> String {
     security(("bearer" = [])))]
 pub async fn upload(
     State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
     query: Result<Query<UploadParams>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
     request: Request,
@@ -280,6 +263,21 @@ pub async fn upload(
         .document(&document_id)?
         .is_some_and(|d| d.status == "ok" && d.pipeline_version == version);
     if stored {
+        if index && !state.catalog.owns(&caller.tenant, &document_id)? {
+            // Stored for another tenant (or only ingested): this tenant keeps it too, as
+            // its own upload, without a second copy.
+            super::files::check_storage(&state, &caller, source.bytes)?;
+            let row = FileRow {
+                path: caller.upload_path(&document_id),
+                document_id: Some(document_id.clone()),
+                sha256: source.sha256.clone(),
+                size: source.bytes,
+                mtime: 0,
+                status: "ok".into(),
+            };
+            let e = engine.clone();
+            blocking(move || e.write_store().link_file(&row)).await?;
+        }
         if let Some(json) = state.catalog.document_json(&document_id)? {
             let mut response = json_response(json);
             response
@@ -292,19 +290,26 @@ pub async fn upload(
     // The same bytes being worked on already (a client retrying, say): follow that job.
     // (Not with a callback or a password of its own, which belong to one job.)
     let running = match (&callback_url, &upload.password) {
-        (None, None) => state
-            .catalog
-            .active_job(&document_id, &pipeline_name, index)?,
+        (None, None) => {
+            state
+                .catalog
+                .active_job(&caller.tenant, &document_id, &pipeline_name, index)?
+        }
         _ => None,
     };
     let id = match running {
         Some(id) => id,
         None => {
+            if index {
+                super::files::check_storage(&state, &caller, source.bytes)?;
+            }
             enqueue(
                 &state,
+                &caller,
                 &upload.bytes,
                 &NewJob {
-                    id: &new_job_id(),
+                    id: &super::state::new_id("job_"),
+                    tenant: &caller.tenant,
                     filename: filename.as_deref(),
                     media_type: source.media_type.mime(),
                     bytes: source.bytes,
@@ -319,22 +324,27 @@ pub async fn upload(
         }
     };
     let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(wait);
+    let mut stop = state.stop.subscribe();
     loop {
-        let job = jobs::view(&state, &id)?;
+        let job = jobs::view(&state, &caller, &id)?;
         if job.state != JobState::Queued.as_str() && job.state != JobState::Running.as_str() {
             return finished_response(&state, job);
         }
         let now = tokio::time::Instant::now();
-        if now >= deadline {
+        // A stopping server answers at once: the job stays queued for the next start.
+        if now >= deadline || *stop.borrow() {
             return Ok(accepted(job));
         }
         // Jobs run by other servers sharing the catalog end without a word to this one: look
         // at the catalog every second too.
         let next = deadline.min(now + Duration::from_secs(1));
-        if let Ok(Err(tokio::sync::broadcast::error::RecvError::Closed)) =
-            tokio::time::timeout_at(next, finished.recv()).await
-        {
-            return Ok(accepted(job));
+        tokio::select! {
+            heard = tokio::time::timeout_at(next, finished.recv()) => {
+                if let Ok(Err(tokio::sync::broadcast::error::RecvError::Closed)) = heard {
+                    return Ok(accepted(job));
+                }
+            }
+            _ = super::state::stopped(&mut stop) => {}
         }
     }
 }
@@ -344,28 +354,39 @@ pub async fn upload(
 /// shared catalog: across all servers) refuses it.
 async fn enqueue(
     state: &Arc<AppState>,
+    caller: &Caller,
     bytes: &Bytes,
     job: &NewJob<'_>,
 ) -> Result<String, ApiError> {
     let limit = state.config.limits.queue_length as u64;
-    let full = || {
-        ApiError::busy(
-            "queue_full",
-            format!("{limit} documents are waiting; retry later"),
-            10,
-        )
-    };
-    let (s, b, id) = (state.clone(), bytes.clone(), job.id.to_string());
+    let share = state
+        .access()
+        .limits(&caller.tenant)
+        .queued_jobs
+        .map(|n| n as u64);
+    let (s, b, id, tenant) = (
+        state.clone(),
+        bytes.clone(),
+        job.id.to_string(),
+        caller.tenant.clone(),
+    );
     let queued = blocking(move || {
-        if s.catalog.queued_jobs()? >= limit {
-            return Ok(false);
+        if s.catalog.queued_jobs(None)? >= limit {
+            return Ok(Some(format!("{limit} documents are waiting; retry later")));
+        }
+        if let Some(share) = share {
+            if s.catalog.queued_jobs(Some(&tenant))? >= share {
+                return Ok(Some(format!(
+                    "{share} of this tenant's documents are waiting; retry later"
+                )));
+            }
         }
         s.store_upload(&id, &b)?;
-        Ok(true)
+        Ok(None)
     })
     .await?;
-    if !queued {
-        return Err(full());
+    if let Some(why) = queued {
+        return Err(ApiError::busy("queue_full", why, 10));
     }
     if let Err(e) = state.catalog.insert_job(job) {
         state.remove_upload(job.id);

@@ -203,6 +203,33 @@ impl Db {
         }
     }
 
+    /// Runs `guard`, then, only when it changed a row, every statement of `rest`, all in one
+    /// transaction; false (and nothing changed) when the guard changed no row.
+    pub fn transaction(&self, guard: (&str, &[Value]), rest: &[(&str, Vec<Value>)]) -> Result<bool> {
+        match self {
+            Db::Sqlite(c) => {
+                let mut db = lock(c);
+                let tx = db
+                    .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                    .map_err(sqlite_err)?;
+                let run = |sql: &str, params: &[Value]| -> Result<usize> {
+                    tx.prepare_cached(&sqlite_sql(sql))
+                        .and_then(|mut st| st.execute(rusqlite::params_from_iter(params)))
+                        .map_err(sqlite_err)
+                };
+                if run(guard.0, guard.1)? == 0 {
+                    return Ok(false);
+                }
+                for (sql, params) in rest {
+                    run(sql, params)?;
+                }
+                tx.commit().map_err(sqlite_err)?;
+                Ok(true)
+            }
+            Db::Postgres(pool) => pool.transaction(guard, rest),
+        }
+    }
+
     /// The first row of a query, if any.
     pub fn query_opt(&self, sql: &str, params: &[Value]) -> Result<Option<Row>> {
         Ok(self.query(sql, params)?.into_iter().next())

@@ -68,7 +68,7 @@ impl JobState {
         )
     }
 
-    fn parse(s: &str) -> JobState {
+    pub(super) fn parse(s: &str) -> JobState {
         JobState::ALL
             .into_iter()
             .find(|j| j.as_str() == s)
@@ -79,6 +79,7 @@ impl JobState {
 /// What a new job records.
 pub struct NewJob<'a> {
     pub id: &'a str,
+    pub tenant: &'a str,
     pub filename: Option<&'a str>,
     pub media_type: &'a str,
     pub bytes: u64,
@@ -114,10 +115,22 @@ pub struct JobRow {
     pub finished_ms: Option<i64>,
     /// The worker that runs it, or last ran it (host:pid:tag).
     pub worker: Option<String>,
+    pub tenant: String,
+    /// `document` (an upload or a batch's `/v1/documents` line), `embeddings` or `retrieve`.
+    pub kind: String,
+    /// The batch it is a line of, its number there (from 1) and its `custom_id`.
+    pub batch_id: Option<String>,
+    pub line_no: Option<i64>,
+    pub custom_id: Option<String>,
+    /// A batch line's request body (JSON).
+    pub body: Option<String>,
+    /// A batch line's answer status.
+    pub response_status: Option<i64>,
 }
 
 const COLUMNS: &str = "id, state, filename, media_type, bytes, document_id, pipeline, do_index, password, \
-     callback_url, pages_done, pages_total, error_code, error, timings, created_ms, started_ms, finished_ms, owner";
+     callback_url, pages_done, pages_total, error_code, error, timings, created_ms, started_ms, finished_ms, owner, \
+     tenant, kind, batch_id, line_no, custom_id, body, response_status";
 
 fn job_row(r: &Row) -> Result<JobRow> {
     Ok(JobRow {
@@ -140,6 +153,13 @@ fn job_row(r: &Row) -> Result<JobRow> {
         started_ms: r.opt_int(16)?,
         finished_ms: r.opt_int(17)?,
         worker: r.opt_text(18)?,
+        tenant: r.text(19)?,
+        kind: r.text(20)?,
+        batch_id: r.opt_text(21)?,
+        line_no: r.opt_int(22)?,
+        custom_id: r.opt_text(23)?,
+        body: r.opt_text(24)?,
+        response_status: r.opt_int(25)?,
     })
 }
 
@@ -149,8 +169,11 @@ pub struct JobEnd<'a> {
     pub error_code: Option<&'a str>,
     pub error: Option<&'a str>,
     pub timings: Option<&'a str>,
-    /// The document's JSON when it is not kept in `documents` (an extraction without indexing).
+    /// The document's JSON when it is not kept in `documents` (an extraction without indexing),
+    /// or a batch line's response body.
     pub result: Option<&'a [u8]>,
+    /// A batch line's answer status.
+    pub response_status: Option<u16>,
 }
 
 /// What a running job's worker learns when it renews its lease.
@@ -168,9 +191,9 @@ impl Catalog {
     pub fn insert_job(&self, job: &NewJob) -> Result<()> {
         self.db
             .execute(
-                "INSERT INTO jobs (id, state, filename, media_type, bytes, document_id, pipeline, do_index, password, callback_url, created_ms)
-                 VALUES ($1, 'queued', $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                vals![job.id, job.filename, job.media_type, job.bytes, job.document_id, job.pipeline, job.index, job.password, job.callback_url, now_ms()],
+                "INSERT INTO jobs (id, state, filename, media_type, bytes, document_id, pipeline, do_index, password, callback_url, created_ms, tenant)
+                 VALUES ($1, 'queued', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                vals![job.id, job.filename, job.media_type, job.bytes, job.document_id, job.pipeline, job.index, job.password, job.callback_url, now_ms(), job.tenant],
             )
             .map(|_| ())
     }
@@ -193,22 +216,50 @@ impl Catalog {
             .transpose()
     }
 
-    /// Takes the oldest queued job (or a running one whose lease ran out) for `owner`, with
-    /// a lease until `lease_until_ms`; `None` when there is nothing to do. Concurrent
-    /// claimers, in this process or others, never get the same job.
-    pub fn claim_job(&self, owner: &str, lease_until_ms: i64) -> Result<Option<JobRow>> {
+    /// Takes the next job (or a running one whose lease ran out) for `owner`, with a lease
+    /// until `lease_until_ms`, passing over the tenants in `busy` (at their limit of running
+    /// jobs); `None` when there is nothing to do. Single uploads go first, oldest first; then
+    /// batch lines, line 1 of every batch before line 2 of any, so batches share the workers
+    /// and none starves an upload. Concurrent claimers, in this process or others, never get
+    /// the same job.
+    pub fn claim_job(
+        &self,
+        owner: &str,
+        lease_until_ms: i64,
+        busy: &[String],
+    ) -> Result<Option<JobRow>> {
+        let mut params = vals![owner, lease_until_ms, now_ms()].to_vec();
+        let mut skip = String::new();
+        if !busy.is_empty() {
+            let slots: Vec<String> = (4..4 + busy.len()).map(|n| format!("${n}")).collect();
+            skip = format!(" AND tenant NOT IN ({})", slots.join(", "));
+            params.extend(busy.iter().map(Into::into));
+        }
         let sql = format!(
             "UPDATE jobs SET state = 'running', owner = $1, lease_ms = $2, started_ms = $3, pages_done = 0
              WHERE id = (SELECT id FROM jobs
-                         WHERE state = 'queued' OR (state = 'running' AND COALESCE(lease_ms, 0) < $3)
-                         ORDER BY created_ms, id LIMIT 1{})
+                         WHERE (state = 'queued' OR (state = 'running' AND COALESCE(lease_ms, 0) < $3)){skip}
+                         ORDER BY CASE WHEN batch_id IS NULL THEN 0 ELSE 1 END, COALESCE(line_no, 0), created_ms, id
+                         LIMIT 1{})
              RETURNING {COLUMNS}",
             self.db.skip_locked()
         );
         self.db
-            .query_opt(&sql, vals![owner, lease_until_ms, now_ms()])?
+            .query_opt(&sql, &params)?
             .map(|r| job_row(&r))
             .transpose()
+    }
+
+    /// Running jobs per tenant.
+    pub fn running_by_tenant(&self) -> Result<Vec<(String, u64)>> {
+        self.db
+            .query(
+                "SELECT tenant, COUNT(*) FROM jobs WHERE state = 'running' GROUP BY tenant",
+                vals![],
+            )?
+            .iter()
+            .map(|r| Ok((r.text(0)?, r.int(1)?.max(0) as u64)))
+            .collect()
     }
 
     /// Extends `owner`'s lease on a running job and records its progress.
@@ -245,7 +296,7 @@ impl Catalog {
     /// Records how `owner`'s running job ended and forgets its password and upload; false
     /// when it is no longer `owner`'s to end (it ended already, or was taken over).
     pub fn finish_job(&self, id: &str, owner: &str, end: &JobEnd) -> Result<bool> {
-        self.end_job(id, "state = 'running' AND owner = $8", Some(owner), end)
+        self.end_job(id, "state = 'running' AND owner = $9", Some(owner), end)
     }
 
     /// Ends a job that is still queued as cancelled; false when it is not queued.
@@ -256,11 +307,12 @@ impl Catalog {
             error: Some("cancelled by the client"),
             timings: None,
             result: None,
+            response_status: None,
         };
         self.end_job(id, "state = 'queued'", None, &end)
     }
 
-    /// Ends a job where `condition` holds (`$8` in it is `owner`).
+    /// Ends a job where `condition` holds (`$9` in it is `owner`).
     fn end_job(
         &self,
         id: &str,
@@ -279,11 +331,12 @@ impl Catalog {
             now_ms()
         ]
         .to_vec();
+        params.push(end.response_status.map(u32::from).into());
         params.extend(owner.map(Into::into));
         let ended = self.db.execute(
             &format!(
                 "UPDATE jobs SET state = $2, error_code = $3, error = $4, timings = $5, result = $6,
-                        password = NULL, finished_ms = $7, lease_ms = NULL
+                        password = NULL, finished_ms = $7, lease_ms = NULL, response_status = $8
                  WHERE id = $1 AND {condition}"
             ),
             &params,
@@ -330,6 +383,7 @@ impl Catalog {
     /// when `index`), so that identical uploads in flight share one job.
     pub fn active_job(
         &self,
+        tenant: &str,
         document_id: &str,
         pipeline: &str,
         index: bool,
@@ -337,8 +391,9 @@ impl Catalog {
         self.db
             .query_opt(
                 "SELECT id FROM jobs WHERE document_id = $1 AND pipeline = $2 AND do_index >= $3
-                 AND state IN ('queued', 'running') AND cancel_requested = 0 ORDER BY created_ms LIMIT 1",
-                vals![document_id, pipeline, index],
+                 AND state IN ('queued', 'running') AND cancel_requested = 0 AND tenant = $4
+                 AND batch_id IS NULL ORDER BY created_ms LIMIT 1",
+                vals![document_id, pipeline, index, tenant],
             )?
             .map(|r| r.text(0))
             .transpose()
@@ -387,10 +442,15 @@ impl Catalog {
             .collect()
     }
 
-    /// Jobs waiting for a worker.
-    pub fn queued_jobs(&self) -> Result<u64> {
+    /// Single uploads waiting for a worker (batch lines wait in their batch), of every
+    /// tenant or of one.
+    pub fn queued_jobs(&self, tenant: Option<&str>) -> Result<u64> {
         self.db
-            .query_opt("SELECT COUNT(*) FROM jobs WHERE state = 'queued'", vals![])?
+            .query_opt(
+                "SELECT COUNT(*) FROM jobs WHERE state = 'queued' AND batch_id IS NULL
+                 AND (CAST($1 AS TEXT) IS NULL OR tenant = $1)",
+                vals![tenant],
+            )?
             .map(|r| r.int(0))
             .transpose()
             .map(|n| n.unwrap_or(0).max(0) as u64)
@@ -441,6 +501,7 @@ mod tests {
     fn new_job(id: &str) -> NewJob<'_> {
         NewJob {
             id,
+            tenant: "default",
             filename: Some("a.pdf"),
             media_type: "application/pdf",
             bytes: 10,
@@ -458,9 +519,9 @@ mod tests {
         {
             let catalog = Catalog::open(dir.path()).expect("open");
             catalog.insert_job(&new_job("job_1")).expect("insert");
-            let claimed = catalog.claim_job("w1", i64::MAX).expect("claim");
+            let claimed = catalog.claim_job("w1", i64::MAX, &[]).expect("claim");
             assert_eq!(claimed.map(|j| j.id).as_deref(), Some("job_1"));
-            assert!(catalog.claim_job("w2", i64::MAX).expect("claim").is_none());
+            assert!(catalog.claim_job("w2", i64::MAX, &[]).expect("claim").is_none());
         }
         let catalog = Catalog::open(dir.path()).expect("reopen");
         let open = catalog.unfinished_jobs().expect("unfinished");
@@ -471,13 +532,14 @@ mod tests {
             catalog.job("job_1").expect("get").map(|j| j.state),
             Some(JobState::Queued)
         );
-        assert!(catalog.claim_job("w3", i64::MAX).expect("claim").is_some());
+        assert!(catalog.claim_job("w3", i64::MAX, &[]).expect("claim").is_some());
         let end = JobEnd {
             state: JobState::Succeeded,
             error_code: None,
             error: None,
             timings: Some("{}"),
             result: Some(b"{\"id\":\"doc_1\"}"),
+            response_status: None,
         };
         assert!(!catalog.finish_job("job_1", "w1", &end).expect("not w1's"));
         assert!(catalog.finish_job("job_1", "w3", &end).expect("finish"));

@@ -15,11 +15,17 @@ use std::io::{Read, Write};
 use std::path::Path;
 use std::sync::Mutex;
 
+mod batches;
 mod db;
+mod files_api;
 mod jobs;
 mod pg_tls;
 mod postgres;
+mod tenant;
+pub use batches::{BatchRow, LineCounts, LineOutcome, NewLine};
+pub use files_api::{ApiFile, NewApiFile};
 pub use jobs::{JobEnd, JobRow, JobState, Lease, NewJob};
+pub use tenant::{tenant_of_path, tenant_path, visible_path, DEFAULT_TENANT};
 
 fn err(e: impl std::fmt::Display) -> Error {
     Error::Catalog(e.to_string())
@@ -79,6 +85,9 @@ pub struct DocumentFilter {
     /// Document metadata fields (`title`, `author`, `language`…) equal to these values,
     /// ignoring case.
     pub metadata: std::collections::BTreeMap<String, String>,
+    /// Only documents this tenant uploaded or ingested; `path_prefix` is then a path as the
+    /// tenant sees it.
+    pub tenant: Option<String>,
 }
 
 impl DocumentFilter {
@@ -283,6 +292,7 @@ impl Catalog {
         let db = Connection::open(dir.join("catalog.sqlite")).map_err(err)?;
         db.execute_batch(SQLITE_SCHEMA).map_err(err)?;
         db.execute_batch(jobs::SQLITE_SCHEMA).map_err(err)?;
+        db.execute_batch(batches::SQLITE_SCHEMA).map_err(err)?;
         // Added after the first release of the catalog.
         ensure_column(&db, "documents", "metadata", "TEXT")?;
         ensure_column(&db, "jobs", "owner", "TEXT")?;
@@ -293,6 +303,24 @@ impl Catalog {
             "cancel_requested",
             "INTEGER NOT NULL DEFAULT 0",
         )?;
+        // Tenants and batches.
+        ensure_column(&db, "files", "tenant", "TEXT NOT NULL DEFAULT 'default'")?;
+        for (column, decl) in [
+            ("tenant", "TEXT NOT NULL DEFAULT 'default'"),
+            ("kind", "TEXT NOT NULL DEFAULT 'document'"),
+            ("batch_id", "TEXT"),
+            ("line_no", "INTEGER"),
+            ("custom_id", "TEXT"),
+            ("body", "TEXT"),
+            ("response_status", "INTEGER"),
+        ] {
+            ensure_column(&db, "jobs", column, decl)?;
+        }
+        db.execute_batch(
+            "CREATE INDEX IF NOT EXISTS files_tenant ON files(tenant, document_id);
+             CREATE INDEX IF NOT EXISTS jobs_batch ON jobs(batch_id, line_no);",
+        )
+        .map_err(err)?;
         Ok(Self {
             db: Db::Sqlite(Mutex::new(db)),
             dir: dir.to_path_buf(),
@@ -423,10 +451,10 @@ impl Catalog {
     pub fn set_file(&self, row: &FileRow, error: Option<&str>) -> Result<()> {
         self.db
             .execute(
-                "INSERT INTO files (path, document_id, sha256, size, mtime, status, error, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                "INSERT INTO files (path, document_id, sha256, size, mtime, status, error, updated_at, tenant)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                  ON CONFLICT(path) DO UPDATE SET document_id = $2, sha256 = $3, size = $4, mtime = $5, status = $6, error = $7, updated_at = $8",
-                vals![&row.path, row.document_id.as_deref(), &row.sha256, row.size, row.mtime, &row.status, error, now()],
+                vals![&row.path, row.document_id.as_deref(), &row.sha256, row.size, row.mtime, &row.status, error, now(), tenant_of_path(&row.path)],
             )
             .map(|_| ())
     }
@@ -534,50 +562,102 @@ impl Catalog {
         };
         any_of(&mut sql, "d.id", &filter.document_ids);
         any_of(&mut sql, "d.media_type", &filter.media_types);
+        if let Some(tenant) = &filter.tenant {
+            sql.push_str(&format!(" AND f.tenant = ${}", params.len() + 1));
+            params.push(db::Value::from(tenant));
+        }
         if let Some(prefix) = &filter.path_prefix {
             let n = params.len() + 1;
             sql.push_str(&format!(
                 " AND substr(f.path, 1, length(CAST(${n} AS TEXT))) = CAST(${n} AS TEXT)"
             ));
-            params.push(db::Value::from(prefix));
+            let prefix = match &filter.tenant {
+                Some(t) => tenant_path(t, prefix),
+                None => prefix.clone(),
+            };
+            params.push(db::Value::Text(prefix));
         }
         let rows = self.db.query(&sql, &params)?;
         let mut out = HashSet::new();
         for r in rows {
             let (id, media, path, metadata) =
                 (r.text(0)?, r.text(1)?, r.opt_text(2)?, r.opt_text(3)?);
-            if filter.matches(&id, &media, path.as_deref(), metadata.as_deref()) {
+            let path = match filter.tenant {
+                Some(_) => path.as_deref().map(visible_path),
+                None => path.as_deref(),
+            };
+            if filter.matches(&id, &media, path, metadata.as_deref()) {
                 out.insert(id);
             }
         }
         Ok(out)
     }
 
-    /// A document's file name and one path it was ingested from.
-    pub fn origin(&self, id: &str) -> Result<(Option<String>, Option<String>)> {
+    /// A document's file name and one path it was ingested from (one of `tenant`'s, as it
+    /// sees it, when given).
+    pub fn origin(
+        &self,
+        tenant: Option<&str>,
+        id: &str,
+    ) -> Result<(Option<String>, Option<String>)> {
         self.db
             .query_opt(
-                "SELECT d.filename, (SELECT path FROM files f WHERE f.document_id = d.id ORDER BY path LIMIT 1)
+                "SELECT d.filename, (SELECT path FROM files f WHERE f.document_id = d.id
+                                     AND (CAST($2 AS TEXT) IS NULL OR f.tenant = $2) ORDER BY path LIMIT 1)
                  FROM documents d WHERE d.id = $1",
-                vals![id],
+                vals![id, tenant],
             )?
             .map(|r| Ok((r.opt_text(0)?, r.opt_text(1)?)))
             .transpose()
-            .map(|o| o.unwrap_or((None, None)))
+            .map(|o| {
+                let (name, path) = o.unwrap_or((None, None));
+                let path = match tenant {
+                    Some(_) => path.map(|p| visible_path(&p).to_string()),
+                    None => path,
+                };
+                (name, path)
+            })
     }
 
-    /// Stored documents in id order, `limit` of them after `after` (a page of a listing).
-    pub fn list_documents(&self, after: Option<&str>, limit: usize) -> Result<Vec<DocumentInfo>> {
+    /// Stored documents in id order, `limit` of them after `after` (a page of a listing);
+    /// only `tenant`'s when given.
+    pub fn list_documents(
+        &self,
+        tenant: Option<&str>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<DocumentInfo>> {
         self.db
             .query(
                 &format!(
-                    "SELECT {INFO_COLUMNS} FROM documents WHERE status = 'ok' AND id > $1 ORDER BY id LIMIT $2"
+                    "SELECT {INFO_COLUMNS} FROM documents d WHERE status = 'ok' AND id > $1
+                     AND (CAST($3 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM files f WHERE f.document_id = d.id AND f.tenant = $3))
+                     ORDER BY id LIMIT $2"
                 ),
-                vals![after.unwrap_or(""), limit as u64],
+                vals![after.unwrap_or(""), limit as u64, tenant],
             )?
             .iter()
             .map(document_info)
             .collect()
+    }
+
+    /// Whether tenant `tenant` uploaded or ingested document `id`.
+    pub fn owns(&self, tenant: &str, id: &str) -> Result<bool> {
+        Ok(self
+            .db
+            .query_opt(
+                "SELECT 1 FROM files WHERE document_id = $1 AND tenant = $2 LIMIT 1",
+                vals![id, tenant],
+            )?
+            .is_some())
+    }
+
+    /// Forgets tenant `tenant`'s files of document `id`; how many.
+    pub fn delete_tenant_files(&self, tenant: &str, id: &str) -> Result<u64> {
+        self.db.execute(
+            "DELETE FROM files WHERE document_id = $1 AND tenant = $2",
+            vals![id, tenant],
+        )
     }
 
     /// A stored document's description.

@@ -88,6 +88,44 @@ const MIGRATIONS: &[&str] = &[
         lease_ms BIGINT NOT NULL);",
     // 2: filters by media type narrow rows in the database.
     "CREATE INDEX documents_media_type ON documents(media_type);",
+    // 3: tenants, the Files API, batches.
+    "
+    ALTER TABLE files ADD COLUMN tenant TEXT COLLATE \"C\" NOT NULL DEFAULT 'default';
+    CREATE INDEX files_tenant ON files(tenant, document_id);
+    ALTER TABLE jobs ADD COLUMN tenant TEXT COLLATE \"C\" NOT NULL DEFAULT 'default';
+    ALTER TABLE jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'document';
+    ALTER TABLE jobs ADD COLUMN batch_id TEXT COLLATE \"C\";
+    ALTER TABLE jobs ADD COLUMN line_no BIGINT;
+    ALTER TABLE jobs ADD COLUMN custom_id TEXT;
+    ALTER TABLE jobs ADD COLUMN body TEXT;
+    ALTER TABLE jobs ADD COLUMN response_status BIGINT;
+    CREATE INDEX jobs_batch ON jobs(batch_id, line_no);
+    CREATE TABLE api_files (
+        id TEXT COLLATE \"C\" PRIMARY KEY,
+        tenant TEXT COLLATE \"C\" NOT NULL,
+        purpose TEXT NOT NULL,
+        filename TEXT NOT NULL,
+        bytes BIGINT NOT NULL,
+        sha256 TEXT NOT NULL,
+        content BYTEA NOT NULL,
+        created_ms BIGINT NOT NULL);
+    CREATE INDEX api_files_tenant ON api_files(tenant, created_ms);
+    CREATE TABLE batches (
+        id TEXT COLLATE \"C\" PRIMARY KEY,
+        tenant TEXT COLLATE \"C\" NOT NULL,
+        body TEXT NOT NULL,
+        status TEXT NOT NULL,
+        errors TEXT,
+        output_file_id TEXT,
+        error_file_id TEXT,
+        total BIGINT NOT NULL DEFAULT 0,
+        completed BIGINT NOT NULL DEFAULT 0,
+        failed BIGINT NOT NULL DEFAULT 0,
+        times TEXT NOT NULL,
+        created_ms BIGINT NOT NULL,
+        expires_ms BIGINT NOT NULL);
+    CREATE INDEX batches_tenant ON batches(tenant, created_ms);
+    CREATE INDEX batches_status ON batches(status);",
 ];
 
 /// The schema version this build writes.
@@ -323,6 +361,21 @@ impl Pool {
     pub fn execute(&self, sql: &str, params: &[Value]) -> Result<u64> {
         let refs = refs(params);
         self.with(|c| c.execute(sql, &refs))
+    }
+
+    /// See [`super::db::Db::transaction`].
+    pub fn transaction(&self, guard: (&str, &[Value]), rest: &[(&str, Vec<Value>)]) -> Result<bool> {
+        self.with(|c| {
+            let mut tx = c.transaction()?;
+            if tx.execute(guard.0, &refs(guard.1))? == 0 {
+                return Ok(false);
+            }
+            for (sql, params) in rest {
+                tx.execute(*sql, &refs(params))?;
+            }
+            tx.commit()?;
+            Ok(true)
+        })
     }
 
     pub fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {

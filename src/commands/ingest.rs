@@ -43,6 +43,10 @@ pub struct IngestArgs {
     /// Where models run: auto, cpu, cuda or cuda:N (default: the pipeline's).
     #[arg(long)]
     device: Option<String>,
+    /// Seconds one document may take, whatever its length (default: the pipeline's base
+    /// plus its time per page).
+    #[arg(long)]
+    timeout: Option<f64>,
 }
 
 /// Runs the ingest; the exit status is 0 when every file was stored (or unchanged or not a
@@ -52,6 +56,13 @@ pub fn run(args: IngestArgs) -> anyhow::Result<bool> {
     let pipeline = PipelineConfig::load(&args.pipeline)?;
     let mut extract = ExtractOptions::new(pipeline);
     extract.device = args.device.as_deref().map(str::parse).transpose()?;
+    if let Some(secs) = args.timeout {
+        anyhow::ensure!(
+            secs > 0.0 && secs.is_finite(),
+            "--timeout must be a positive number of seconds"
+        );
+        extract.timeout = Some(Duration::from_secs_f64(secs));
+    }
     anyhow::ensure!(
         args.chunk_tokens >= 32,
         "--chunk-tokens must be at least 32"

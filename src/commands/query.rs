@@ -73,6 +73,7 @@ pub fn run(args: QueryArgs) -> anyhow::Result<String> {
         media_types: args.media_types.clone(),
         path_prefix: args.path_prefix.clone(),
         metadata: args.metadata.iter().cloned().collect(),
+        tenant: None,
     };
     let query_vector = match mode {
         Mode::Keyword => None,

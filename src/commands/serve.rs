@@ -1,5 +1,7 @@
-//! `folio serve`: the HTTP API on one address, with the settings of `--config`, API keys and
-//! the safety check that keeps a server without keys on loopback.
+//! `folio serve`: the HTTP API on one address, with the settings of `--config`, API keys,
+//! TLS, and the safety checks that keep a server without keys, or without TLS, on loopback.
+//! SIGHUP reads the config file again (keys, tenants, certificate); SIGTERM stops it within
+//! `shutdown_seconds`.
 
 use folio::api::{self, ServerConfig};
 use std::net::SocketAddr;
@@ -19,9 +21,19 @@ pub struct ServeArgs {
     /// Server settings (TOML): addr, data, api_keys, pipeline, [limits]…
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Listen beyond loopback without API keys (anyone who can reach the port can use it).
+    /// Listen beyond loopback without API keys (anyone who can reach the port can use it;
+    /// also allows plain HTTP there).
     #[arg(long)]
     insecure_no_auth: bool,
+    /// PEM certificate chain: serve HTTPS (with --tls-key; reloaded on SIGHUP).
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Plain HTTP beyond loopback is fine: a proxy in front terminates TLS.
+    #[arg(long)]
+    behind_proxy: bool,
     /// Log lines as text (default) or JSON objects.
     #[arg(long, value_parser = ["text", "json"], default_value = "text")]
     log_format: String,
@@ -32,22 +44,41 @@ pub fn wants_json_logs(args: &ServeArgs) -> bool {
     args.log_format == "json"
 }
 
-pub fn run(args: ServeArgs) -> anyhow::Result<()> {
+/// The settings: the config file (or defaults), then the flags.
+fn settings(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
     let mut config = ServerConfig::load(args.config.as_deref())?;
     if let Some(addr) = args.addr {
         config.addr = addr;
     }
-    config.storage = args.storage.over(config.storage);
-    config.validate()?;
-    match (args.data, args.config.is_some()) {
-        (Some(d), _) => config.data = d,
+    config.storage = args.storage.over(config.storage.clone());
+    match (&args.data, args.config.is_some()) {
+        (Some(d), _) => config.data = d.clone(),
         (None, false) => config.data = super::default_data_dir(),
         (None, true) => {}
     }
-    if !config.addr.ip().is_loopback() && config.api_keys.is_empty() && !args.insecure_no_auth {
+    if args.tls_cert.is_some() {
+        config.tls_cert = args.tls_cert.clone();
+        config.tls_key = args.tls_key.clone();
+    }
+    config.validate()?;
+    Ok(config)
+}
+
+pub fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let config = settings(&args)?;
+    let off_loopback = !config.addr.ip().is_loopback();
+    if off_loopback && !config.has_keys() && !args.insecure_no_auth {
         anyhow::bail!(
-            "refusing to listen on {} without API keys: set FOLIO_API_KEYS (or api_keys in --config), \
-             listen on 127.0.0.1, or pass --insecure-no-auth",
+            "refusing to listen on {} without API keys: set FOLIO_API_KEYS (or api_keys or \
+             [[tenants]] in --config), listen on 127.0.0.1, or pass --insecure-no-auth",
+            config.addr
+        );
+    }
+    let tls = config.tls_cert.is_some();
+    if off_loopback && !tls && !args.behind_proxy && !args.insecure_no_auth {
+        anyhow::bail!(
+            "refusing plain HTTP on {}: pass --tls-cert and --tls-key (PEM), or --behind-proxy \
+             when a proxy in front terminates TLS",
             config.addr
         );
     }
@@ -59,17 +90,51 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.addr))?;
         let local = listener.local_addr()?;
+        let scheme = if tls { "https" } else { "http" };
         // The first line on stdout, for scripts and tests that asked for port 0.
-        println!("listening on http://{local}");
+        println!("listening on {scheme}://{local}");
         tracing::info!(
             addr = %local,
             data = %config.data.display(),
-            auth = !config.api_keys.is_empty(),
+            auth = config.has_keys(),
+            tls,
             "folio serve"
         );
-        api::serve(listener, config, shutdown_signal()).await?;
+        let (tx, reloads) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(reload_on_hangup(args, tx));
+        api::serve(listener, config, shutdown_signal(), reloads).await?;
         Ok(())
     })
+}
+
+/// SIGHUP: the config file and flags read again and handed to the server (a file that no
+/// longer parses is reported and ignored).
+async fn reload_on_hangup(
+    args: ServeArgs,
+    tx: tokio::sync::mpsc::UnboundedSender<ServerConfig>,
+) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+            return;
+        };
+        while hangups.recv().await.is_some() {
+            tracing::info!("SIGHUP: reading the settings again");
+            match settings(&args) {
+                Ok(config) => {
+                    if tx.send(config).is_err() {
+                        return;
+                    }
+                }
+                Err(e) => tracing::error!("settings not reloaded (the old ones stay): {e:#}"),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (args, tx);
+    }
 }
 
 /// SIGINT or SIGTERM.

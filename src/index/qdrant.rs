@@ -695,6 +695,7 @@ impl ChunkIndex for QdrantIndex {
     fn filters(&self, filter: &DocumentFilter, pinned: Option<&str>) -> bool {
         let collection = pinned.unwrap_or(&self.collection);
         collection.starts_with(&format!("{}chunks_{}", self.prefix, generation()))
+            && filter.tenant.is_none()
             && filter
                 .path_prefix
                 .as_deref()

@@ -69,7 +69,9 @@ impl Store {
             .hits
             .into_iter()
             .map(|hit| {
-                let (filename, path) = self.catalog.origin(&hit.chunk.document_id)?;
+                let (filename, path) = self
+                    .catalog
+                    .origin(query.filter.tenant.as_deref(), &hit.chunk.document_id)?;
                 Ok(Retrieved {
                     hit,
                     filename,

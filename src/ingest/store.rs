@@ -211,6 +211,20 @@ impl Store {
         Ok(true)
     }
 
+    /// Forgets tenant `tenant`'s files of document `id`; the document goes from every store
+    /// only when no other tenant (or ingested path) still points at it. False when the
+    /// tenant had none.
+    pub fn remove_for(&mut self, tenant: &str, id: &str) -> Result<bool> {
+        if self.catalog.delete_tenant_files(tenant, id)? == 0 {
+            return Ok(false);
+        }
+        if self.remove_unreferenced()? == 0 {
+            // Others keep it: the index's filter fields lose this tenant's paths.
+            self.describe(id)?;
+        }
+        Ok(true)
+    }
+
     /// Removes documents no file points at, from every store.
     pub fn remove_unreferenced(&mut self) -> Result<usize> {
         let gone = self.catalog.unreferenced_documents()?;

@@ -102,7 +102,11 @@ fn yes() -> bool {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LimitsConfig {
+    /// A document's time limit is this base…
     pub timeout_seconds: f64,
+    /// …plus this much per page it has (or per page selected), so long documents fit.
+    #[serde(default)]
+    pub page_seconds: f64,
     pub max_bytes: u64,
     pub max_pages: u32,
 }
@@ -131,6 +135,7 @@ impl PipelineConfig {
             toml::from_str(text).map_err(|e| Error::Pipeline(format!("{origin}: {e}")))?;
         if !(0.0..=1.0).contains(&config.text.max_unmapped_ratio)
             || config.limits.timeout_seconds <= 0.0
+            || config.limits.page_seconds < 0.0
             || !(1..=64).contains(&config.workers)
             || !(0.0..1.0).contains(&config.layout.min_score)
         {

@@ -51,7 +51,8 @@ pub struct ExtractOptions {
     pub pipeline: PipelineConfig,
     pub pages: Option<PageRange>,
     pub password: Option<String>,
-    /// Overrides the pipeline's time limit.
+    /// Overrides the pipeline's time limit (a fixed limit per document, whatever its
+    /// length).
     pub timeout: Option<Duration>,
     /// Overrides the pipeline's OCR mode.
     pub ocr: Option<OcrMode>,
@@ -109,9 +110,14 @@ impl ExtractOptions {
         }
     }
 
-    fn deadline(&self) -> Duration {
-        self.timeout
-            .unwrap_or_else(|| Duration::from_secs_f64(self.pipeline.limits.timeout_seconds))
+    /// The time limit of a document of `pages` pages (unknown: the base alone).
+    pub fn deadline(&self, pages: Option<usize>) -> Duration {
+        let limits = &self.pipeline.limits;
+        self.timeout.unwrap_or_else(|| {
+            Duration::from_secs_f64(
+                limits.timeout_seconds + limits.page_seconds * pages.unwrap_or(0) as f64,
+            )
+        })
     }
 
     fn device(&self) -> Device {
@@ -304,6 +310,7 @@ impl Extractor {
             run.outline = file.outline();
         }
         let numbers = select_pages(metadata.page_count, options)?;
+        run.set_page_count(numbers.len(), options);
         if let Some(p) = &options.progress {
             p.pages_total.store(numbers.len() as u32, Ordering::Relaxed);
         }
@@ -419,6 +426,8 @@ impl Extractor {
                         return Ok(());
                     }
                 }
+                // The page count of an image file is known only at its end.
+                run.set_page_count(run.pages.len() + 1, options);
                 run.check_deadline()?;
                 let (width, height) = img.size_points();
                 run.pages.push(Page {
@@ -516,6 +525,8 @@ fn select_pages(count: u32, options: &ExtractOptions) -> Result<Vec<u32>> {
 struct Run {
     started: Instant,
     limit: Duration,
+    /// Pages to read, once known.
+    page_count: Option<usize>,
     progress: Option<Arc<Progress>>,
     pages: Vec<Page>,
     layouts: Vec<PageLayout>,
@@ -530,7 +541,8 @@ impl Run {
     fn new(started: Instant, options: &ExtractOptions) -> Self {
         Self {
             started,
-            limit: options.deadline(),
+            limit: options.deadline(None),
+            page_count: None,
             progress: options.progress.clone(),
             pages: Vec::new(),
             layouts: Vec::new(),
@@ -574,12 +586,22 @@ impl Run {
         }
     }
 
+    /// The document has `n` pages to read: its time limit grows with them.
+    fn set_page_count(&mut self, n: usize, options: &ExtractOptions) {
+        self.page_count = Some(n);
+        self.limit = options.deadline(Some(n));
+    }
+
     fn check_deadline(&self) -> Result<()> {
         if self.progress.as_ref().is_some_and(|p| p.is_cancelled()) {
             return Err(Error::Cancelled);
         }
         if self.started.elapsed() > self.limit {
-            return Err(Error::Timeout(self.limit.as_secs_f64()));
+            return Err(Error::Timeout {
+                seconds: self.limit.as_secs_f64(),
+                pages_done: self.pages.len(),
+                pages: self.page_count.unwrap_or(self.pages.len()),
+            });
         }
         Ok(())
     }
