@@ -193,14 +193,20 @@ fn job_lifecycle(open: &Opener) {
 
     // Oldest first; a claimed job is nobody else's.
     let far = i64::MAX / 2;
-    let first = a.claim_job("worker-a", far, &[]).expect("claim").expect("a job");
+    let first = a
+        .claim_job("worker-a", far, &[])
+        .expect("claim")
+        .expect("a job");
     assert_eq!(first.id, "job_1");
     assert_eq!(first.worker.as_deref(), Some("worker-a"));
     assert_eq!(
         b.upload("job_1").expect("read").as_deref(),
         Some(&b"%PDF-1.7 bytes"[..])
     );
-    let second = b.claim_job("worker-b", far, &[]).expect("claim").expect("a job");
+    let second = b
+        .claim_job("worker-b", far, &[])
+        .expect("claim")
+        .expect("a job");
     assert_eq!(second.id, "job_2");
     assert!(b.claim_job("worker-b", far, &[]).expect("claim").is_none());
 

@@ -126,7 +126,12 @@ fn validate(state: &Arc<AppState>, batch: &BatchRow) -> Result<()> {
     };
     let (lines, mut errors) = read_lines(state, batch, &request, &content)?;
     if lines.is_empty() && errors.is_empty() {
-        errors.push(error("empty_file", "the input file has no requests", None, 0));
+        errors.push(error(
+            "empty_file",
+            "the input file has no requests",
+            None,
+            0,
+        ));
     }
     if !errors.is_empty() {
         return fail(errors);
@@ -160,30 +165,60 @@ fn read_lines(
             continue;
         }
         let Ok(Value::Object(line)) = serde_json::from_slice::<Value>(raw) else {
-            errors.push(error("invalid_json_line", "the line is not a JSON object", None, n));
+            errors.push(error(
+                "invalid_json_line",
+                "the line is not a JSON object",
+                None,
+                n,
+            ));
             continue;
         };
         let custom_id = match line.get("custom_id") {
             Some(Value::String(s)) if !s.is_empty() && s.len() <= 512 => s.clone(),
             _ => {
-                errors.push(error("missing_custom_id", "custom_id must be a string of 1 to 512 characters", Some("custom_id"), n));
+                errors.push(error(
+                    "missing_custom_id",
+                    "custom_id must be a string of 1 to 512 characters",
+                    Some("custom_id"),
+                    n,
+                ));
                 continue;
             }
         };
         if !seen.insert(custom_id.clone()) {
-            errors.push(error("duplicate_custom_id", format!("custom_id '{custom_id}' is used on an earlier line"), Some("custom_id"), n));
+            errors.push(error(
+                "duplicate_custom_id",
+                format!("custom_id '{custom_id}' is used on an earlier line"),
+                Some("custom_id"),
+                n,
+            ));
             continue;
         }
         if line.get("method").and_then(Value::as_str) != Some("POST") {
-            errors.push(error("invalid_method", "method must be POST", Some("method"), n));
+            errors.push(error(
+                "invalid_method",
+                "method must be POST",
+                Some("method"),
+                n,
+            ));
             continue;
         }
         if line.get("url").and_then(Value::as_str) != Some(request.endpoint.as_str()) {
-            errors.push(error("mismatched_endpoint", format!("url must be the batch's endpoint, {}", request.endpoint), Some("url"), n));
+            errors.push(error(
+                "mismatched_endpoint",
+                format!("url must be the batch's endpoint, {}", request.endpoint),
+                Some("url"),
+                n,
+            ));
             continue;
         }
         let Some(body @ Value::Object(_)) = line.get("body") else {
-            errors.push(error("invalid_body", "body must be a JSON object", Some("body"), n));
+            errors.push(error(
+                "invalid_body",
+                "body must be a JSON object",
+                Some("body"),
+                n,
+            ));
             continue;
         };
         let kind = request.endpoint.trim_start_matches("/v1/");
@@ -202,7 +237,10 @@ fn read_lines(
         if kind == "documents" {
             new.kind = "document".into();
             if let Err(e) = document_line(state, batch, body, &mut new) {
-                errors.push(BatchError { line: Some(n as u64), ..e });
+                errors.push(BatchError {
+                    line: Some(n as u64),
+                    ..e
+                });
                 continue;
             }
         }
@@ -225,24 +263,43 @@ fn document_line(
         param: Some(param.into()),
         line: None,
     };
-    let file_id = body
-        .get("file_id")
-        .and_then(Value::as_str)
-        .ok_or_else(|| bad("invalid_body", "body.file_id must name a file".into(), "body.file_id"))?;
+    let file_id = body.get("file_id").and_then(Value::as_str).ok_or_else(|| {
+        bad(
+            "invalid_body",
+            "body.file_id must name a file".into(),
+            "body.file_id",
+        )
+    })?;
     let pipeline = match body.get("pipeline") {
         None | Some(Value::Null) => state.config.pipeline.clone(),
         Some(Value::String(p)) if BUILTIN.iter().any(|(n, _)| n == p) => p.clone(),
         Some(other) => {
             let names: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
-            return Err(bad("invalid_pipeline", format!("pipeline {other} is not one of {}", names.join(", ")), "body.pipeline"));
+            return Err(bad(
+                "invalid_pipeline",
+                format!("pipeline {other} is not one of {}", names.join(", ")),
+                "body.pipeline",
+            ));
         }
     };
     let index = match body.get("index") {
         None | Some(Value::Null) => true,
         Some(Value::Bool(b)) => *b,
-        Some(_) => return Err(bad("invalid_body", "body.index must be true or false".into(), "body.index")),
+        Some(_) => {
+            return Err(bad(
+                "invalid_body",
+                "body.index must be true or false".into(),
+                "body.index",
+            ))
+        }
     };
-    let missing = || bad("invalid_file_id", format!("no file '{file_id}'"), "body.file_id");
+    let missing = || {
+        bad(
+            "invalid_file_id",
+            format!("no file '{file_id}'"),
+            "body.file_id",
+        )
+    };
     let file = state
         .catalog
         .api_file(&batch.tenant, file_id)
@@ -258,7 +315,13 @@ fn document_line(
         Some(file.filename.clone()),
         state.config.limits.max_upload_bytes,
     )
-    .map_err(|e| bad("unsupported_file", format!("file '{file_id}': {e}"), "body.file_id"))?;
+    .map_err(|e| {
+        bad(
+            "unsupported_file",
+            format!("file '{file_id}': {e}"),
+            "body.file_id",
+        )
+    })?;
     line.media_type = source.media_type.mime().to_string();
     line.bytes = source.bytes;
     line.document_id = source.document_id();
@@ -271,7 +334,10 @@ fn document_line(
 /// One output line (OpenAI's shape), and whether it belongs in the error file.
 fn output_line(batch: &BatchRow, o: &crate::catalog::LineOutcome) -> (Value, bool) {
     let request_id = o.job_id.clone();
-    let id = format!("batch_req_{}", o.job_id.trim_start_matches(&format!("{}_", batch.id)));
+    let id = format!(
+        "batch_req_{}",
+        o.job_id.trim_start_matches(&format!("{}_", batch.id))
+    );
     let body: Value = o
         .body
         .as_deref()
@@ -279,20 +345,20 @@ fn output_line(batch: &BatchRow, o: &crate::catalog::LineOutcome) -> (Value, boo
         .unwrap_or(Value::Null);
     match (o.state, o.response_status) {
         (JobState::Succeeded, status) => (
-            json!({"id": format!("{}_{id}", batch.id), "custom_id": o.custom_id,
+            json!({"id": id, "custom_id": o.custom_id,
                    "response": {"status_code": status.unwrap_or(200), "request_id": request_id, "body": body},
                    "error": null}),
             false,
         ),
         (_, Some(status)) => (
-            json!({"id": format!("{}_{id}", batch.id), "custom_id": o.custom_id,
+            json!({"id": id, "custom_id": o.custom_id,
                    "response": {"status_code": status, "request_id": request_id,
                                 "body": {"error": {"code": o.error_code, "message": o.error}}},
                    "error": null}),
             true,
         ),
         (_, None) => (
-            json!({"id": format!("{}_{id}", batch.id), "custom_id": o.custom_id, "response": null,
+            json!({"id": id, "custom_id": o.custom_id, "response": null,
                    "error": {"code": o.error_code.clone().unwrap_or_else(|| "batch_cancelled".into()),
                              "message": o.error.clone().unwrap_or_default()}}),
             true,
@@ -322,12 +388,20 @@ fn finish(state: &Arc<AppState>, batch: &BatchRow, from: &str, to: &str) -> Resu
         target.push(b'\n');
     }
     let suffix = batch.id.trim_start_matches("batch_");
-    let (out_id, err_id) = (format!("file-{suffix}-output"), format!("file-{suffix}-errors"));
+    let (out_id, err_id) = (
+        format!("file-{suffix}-output"),
+        format!("file-{suffix}-errors"),
+    );
     let (out_name, err_name) = (
         format!("{}_output.jsonl", batch.id),
         format!("{}_errors.jsonl", batch.id),
     );
-    let hash = |b: &[u8]| -> String { Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect() };
+    let hash = |b: &[u8]| -> String {
+        Sha256::digest(b)
+            .iter()
+            .map(|x| format!("{x:02x}"))
+            .collect()
+    };
     let (out_hash, err_hash) = (hash(&out), hash(&err));
     let output = (!out.is_empty()).then(|| NewApiFile {
         id: &out_id,

@@ -202,9 +202,11 @@ pub async fn create(
     if request.completion_window != "24h" {
         return Err(ApiError::bad_request("completion_window must be 24h"));
     }
-    if request.metadata.as_ref().is_some_and(|m| {
-        m.len() > 16 || m.iter().any(|(k, v)| k.len() > 64 || v.len() > 512)
-    }) {
+    if request
+        .metadata
+        .as_ref()
+        .is_some_and(|m| m.len() > 16 || m.iter().any(|(k, v)| k.len() > 64 || v.len() > 512))
+    {
         return Err(ApiError::bad_request(
             "metadata holds at most 16 pairs, keys up to 64 and values up to 512 characters",
         ));
@@ -355,10 +357,12 @@ pub async fn cancel(
             format!("the batch is {}", row.status),
         ));
     }
-    if state
-        .catalog
-        .move_batch(&id, &row.status, "cancelling", &stamp(&row, "cancelling_at"))?
-    {
+    if state.catalog.move_batch(
+        &id,
+        &row.status,
+        "cancelling",
+        &stamp(&row, "cancelling_at"),
+    )? {
         // Queued lines end now; running ones are asked to stop.
         state
             .catalog

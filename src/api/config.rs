@@ -191,7 +191,10 @@ impl ServerConfig {
         if !(0.5..=3600.0).contains(&self.shutdown_seconds) {
             return bad("shutdown_seconds must be between 0.5 and 3600");
         }
-        if l.page_seconds.is_some_and(|s| s < 0.0) || l.max_batch_lines == 0 || l.max_batch_input_bytes == 0 {
+        if l.page_seconds.is_some_and(|s| s < 0.0)
+            || l.max_batch_lines == 0
+            || l.max_batch_input_bytes == 0
+        {
             return bad("page_seconds must not be negative; max_batch_lines and max_batch_input_bytes must be positive");
         }
         if self.tls_cert.is_some() != self.tls_key.is_some() {

@@ -3,11 +3,11 @@
 use super::error::{ApiError, ErrorBody};
 use super::jobs::{self, json_response};
 use super::state::{blocking, AppState};
+use super::tenants::Caller;
 use crate::document::Document;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use super::tenants::Caller;
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -62,9 +62,10 @@ pub async fn list(
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::invalid("limit must be between 1 and 1000"));
     }
-    let rows = state
-        .catalog
-        .list_documents(Some(&caller.tenant), params.after.as_deref(), limit + 1)?;
+    let rows =
+        state
+            .catalog
+            .list_documents(Some(&caller.tenant), params.after.as_deref(), limit + 1)?;
     let more = rows.len() > limit;
     let documents: Vec<DocumentSummary> = rows
         .into_iter()
@@ -151,8 +152,7 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let engine = state.engine()?.clone();
-    let removed =
-        blocking(move || engine.write_store().remove_for(&caller.tenant, &id)).await?;
+    let removed = blocking(move || engine.write_store().remove_for(&caller.tenant, &id)).await?;
     match removed {
         true => Ok(StatusCode::NO_CONTENT),
         false => Err(ApiError::not_found("document")),

@@ -121,7 +121,9 @@ pub fn check_storage(state: &AppState, caller: &Caller, adding: u64) -> Result<(
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "storage_quota",
-            format!("this tenant keeps {used} of its {quota} bytes; delete documents or files first"),
+            format!(
+                "this tenant keeps {used} of its {quota} bytes; delete documents or files first"
+            ),
         ));
     }
     Ok(())

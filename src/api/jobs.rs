@@ -6,6 +6,7 @@
 
 use super::error::{ApiError, ErrorDetail};
 use super::state::{AppState, Engine};
+use super::tenants::Caller;
 use crate::catalog::{FileRow, JobEnd, JobRow, JobState};
 use crate::chunk::ChunkOptions;
 use crate::document::Document;
@@ -17,7 +18,6 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde::Serialize;
-use super::tenants::Caller;
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;

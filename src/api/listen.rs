@@ -119,7 +119,8 @@ pub async fn run(
                         Ok(Err(e)) => return debug!(%peer, "TLS handshake failed: {e}"),
                         Err(_) => return debug!(%peer, "TLS handshake timed out"),
                     };
-                    let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+                    let conn =
+                        builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
                     if let Err(e) = watcher.watch(conn.into_owned()).await {
                         debug!(%peer, "connection ended: {e}");
                     }
@@ -128,7 +129,10 @@ pub async fn run(
         }
     }
     drop(listener);
-    if tokio::time::timeout(grace, graceful.shutdown()).await.is_err() {
+    if tokio::time::timeout(grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
         info!(
             seconds = grace.as_secs_f64(),
             "connections still open after the grace period are dropped"

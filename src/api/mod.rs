@@ -24,8 +24,8 @@ mod tenants;
 mod upload;
 
 pub use config::{Limits, ServerConfig, TenantConfig, TenantLimits};
-pub use listen::Tls;
 pub use error::{ApiError, ErrorBody};
+pub use listen::Tls;
 pub use retrieve::MODEL_NAME;
 
 use crate::error::{Error, Result};
@@ -38,11 +38,11 @@ use state::{AppState, Engine};
 use std::future::Future;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 use std::time::Instant;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
-use std::time::Duration;
 use tracing::{error, info, info_span, warn};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;

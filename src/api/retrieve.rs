@@ -165,9 +165,7 @@ pub fn search(
         media_types: request.filter.media_types,
         path_prefix: request.filter.path_prefix,
         metadata: request.filter.metadata,
-        tenant: tenant
-            .filter(|_| state.access().scoped)
-            .map(String::from),
+        tenant: tenant.filter(|_| state.access().scoped).map(String::from),
     };
     let query = Query {
         text: &request.query,

@@ -165,7 +165,10 @@ mod tests {
         let access = Access::from_config(&config).expect("valid");
         assert!(access.scoped);
         assert_eq!(
-            &*access.caller("team-a-key-0123456789").expect("known").tenant,
+            &*access
+                .caller("team-a-key-0123456789")
+                .expect("known")
+                .tenant,
             "team-a"
         );
         assert!(access.caller("admin-key-0123456789").expect("known").admin);

@@ -125,7 +125,15 @@ impl Catalog {
             .execute(
                 "INSERT INTO batches (id, tenant, body, status, times, created_ms, expires_ms)
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                vals![&b.id, &b.tenant, &b.body, &b.status, &b.times, b.created_ms, b.expires_ms],
+                vals![
+                    &b.id,
+                    &b.tenant,
+                    &b.body,
+                    &b.status,
+                    &b.times,
+                    b.created_ms,
+                    b.expires_ms
+                ],
             )
             .map(|_| ())
     }

@@ -205,7 +205,11 @@ impl Db {
 
     /// Runs `guard`, then, only when it changed a row, every statement of `rest`, all in one
     /// transaction; false (and nothing changed) when the guard changed no row.
-    pub fn transaction(&self, guard: (&str, &[Value]), rest: &[(&str, Vec<Value>)]) -> Result<bool> {
+    pub fn transaction(
+        &self,
+        guard: (&str, &[Value]),
+        rest: &[(&str, Vec<Value>)],
+    ) -> Result<bool> {
         match self {
             Db::Sqlite(c) => {
                 let mut db = lock(c);

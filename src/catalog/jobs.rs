@@ -521,7 +521,10 @@ mod tests {
             catalog.insert_job(&new_job("job_1")).expect("insert");
             let claimed = catalog.claim_job("w1", i64::MAX, &[]).expect("claim");
             assert_eq!(claimed.map(|j| j.id).as_deref(), Some("job_1"));
-            assert!(catalog.claim_job("w2", i64::MAX, &[]).expect("claim").is_none());
+            assert!(catalog
+                .claim_job("w2", i64::MAX, &[])
+                .expect("claim")
+                .is_none());
         }
         let catalog = Catalog::open(dir.path()).expect("reopen");
         let open = catalog.unfinished_jobs().expect("unfinished");
@@ -532,7 +535,10 @@ mod tests {
             catalog.job("job_1").expect("get").map(|j| j.state),
             Some(JobState::Queued)
         );
-        assert!(catalog.claim_job("w3", i64::MAX, &[]).expect("claim").is_some());
+        assert!(catalog
+            .claim_job("w3", i64::MAX, &[])
+            .expect("claim")
+            .is_some());
         let end = JobEnd {
             state: JobState::Succeeded,
             error_code: None,

@@ -364,7 +364,11 @@ impl Pool {
     }
 
     /// See [`super::db::Db::transaction`].
-    pub fn transaction(&self, guard: (&str, &[Value]), rest: &[(&str, Vec<Value>)]) -> Result<bool> {
+    pub fn transaction(
+        &self,
+        guard: (&str, &[Value]),
+        rest: &[(&str, Vec<Value>)],
+    ) -> Result<bool> {
         self.with(|c| {
             let mut tx = c.transaction()?;
             if tx.execute(guard.0, &refs(guard.1))? == 0 {

@@ -109,10 +109,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
 
 /// SIGHUP: the config file and flags read again and handed to the server (a file that no
 /// longer parses is reported and ignored).
-async fn reload_on_hangup(
-    args: ServeArgs,
-    tx: tokio::sync::mpsc::UnboundedSender<ServerConfig>,
-) {
+async fn reload_on_hangup(args: ServeArgs, tx: tokio::sync::mpsc::UnboundedSender<ServerConfig>) {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};

@@ -1,0 +1,626 @@
+//! The OpenAI-style Files and Batches APIs against a real `folio serve`: files up and down,
+//! batches of documents, embeddings and retrieval run to their output and error files,
+//! validation errors with line numbers, limits, cancellation, a kill -9 in the middle (no
+//! line lost or written twice), a single upload that does not wait behind a batch, the
+//! completion webhook, and `/v1/models`.
+
+mod common;
+
+use common::server::{client, Server};
+use common::*;
+use reqwest::blocking::multipart::{Form, Part};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// `POST /v1/files`: the file object.
+fn put_file(server: &Server, name: &str, bytes: Vec<u8>, purpose: &str) -> Value {
+    let form = Form::new()
+        .text("purpose", purpose.to_string())
+        .part("file", Part::bytes(bytes).file_name(name.to_string()));
+    let r = client()
+        .post(server.at("/v1/files"))
+        .multipart(form)
+        .send()
+        .expect("file upload");
+    assert_eq!(r.status(), 200, "file upload");
+    r.json().expect("file JSON")
+}
+
+/// A JSONL batch input of `(custom_id, body)` lines for `url`.
+fn jsonl(url: &str, lines: &[(String, Value)]) -> Vec<u8> {
+    let mut out = String::new();
+    for (id, body) in lines {
+        out.push_str(
+            &json!({"custom_id": id, "method": "POST", "url": url, "body": body}).to_string(),
+        );
+        out.push('\n');
+    }
+    out.into_bytes()
+}
+
+fn create_batch(
+    server: &Server,
+    input: &str,
+    endpoint: &str,
+    extra: Value,
+) -> reqwest::blocking::Response {
+    let mut body =
+        json!({"input_file_id": input, "endpoint": endpoint, "completion_window": "24h"});
+    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+        b.extend(e.clone());
+    }
+    client()
+        .post(server.at("/v1/batches"))
+        .json(&body)
+        .send()
+        .expect("create batch")
+}
+
+fn batch(server: &Server, id: &str) -> Value {
+    client()
+        .get(server.at(&format!("/v1/batches/{id}")))
+        .send()
+        .expect("batch")
+        .json()
+        .expect("batch JSON")
+}
+
+/// Polls a batch until it has ended.
+fn wait_batch(server: &Server, id: &str) -> Value {
+    let t = Instant::now();
+    loop {
+        let b = batch(server, id);
+        if matches!(
+            b["status"].as_str(),
+            Some("completed" | "failed" | "cancelled" | "expired")
+        ) {
+            return b;
+        }
+        assert!(t.elapsed() < Duration::from_secs(600), "batch still {b}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// The lines of a file's content, parsed.
+fn file_lines(server: &Server, id: &str) -> Vec<Value> {
+    let r = client()
+        .get(server.at(&format!("/v1/files/{id}/content")))
+        .send()
+        .expect("content");
+    assert_eq!(r.status(), 200);
+    r.text()
+        .expect("text")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect()
+}
+
+/// Output and error lines by custom_id (each must appear once in all).
+fn outcomes(server: &Server, b: &Value) -> BTreeMap<String, Value> {
+    let mut all = BTreeMap::new();
+    for key in ["output_file_id", "error_file_id"] {
+        if let Some(id) = b[key].as_str() {
+            for line in file_lines(server, id) {
+                let custom = line["custom_id"].as_str().expect("custom_id").to_string();
+                assert!(all.insert(custom.clone(), line).is_none(), "{custom} twice");
+            }
+        }
+    }
+    all
+}
+
+fn config(dir: &Path, body: &str) -> String {
+    let path = dir.join("server.toml");
+    std::fs::write(&path, body).expect("config");
+    path.to_string_lossy().into_owned()
+}
+
+/// Files up, listed, fetched, downloaded and deleted; batches of embeddings, documents and
+/// retrieval run to their files; a bad input fails with its line numbers; limits answer
+/// 400 and 413; the webhook hears the end; `/v1/models` lists the model and pipelines.
+#[test]
+fn files_and_batches_of_every_endpoint() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let cfg = config(
+        tmp.path(),
+        "[limits]\nmax_batch_lines = 20\nmax_batch_input_bytes = 100000\n",
+    );
+    let server = Server::start(&tmp.path().join("data"), &["--config", &cfg], &[]);
+
+    // /v1/models, as OpenAI clients list them first.
+    let models: Value = client()
+        .get(server.at("/v1/models"))
+        .send()
+        .expect("models")
+        .json()
+        .expect("JSON");
+    assert_eq!(models["object"], "list");
+    let ids: Vec<&str> = models["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .filter_map(|m| m["id"].as_str())
+        .collect();
+    assert!(
+        ids.contains(&"all-MiniLM-L6-v2") && ids.contains(&"accurate") && ids.contains(&"fast"),
+        "{ids:?}"
+    );
+    let one: Value = client()
+        .get(server.at("/v1/models/all-MiniLM-L6-v2"))
+        .send()
+        .expect("model")
+        .json()
+        .expect("JSON");
+    assert_eq!(
+        (one["object"].as_str(), one["kind"].as_str()),
+        (Some("model"), Some("embedding"))
+    );
+    assert_eq!(
+        client()
+            .get(server.at("/v1/models/gpt-4"))
+            .send()
+            .expect("model")
+            .status(),
+        404
+    );
+
+    // Files: up, described, listed newest first, downloaded byte for byte, deleted.
+    let pdf = std::fs::read(fixture("docs/outline.pdf")).expect("fixture");
+    let doc = put_file(&server, "outline.pdf", pdf.clone(), "user_data");
+    assert_eq!(
+        (doc["object"].as_str(), doc["purpose"].as_str()),
+        (Some("file"), Some("user_data"))
+    );
+    assert_eq!(doc["bytes"].as_u64(), Some(pdf.len() as u64));
+    let doc_id = doc["id"].as_str().expect("id").to_string();
+    let got: Value = client()
+        .get(server.at(&format!("/v1/files/{doc_id}")))
+        .send()
+        .expect("get")
+        .json()
+        .expect("JSON");
+    assert_eq!(got["filename"], "outline.pdf");
+    let bytes = client()
+        .get(server.at(&format!("/v1/files/{doc_id}/content")))
+        .send()
+        .expect("content")
+        .bytes()
+        .expect("bytes");
+    assert_eq!(bytes.as_ref(), pdf.as_slice());
+    let scratch = put_file(&server, "scratch.jsonl", b"{}\n".to_vec(), "batch");
+    let listed: Value = client()
+        .get(server.at("/v1/files?limit=1"))
+        .send()
+        .expect("list")
+        .json()
+        .expect("JSON");
+    assert_eq!(listed["data"][0]["id"], scratch["id"], "newest first");
+    assert_eq!(listed["has_more"], true);
+    let next: Value = client()
+        .get(server.at(&format!(
+            "/v1/files?limit=1&after={}",
+            listed["last_id"].as_str().expect("cursor")
+        )))
+        .send()
+        .expect("list")
+        .json()
+        .expect("JSON");
+    assert_eq!(next["data"][0]["id"].as_str(), Some(doc_id.as_str()));
+    let scratch_id = scratch["id"].as_str().expect("id");
+    let deleted: Value = client()
+        .delete(server.at(&format!("/v1/files/{scratch_id}")))
+        .send()
+        .expect("delete")
+        .json()
+        .expect("JSON");
+    assert_eq!(deleted["deleted"], true);
+    assert_eq!(
+        client()
+            .get(server.at(&format!("/v1/files/{scratch_id}")))
+            .send()
+            .expect("get")
+            .status(),
+        404
+    );
+    let bad_purpose = client()
+        .post(server.at("/v1/files"))
+        .multipart(
+            Form::new()
+                .text("purpose", "fine-tune")
+                .part("file", Part::bytes(b"x".to_vec()).file_name("x")),
+        )
+        .send()
+        .expect("upload");
+    assert_eq!(bad_purpose.status(), 400);
+
+    // A webhook receiver for the documents batch.
+    let (port, heard) = callback_listener();
+
+    // Embeddings: two good lines and one the model refuses (its own line in the error file).
+    let input = jsonl(
+        "/v1/embeddings",
+        &[
+            (
+                "e1".into(),
+                json!({"input": "the first text", "model": "all-MiniLM-L6-v2"}),
+            ),
+            ("e2".into(), json!({"input": ["two", "texts"]})),
+            (
+                "e3".into(),
+                json!({"input": "x", "model": "text-embedding-3-small"}),
+            ),
+        ],
+    );
+    let input_id = put_file(&server, "emb.jsonl", input, "batch")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let created: Value = create_batch(
+        &server,
+        &input_id,
+        "/v1/embeddings",
+        json!({"metadata": {"team": "search"}}),
+    )
+    .json()
+    .expect("JSON");
+    assert_eq!(created["object"], "batch");
+    assert_eq!(created["status"], "validating");
+    assert_eq!(created["metadata"]["team"], "search");
+    let done = wait_batch(&server, created["id"].as_str().expect("id"));
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(
+        done["request_counts"],
+        json!({"total": 3, "completed": 2, "failed": 1})
+    );
+    for key in [
+        "in_progress_at",
+        "finalizing_at",
+        "completed_at",
+        "expires_at",
+    ] {
+        assert!(done[key].as_i64().is_some(), "{key} in {done}");
+    }
+    let lines = outcomes(&server, &done);
+    assert_eq!(lines["e1"]["response"]["status_code"], 200);
+    assert_eq!(
+        lines["e1"]["response"]["body"]["data"][0]["embedding"]
+            .as_array()
+            .map(Vec::len),
+        Some(384)
+    );
+    assert_eq!(
+        lines["e2"]["response"]["body"]["data"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    assert_eq!(lines["e3"]["response"]["status_code"], 422);
+    assert_eq!(
+        lines["e3"]["response"]["body"]["error"]["code"],
+        "model_not_found"
+    );
+    let output = file_lines(&server, done["output_file_id"].as_str().expect("output"));
+    assert_eq!(
+        output
+            .iter()
+            .map(|l| l["custom_id"].as_str().unwrap_or(""))
+            .collect::<Vec<_>>(),
+        ["e1", "e2"],
+        "line order"
+    );
+
+    // Documents: the user_data file extracted and indexed, the line's body the Document.
+    let input = jsonl(
+        "/v1/documents",
+        &[
+            ("d1".into(), json!({"file_id": doc_id, "pipeline": "fast"})),
+            (
+                "d2".into(),
+                json!({"file_id": doc_id, "pipeline": "fast", "index": false}),
+            ),
+        ],
+    );
+    let input_id = put_file(&server, "docs.jsonl", input, "batch")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let created: Value = create_batch(
+        &server,
+        &input_id,
+        "/v1/documents",
+        json!({"callback_url": format!("http://127.0.0.1:{port}/hook")}),
+    )
+    .json()
+    .expect("JSON");
+    let done = wait_batch(&server, created["id"].as_str().expect("id"));
+    assert_eq!(
+        done["request_counts"],
+        json!({"total": 2, "completed": 2, "failed": 0}),
+        "{done}"
+    );
+    let lines = outcomes(&server, &done);
+    let document = &lines["d1"]["response"]["body"];
+    assert!(
+        document["id"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("doc_")),
+        "{document}"
+    );
+    assert!(!document["blocks"].as_array().expect("blocks").is_empty());
+    let hook = heard
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the webhook");
+    assert_eq!(
+        (hook["id"].clone(), hook["status"].as_str()),
+        (created["id"].clone(), Some("completed"))
+    );
+
+    // Retrieval over what the batch indexed.
+    let input = jsonl(
+        "/v1/retrieve",
+        &[(
+            "r1".into(),
+            json!({"query": "sampling plan weather", "top_k": 3, "mode": "keyword"}),
+        )],
+    );
+    let input_id = put_file(&server, "q.jsonl", input, "batch")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let created: Value = create_batch(&server, &input_id, "/v1/retrieve", json!({}))
+        .json()
+        .expect("JSON");
+    let done = wait_batch(&server, created["id"].as_str().expect("id"));
+    let lines = outcomes(&server, &done);
+    let hit = &lines["r1"]["response"]["body"]["results"][0];
+    assert_eq!(hit["document"]["id"], document["id"], "{}", lines["r1"]);
+
+    // An invalid input fails validation with each bad line's number.
+    let mut bad = jsonl("/v1/embeddings", &[("ok".into(), json!({"input": "x"}))]);
+    bad.extend_from_slice(b"not json\n");
+    bad.extend_from_slice(
+        json!({"custom_id": "ok", "method": "POST", "url": "/v1/embeddings", "body": {}})
+            .to_string()
+            .as_bytes(),
+    );
+    bad.extend_from_slice(b"\n");
+    bad.extend_from_slice(
+        json!({"custom_id": "u", "method": "POST", "url": "/v1/retrieve", "body": {}})
+            .to_string()
+            .as_bytes(),
+    );
+    let input_id = put_file(&server, "bad.jsonl", bad, "batch")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let created: Value = create_batch(&server, &input_id, "/v1/embeddings", json!({}))
+        .json()
+        .expect("JSON");
+    let failed = wait_batch(&server, created["id"].as_str().expect("id"));
+    assert_eq!(failed["status"], "failed");
+    let errors: Vec<(String, u64)> = failed["errors"]["data"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| {
+            (
+                e["code"].as_str().unwrap_or("").to_string(),
+                e["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            ("invalid_json_line".to_string(), 2),
+            ("duplicate_custom_id".into(), 3),
+            ("mismatched_endpoint".into(), 4)
+        ]
+    );
+
+    // Limits: too many lines is a 400, a larger input a 413, a wrong file purpose a 400.
+    let many: Vec<(String, Value)> = (0..21)
+        .map(|i| (format!("l{i}"), json!({"input": "x"})))
+        .collect();
+    let input_id = put_file(
+        &server,
+        "many.jsonl",
+        jsonl("/v1/embeddings", &many),
+        "batch",
+    )["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    assert_eq!(
+        create_batch(&server, &input_id, "/v1/embeddings", json!({})).status(),
+        400
+    );
+    let huge = client()
+        .post(server.at("/v1/files"))
+        .multipart(Form::new().text("purpose", "batch").part(
+            "file",
+            Part::bytes(vec![b' '; 100_001]).file_name("big.jsonl"),
+        ))
+        .send()
+        .expect("upload");
+    assert_eq!(huge.status(), 413);
+    assert_eq!(
+        create_batch(&server, &doc_id, "/v1/embeddings", json!({})).status(),
+        400
+    );
+    assert_eq!(
+        create_batch(&server, "file-nope", "/v1/embeddings", json!({})).status(),
+        404
+    );
+    assert_eq!(
+        create_batch(&server, &input_id, "/v1/chat/completions", json!({})).status(),
+        400
+    );
+
+    // The list, newest first.
+    let listed: Value = client()
+        .get(server.at("/v1/batches?limit=2"))
+        .send()
+        .expect("list")
+        .json()
+        .expect("JSON");
+    assert_eq!(listed["data"].as_array().map(Vec::len), Some(2));
+    assert_eq!(listed["data"][0]["id"], created["id"]);
+}
+
+/// One HTTP server on a free port that hands each POSTed JSON body to the receiver.
+fn callback_listener() -> (u16, std::sync::mpsc::Receiver<Value>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            if tx.send(answer_post(stream)).is_err() {
+                return;
+            }
+        }
+    });
+    (port, rx)
+}
+
+/// A batch of slow lines: a single upload made meanwhile is answered before the batch
+/// ends; a cancel ends the batch with every line once (those that never ran as
+/// `batch_cancelled`); a kill -9 in the middle of another loses and repeats no line.
+#[test]
+fn batches_share_the_workers_stop_on_cancel_and_survive_a_kill() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let server = Server::start(&data, &[], &[]);
+    let pdf = std::fs::read(fixture("docs/R-data.pdf")).expect("fixture");
+    let file_id = put_file(&server, "R-data.pdf", pdf, "user_data")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let lines: Vec<(String, Value)> = (1..=8)
+        .map(|i| {
+            (
+                format!("line-{i}"),
+                json!({"file_id": file_id, "pipeline": "accurate", "index": false}),
+            )
+        })
+        .collect();
+    let input_id = put_file(
+        &server,
+        "slow.jsonl",
+        jsonl("/v1/documents", &lines),
+        "batch",
+    )["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+
+    // Fair share: an upload made while the batch runs does not wait for it.
+    let b: Value = create_batch(&server, &input_id, "/v1/documents", json!({}))
+        .json()
+        .expect("JSON");
+    let id = b["id"].as_str().expect("id").to_string();
+    let t = Instant::now();
+    while batch(&server, &id)["status"] != "in_progress" {
+        assert!(t.elapsed() < Duration::from_secs(60));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let r = client()
+        .post(server.at("/v1/documents?pipeline=fast&wait=120"))
+        .multipart(common::server::file_form(&fixture("docs/outline.pdf")))
+        .send()
+        .expect("upload");
+    assert_eq!(r.status(), 200, "the upload was answered within its wait");
+    let during = batch(&server, &id);
+    assert_eq!(
+        during["status"], "in_progress",
+        "the batch still runs: {during}"
+    );
+    assert!(during["request_counts"]["completed"].as_u64().unwrap_or(0) < 8);
+
+    // Cancel: it ends promptly, every line once.
+    let cancelled: Value = client()
+        .post(server.at(&format!("/v1/batches/{id}/cancel")))
+        .send()
+        .expect("cancel")
+        .json()
+        .expect("JSON");
+    assert!(
+        matches!(
+            cancelled["status"].as_str(),
+            Some("cancelling" | "cancelled")
+        ),
+        "{cancelled}"
+    );
+    let t = Instant::now();
+    let ended = wait_batch(&server, &id);
+    assert!(
+        t.elapsed() < Duration::from_secs(30),
+        "cancel took {:?}",
+        t.elapsed()
+    );
+    assert_eq!(ended["status"], "cancelled");
+    let all = outcomes(&server, &ended);
+    assert_eq!(all.len(), 8, "every line once");
+    assert!(
+        all.values()
+            .any(|l| l["error"]["code"] == "batch_cancelled"),
+        "{all:?}"
+    );
+    let again = client()
+        .post(server.at(&format!("/v1/batches/{id}/cancel")))
+        .send()
+        .expect("cancel");
+    assert_eq!(again.status(), 409);
+
+    // kill -9 in the middle of a batch: the restarted server finishes it, no line twice.
+    let b: Value = create_batch(&server, &input_id, "/v1/documents", json!({}))
+        .json()
+        .expect("JSON");
+    let id = b["id"].as_str().expect("id").to_string();
+    let t = Instant::now();
+    while batch(&server, &id)["request_counts"]["completed"]
+        .as_u64()
+        .unwrap_or(0)
+        < 2
+    {
+        assert!(
+            t.elapsed() < Duration::from_secs(300),
+            "{}",
+            batch(&server, &id)
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let mut server = server;
+    server.child.kill().expect("kill -9");
+    let _ = server.child.wait();
+    drop(server);
+    let server = Server::start(&data, &[], &[]);
+    let ended = wait_batch(&server, &id);
+    assert_eq!(ended["status"], "completed", "{ended}");
+    assert_eq!(
+        ended["request_counts"],
+        json!({"total": 8, "completed": 8, "failed": 0})
+    );
+    let all = outcomes(&server, &ended);
+    assert_eq!(all.keys().cloned().collect::<Vec<_>>(), {
+        let mut ids: Vec<String> = (1..=8).map(|i| format!("line-{i}")).collect();
+        ids.sort();
+        ids
+    });
+    let output = file_lines(&server, ended["output_file_id"].as_str().expect("output"));
+    let order: Vec<&str> = output
+        .iter()
+        .filter_map(|l| l["custom_id"].as_str())
+        .collect();
+    assert_eq!(
+        order,
+        (1..=8)
+            .map(|i| format!("line-{i}"))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+    );
+}
