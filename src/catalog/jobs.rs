@@ -564,4 +564,88 @@ mod tests {
         assert_eq!(catalog.prune_jobs(i64::MAX).expect("prune"), 1);
         assert!(catalog.job("job_1").expect("get").is_none());
     }
+
+    /// Uploads go before batch lines, batches take turns line by line, and a tenant at its
+    /// limit of running jobs is passed over.
+    #[test]
+    fn claims_put_uploads_first_share_batches_and_respect_tenant_limits() {
+        use crate::catalog::{BatchRow, NewLine};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let catalog = Catalog::open(dir.path()).expect("open");
+        let batch = |id: &str, tenant: &str, lines: i64| {
+            let row = BatchRow {
+                id: id.into(),
+                tenant: tenant.into(),
+                body: "{}".into(),
+                status: "validating".into(),
+                errors: None,
+                output_file_id: None,
+                error_file_id: None,
+                total: 0,
+                completed: 0,
+                failed: 0,
+                times: "{}".into(),
+                created_ms: now_ms(),
+                expires_ms: i64::MAX,
+            };
+            catalog.insert_batch(&row).expect("batch");
+            let lines: Vec<NewLine> = (1..=lines)
+                .map(|n| NewLine {
+                    line_no: n,
+                    custom_id: format!("c{n}"),
+                    kind: "embeddings".into(),
+                    body: "{}".into(),
+                    media_type: "application/json".into(),
+                    bytes: 2,
+                    document_id: String::new(),
+                    filename: None,
+                    pipeline: String::new(),
+                    index: false,
+                })
+                .collect();
+            assert!(catalog.start_batch(&row, &lines, "{}").expect("start"));
+            assert!(!catalog.start_batch(&row, &lines, "{}").expect("once"));
+        };
+        batch("batch_a", "a", 3);
+        batch("batch_b", "b", 2);
+        catalog
+            .insert_job(&NewJob {
+                tenant: "b",
+                ..new_job("upload_b")
+            })
+            .expect("upload");
+        assert_eq!(catalog.queued_jobs(None).expect("count"), 1, "uploads only");
+        assert_eq!(catalog.line_counts("batch_a").expect("counts").open, 3);
+        let mut order = Vec::new();
+        while let Some(job) = catalog.claim_job("w", i64::MAX, &[]).expect("claim") {
+            order.push(job.id);
+        }
+        assert_eq!(
+            order,
+            [
+                "upload_b",
+                "batch_a_line1",
+                "batch_b_line1",
+                "batch_a_line2",
+                "batch_b_line2",
+                "batch_a_line3"
+            ]
+        );
+        assert_eq!(
+            catalog.running_by_tenant().expect("running"),
+            [("a".to_string(), 3), ("b".to_string(), 3)]
+        );
+        catalog.requeue_all_running().expect("requeue");
+        let busy = ["a".to_string()];
+        let job = catalog.claim_job("w", i64::MAX, &busy).expect("claim");
+        assert_eq!(job.map(|j| j.tenant).as_deref(), Some("b"));
+        assert_eq!(
+            catalog
+                .stop_lines("batch_a", "batch_cancelled", "x")
+                .expect("stop"),
+            3
+        );
+        let counts = catalog.line_counts("batch_a").expect("counts");
+        assert_eq!((counts.open, counts.failed), (0, 3));
+    }
 }
