@@ -93,17 +93,8 @@ fn start() -> Postgres {
     );
     // An authority of its own and, signed by it, a certificate for localhost; TCP over TLS
     // only.
-    let script = "set -e
-        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=folio-test-ca \
-            -keyout ca.key -out ca.crt 2>/dev/null
-        openssl req -newkey rsa:2048 -nodes -subj /CN=localhost \
-            -keyout server.key -out server.csr 2>/dev/null
-        printf 'subjectAltName=DNS:localhost\\nbasicConstraints=CA:FALSE\\n' > server.ext
-        openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
-            -extfile server.ext -out server.crt 2>/dev/null
-        chmod 600 server.key";
     let out = pg_command(std::path::Path::new("sh"), root)
-        .args(["-c", script])
+        .args(["-c", super::CERTIFICATES])
         .current_dir(&data)
         .output()
         .expect("sh runs");

@@ -17,6 +17,13 @@ impl Server {
     /// Starts `folio serve` on `data` with `extra` arguments and environment, and waits until
     /// it is ready.
     pub fn start(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
+        let server = Self::launch(data, extra, env);
+        server.wait_ready();
+        server
+    }
+
+    /// Starts `folio serve` and returns once it listens (its models may still be loading).
+    pub fn launch(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_folio"));
         cmd.args(["serve", "--addr", "127.0.0.1:0", "--data"])
             .arg(data)
@@ -41,13 +48,11 @@ impl Server {
             .strip_prefix("listening on ")
             .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
             .to_string();
-        let server = Server {
+        Server {
             child,
             url,
             data: data.to_path_buf(),
-        };
-        server.wait_ready();
-        server
+        }
     }
 
     fn wait_ready(&self) {
