@@ -40,7 +40,15 @@ extract: build
 	@for f in $(RUN_INPUTS); do $(FOLIO) extract "$$f" --out $(OUT) || echo "$$(basename $$f): FAILED"; done
 	@echo "JSON and Markdown written to $(OUT)/"
 
-test: fetch
+# OpenAI's Python SDK, for tests/openai_sdk.rs (the Batches API as its users call it).
+PYENV := target/pyenv
+OPENAI_SDK_VERSION := 3.57.0
+$(PYENV)/.openai-$(OPENAI_SDK_VERSION):
+	python3 -m venv $(PYENV)
+	$(PYENV)/bin/pip install --quiet openai==$(OPENAI_SDK_VERSION)
+	@touch $@
+
+test: fetch $(PYENV)/.openai-$(OPENAI_SDK_VERSION)
 	$(CARGO) test --release --locked
 
 # Qdrant as the chunk index, against a real server: FOLIO_TEST_QDRANT_URL (a running server's
