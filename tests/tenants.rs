@@ -214,7 +214,7 @@ fn tenants_see_only_their_own() {
     // The same bytes from team B: stored once, listed and deleted per tenant.
     let again = upload(&server, KEY_B, "docs/outline.pdf");
     assert_eq!(again["id"].as_str(), Some(doc_id.as_str()));
-    assert_eq!(doc_ids(&server, KEY_B), [doc_id.clone()]);
+    assert_eq!(doc_ids(&server, KEY_B), vec![doc_id.clone()]);
     assert!(hits(&server, KEY_B, "sampling plan").contains(&doc_id));
     let r = call(
         &server,
