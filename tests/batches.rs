@@ -624,3 +624,42 @@ fn batches_share_the_workers_stop_on_cancel_and_survive_a_kill() {
             .collect::<Vec<_>>()
     );
 }
+
+/// A batch past its completion window ends `expired`: lines that ran keep their answers,
+/// the rest are in the error file as `batch_expired`.
+#[test]
+fn a_batch_past_its_window_expires_with_what_it_finished() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let cfg = config(tmp.path(), "batch_window_seconds = 3.0\n");
+    let server = Server::start(&tmp.path().join("data"), &["--config", &cfg], &[]);
+    let pdf = std::fs::read(fixture("docs/R-data.pdf")).expect("fixture");
+    let file_id = put_file(&server, "R-data.pdf", pdf, "user_data")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let mut lines: Vec<(String, Value)> = vec![(
+        "quick".into(),
+        json!({"file_id": file_id, "pipeline": "fast", "index": false}),
+    )];
+    lines.extend((1..=30).map(|i| {
+        (
+            format!("slow-{i}"),
+            json!({"file_id": file_id, "pipeline": "ocr", "index": false}),
+        )
+    }));
+    let input_id = put_file(&server, "in.jsonl", jsonl("/v1/documents", &lines), "batch")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let b: Value = create_batch(&server, &input_id, "/v1/documents", json!({}))
+        .json()
+        .expect("JSON");
+    let ended = wait_batch(&server, b["id"].as_str().expect("id"));
+    assert_eq!(ended["status"], "expired", "{ended}");
+    assert!(ended["expired_at"].as_i64().is_some());
+    let all = outcomes(&server, &ended);
+    assert_eq!(all.len(), 31, "every line once");
+    assert_eq!(all["quick"]["response"]["status_code"], 200);
+    assert_eq!(all["slow-30"]["error"]["code"], "batch_expired");
+    assert_eq!(ended["request_counts"]["total"], 31);
+}

@@ -20,9 +20,6 @@ use utoipa::{IntoParams, ToSchema};
 /// The endpoints a batch may run.
 pub const ENDPOINTS: &[&str] = &["/v1/documents", "/v1/embeddings", "/v1/retrieve"];
 
-/// How long a batch may take.
-const WINDOW_MS: i64 = 24 * 3_600_000;
-
 /// `POST /v1/batches`.
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 pub struct CreateBatch {
@@ -269,7 +266,7 @@ pub async fn create(
         failed: 0,
         times: "{}".into(),
         created_ms: now,
-        expires_ms: now + WINDOW_MS,
+        expires_ms: now + (state.config.batch_window_seconds * 1000.0) as i64,
     };
     state.catalog.insert_batch(&row)?;
     state.batch_wake.notify_one();

@@ -28,6 +28,9 @@ pub struct ServerConfig {
     /// After SIGTERM the server is gone within this many seconds: waiting requests are
     /// answered 202, running jobs go back to the queue.
     pub shutdown_seconds: f64,
+    /// A batch's `completion_window` ("24h", the only one clients may ask for) in seconds:
+    /// lines not run by then end as `batch_expired`.
+    pub batch_window_seconds: f64,
     /// Pipeline used when a request names none.
     pub pipeline: String,
     pub limits: Limits,
@@ -108,6 +111,7 @@ impl Default for ServerConfig {
             tls_cert: None,
             tls_key: None,
             shutdown_seconds: 10.0,
+            batch_window_seconds: 86_400.0,
             pipeline: crate::pipeline::DEFAULT_PIPELINE.to_string(),
             limits: Limits::default(),
             callback_attempts: 5,
@@ -190,6 +194,9 @@ impl ServerConfig {
         self.storage.catalog_url()?;
         if !(0.5..=3600.0).contains(&self.shutdown_seconds) {
             return bad("shutdown_seconds must be between 0.5 and 3600");
+        }
+        if !(1.0..=7.0 * 86400.0).contains(&self.batch_window_seconds) {
+            return bad("batch_window_seconds must be between 1 and 604800");
         }
         if l.page_seconds.is_some_and(|s| s < 0.0)
             || l.max_batch_lines == 0

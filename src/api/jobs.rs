@@ -307,7 +307,7 @@ fn run(
     // Only the lease holder ends a running job: a worker that lost its lease (it stalled
     // past it and another took over) records nothing and calls nobody back.
     if ended {
-        self::ended(state, id, outcome_label);
+        self::ended(state, id, (job.kind == "document").then_some(outcome_label));
         if job.batch_id.is_some() {
             state.batch_wake.notify_one();
         }
@@ -513,9 +513,12 @@ pub fn result_json(
 }
 
 /// What follows a job's end: its upload goes, the metric counts it, waiting requests wake.
-fn ended(state: &AppState, id: &str, outcome: &str) {
+/// (`outcome` counts a document; embeddings and retrieve lines are not documents.)
+fn ended(state: &AppState, id: &str, outcome: Option<&str>) {
     state.remove_upload(id);
-    state.metrics.documents.with_label_values(&[outcome]).inc();
+    if let Some(outcome) = outcome {
+        state.metrics.documents.with_label_values(&[outcome]).inc();
+    }
     let _ = state.finished.send(id.to_string());
 }
 
@@ -569,7 +572,7 @@ pub async fn cancel_job(
     // A queued job ends here; a running one ends when its worker sees the request (at once
     // on this server, at its next lease renewal on another).
     if state.catalog.cancel_queued_job(&id)? {
-        self::ended(&state, &id, "cancelled");
+        self::ended(&state, &id, Some("cancelled"));
     } else {
         state.catalog.request_cancel(&id)?;
         state.queue.cancel(&id);

@@ -187,6 +187,8 @@ fn tidy(state: &AppState) -> Result<()> {
     let now = crate::catalog::now_ms();
     let keep_ms = (state.config.job_retention_days * 86_400_000.0) as i64;
     let pruned = state.catalog.prune_jobs(now.saturating_sub(keep_ms))?;
+    // Ended batches (their output files stay until deleted).
+    state.catalog.prune_batches(now.saturating_sub(keep_ms))?;
     // An hour old: never an upload whose job is being recorded right now (on any server).
     let mut stray = state.catalog.delete_stray_uploads(now - 3_600_000)? as usize;
     if let Some(dir) = &state.uploads {
