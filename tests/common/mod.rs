@@ -188,6 +188,7 @@ pub const CERTIFICATES: &str = "set -e
         -extfile server.ext -out server.crt 2>/dev/null
     chmod 600 server.key";
 
+pub mod batches;
 pub mod pg_cluster;
 pub mod qdrant_server;
 pub mod retrieval;
