@@ -8,7 +8,7 @@ OUT     := out
 RUN_INPUTS := $(wildcard fixtures/docs/*.pdf fixtures/images/*.png fixtures/images/*.jpg \
                          fixtures/images/*.tiff fixtures/images/*.webp fixtures/images/*.bmp)
 
-.PHONY: run extract test test-qdrant fetch build schema lint bench-text bench-ocr bench-layout bench-retrieval bench-load bench-headings bench-fidelity clean
+.PHONY: run extract test test-qdrant fetch build schema lint bench-text bench-ocr bench-layout bench-retrieval bench-load bench-batches bench-headings bench-fidelity clean
 
 fetch:
 	@python3 models/fetch --quiet
@@ -92,6 +92,10 @@ bench-retrieval: build
 # load vs idle, peak RSS (loopback only; bounded in count and time).
 bench-load: build
 	python3 benches/load.py --folio $(FOLIO)
+
+# A 10,000-line batch: lines/s, a single upload's latency while it runs vs idle, SIGTERM time.
+bench-batches: build
+	python3 benches/batches.py --folio $(FOLIO)
 
 # Headings vs the PDFs' own outlines: folio (accurate, fast) and pymupdf4llm on the first 40
 # pages, outline stripped with qpdf (needs qpdf, pypdfium2, rapidfuzz, pymupdf4llm).

@@ -38,6 +38,28 @@ def multipart(path):
     return body, {'Content-Type': f'multipart/form-data; boundary={boundary}'}
 
 
+def fresh_dir(path):
+    """`path`, emptied (created when missing)."""
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path)
+    return path
+
+
+def start_server(folio, serve_args, log_path):
+    """`folio serve` on an ephemeral loopback port, its log appended to `log_path`, once
+    /readyz says ready: (process, base URL, seconds it took)."""
+    log = open(log_path, 'a')
+    server = subprocess.Popen([folio, 'serve', '--addr', '127.0.0.1:0', *serve_args],
+                              stdout=subprocess.PIPE, stderr=log, text=True)
+    base = server.stdout.readline().strip().removeprefix('listening on ')
+    t = time.time()
+    while request('GET', base + '/readyz')[0] != 200:
+        if time.time() - t > 180:
+            sys.exit('server not ready')
+        time.sleep(0.1)
+    return server, base, time.time() - t
+
+
 def pct(xs, p):
     xs = sorted(xs)
     return round(xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))] * 1000, 1) if xs else None
@@ -56,22 +78,12 @@ def main():
     ap.add_argument('--seconds', type=float, default=600)
     args = ap.parse_args()
 
-    out = 'bench-out/load'
-    shutil.rmtree(out, ignore_errors=True)
-    os.makedirs(out)
+    out = fresh_dir('bench-out/load')
     cfg = os.path.join(out, 'server.toml')
     with open(cfg, 'w') as f:
         f.write(f'data = "{out}/data"\n[limits]\nconcurrent_jobs = 1\nqueue_length = 4\n')
-    log = open(os.path.join(out, 'server.log'), 'w')
-    server = subprocess.Popen([args.folio, 'serve', '--addr', '127.0.0.1:0', '--config', cfg],
-                              stdout=subprocess.PIPE, stderr=log, text=True)
-    base = server.stdout.readline().strip().removeprefix('listening on ')
-    t = time.time()
-    while request('GET', base + '/readyz')[0] != 200:
-        if time.time() - t > 180:
-            sys.exit('server not ready')
-        time.sleep(0.1)
-    print(f'server ready at {base} in {time.time() - t:.1f} s', flush=True)
+    server, base, seconds = start_server(args.folio, ['--config', cfg], os.path.join(out, 'server.log'))
+    print(f'server ready at {base} in {seconds:.1f} s', flush=True)
 
     pdfs = sorted((os.path.join(args.docs, n) for n in os.listdir(args.docs) if n.endswith('.pdf')),
                   key=os.path.getsize)

@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tracing::{info, info_span, warn};
+use tracing::{debug, info, info_span, warn};
 use utoipa::ToSchema;
 
 /// A job as the API shows it.
@@ -299,11 +299,19 @@ fn run(
         Err(Error::Cancelled) => "cancelled",
         Err(_) => "failed",
     };
-    info!(
-        outcome = outcome_label,
-        seconds = started.elapsed().as_secs_f64(),
-        "job ended"
-    );
+    // A batch's lines are many: the batch logs its start and end, its lines only at debug.
+    match job.batch_id {
+        None => info!(
+            outcome = outcome_label,
+            seconds = started.elapsed().as_secs_f64(),
+            "job ended"
+        ),
+        Some(_) => debug!(
+            outcome = outcome_label,
+            seconds = started.elapsed().as_secs_f64(),
+            "batch line ended"
+        ),
+    }
     // Only the lease holder ends a running job: a worker that lost its lease (it stalled
     // past it and another took over) records nothing and calls nobody back.
     if ended {
