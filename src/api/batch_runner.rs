@@ -156,6 +156,7 @@ fn read_lines(
     let mut lines = Vec::new();
     let mut errors = Vec::new();
     let mut seen = HashSet::new();
+    let mut files = Sniffed::new();
     for (i, raw) in content.split(|b| *b == b'\n').enumerate() {
         let n = i + 1;
         if errors.len() >= MAX_ERRORS {
@@ -236,7 +237,7 @@ fn read_lines(
         };
         if kind == "documents" {
             new.kind = "document".into();
-            if let Err(e) = document_line(state, batch, body, &mut new) {
+            if let Err(e) = document_line(state, batch, body, &mut new, &mut files) {
                 errors.push(BatchError {
                     line: Some(n as u64),
                     ..e
@@ -251,11 +252,62 @@ fn read_lines(
 
 /// Checks a `/v1/documents` line's body (`file_id`, `pipeline`, `index`) and fills in what
 /// its job records of the file.
+/// What a job records of a document file.
+#[derive(Clone)]
+struct Sniff {
+    media_type: String,
+    bytes: u64,
+    document_id: String,
+    filename: String,
+}
+
+/// Each file lines name, read once per validation (many lines may name one file).
+type Sniffed = std::collections::HashMap<String, std::result::Result<Sniff, BatchError>>;
+
+/// Reads file `file_id` of the batch's tenant: its type (a PDF or image folio reads), size
+/// and document id.
+fn sniff(
+    state: &AppState,
+    batch: &BatchRow,
+    file_id: &str,
+) -> std::result::Result<Sniff, BatchError> {
+    let bad = |code: &str, message: String| BatchError {
+        code: code.into(),
+        message,
+        param: Some("body.file_id".into()),
+        line: None,
+    };
+    let missing = || bad("invalid_file_id", format!("no file '{file_id}'"));
+    let file = state
+        .catalog
+        .api_file(&batch.tenant, file_id)
+        .map_err(|_| missing())?
+        .ok_or_else(missing)?;
+    let content = state
+        .catalog
+        .api_file_content(&batch.tenant, file_id)
+        .map_err(|_| missing())?
+        .ok_or_else(missing)?;
+    let source = Source::from_bytes(
+        Arc::from(content),
+        Some(file.filename.clone()),
+        state.config.limits.max_upload_bytes,
+    )
+    .map_err(|e| bad("unsupported_file", format!("file '{file_id}': {e}")))?;
+    Ok(Sniff {
+        media_type: source.media_type.mime().to_string(),
+        bytes: source.bytes,
+        document_id: source.document_id(),
+        filename: file.filename,
+    })
+}
+
 fn document_line(
     state: &AppState,
     batch: &BatchRow,
     body: &Value,
     line: &mut NewLine,
+    files: &mut Sniffed,
 ) -> std::result::Result<(), BatchError> {
     let bad = |code: &str, message: String, param: &str| BatchError {
         code: code.into(),
@@ -293,38 +345,13 @@ fn document_line(
             ))
         }
     };
-    let missing = || {
-        bad(
-            "invalid_file_id",
-            format!("no file '{file_id}'"),
-            "body.file_id",
-        )
-    };
-    let file = state
-        .catalog
-        .api_file(&batch.tenant, file_id)
-        .map_err(|_| missing())?
-        .ok_or_else(missing)?;
-    let content = state
-        .catalog
-        .api_file_content(&batch.tenant, file_id)
-        .map_err(|_| missing())?
-        .ok_or_else(missing)?;
-    let source = Source::from_bytes(
-        Arc::from(content),
-        Some(file.filename.clone()),
-        state.config.limits.max_upload_bytes,
-    )
-    .map_err(|e| {
-        bad(
-            "unsupported_file",
-            format!("file '{file_id}': {e}"),
-            "body.file_id",
-        )
-    })?;
-    line.media_type = source.media_type.mime().to_string();
-    line.bytes = source.bytes;
-    line.document_id = source.document_id();
+    let file = files
+        .entry(file_id.to_string())
+        .or_insert_with(|| sniff(state, batch, file_id))
+        .clone()?;
+    line.media_type = file.media_type;
+    line.bytes = file.bytes;
+    line.document_id = file.document_id;
     line.filename = Some(file.filename);
     line.pipeline = pipeline;
     line.index = index;

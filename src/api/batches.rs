@@ -6,7 +6,7 @@
 
 use super::error::{ApiError, ErrorBody};
 use super::files::ListPage;
-use super::state::{new_id, AppState};
+use super::state::{blocking, new_id, AppState};
 use super::tenants::Caller;
 use crate::catalog::{BatchRow, LineCounts};
 use axum::extract::{Path, Query, State};
@@ -238,14 +238,20 @@ pub async fn create(
             ),
         ));
     }
-    let content = state
-        .catalog
-        .api_file_content(&caller.tenant, &file.id)?
-        .ok_or_else(|| ApiError::not_found("input file"))?;
-    let lines = content
-        .split(|b| *b == b'\n')
-        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
-        .count();
+    // Reading and counting up to max_batch_input_bytes is blocking work.
+    let (s, tenant, file_id) = (state.clone(), caller.tenant.clone(), file.id.clone());
+    let lines = blocking(move || {
+        Ok(s.catalog
+            .api_file_content(&tenant, &file_id)?
+            .map(|content| {
+                content
+                    .split(|b| *b == b'\n')
+                    .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+                    .count()
+            }))
+    })
+    .await?
+    .ok_or_else(|| ApiError::not_found("input file"))?;
     if lines > limits.max_batch_lines {
         return Err(ApiError::bad_request(format!(
             "the input file has {lines} requests; a batch takes at most {}",

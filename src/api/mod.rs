@@ -152,7 +152,10 @@ async fn not_found() -> ApiError {
 
 fn app(state: Arc<AppState>) -> Router {
     let (router, _) = routes();
-    let body_limit = (state.config.limits.max_upload_bytes + MULTIPART_SLACK) as usize;
+    // Each route checks its own limit (uploads, batch input files); this bounds them all.
+    let limits = &state.config.limits;
+    let body_limit =
+        (limits.max_upload_bytes.max(limits.max_batch_input_bytes) + MULTIPART_SLACK) as usize;
     // Route layers run after routing (so `track` knows the route); the later one wraps the
     // earlier, so 401s are counted too. Unrouted paths get the 404 fallback.
     router
