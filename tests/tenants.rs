@@ -166,7 +166,7 @@ fn tenants_see_only_their_own() {
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
             match (path.as_str(), id_for(path)) {
                 (p, Some(id)) => {
-                    let concrete = p.replace("{id}", id);
+                    let concrete = p.replace("{id}", id).replace("{n}", "1");
                     let r = call(&server, KEY_B, m, &concrete, None);
                     assert_eq!(r.status(), 404, "{route} with team A's id");
                     let body: Value = r.json().expect("error JSON");

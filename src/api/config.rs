@@ -45,6 +45,9 @@ pub struct ServerConfig {
     /// After an embedded index's new generation goes live, the one it replaced answers
     /// searches pinned to it for this long, then is deleted.
     pub generation_grace_seconds: f64,
+    /// Keep each uploaded document's original bytes (content-addressed, deleted with the
+    /// document), so the inspector can show its pages.
+    pub keep_originals: bool,
     /// Where the catalog and job queue live (`[storage]`).
     pub storage: crate::storage::StorageConfig,
 }
@@ -118,6 +121,7 @@ impl Default for ServerConfig {
             job_retention_days: 7.0,
             job_lease_seconds: 30.0,
             generation_grace_seconds: 600.0,
+            keep_originals: true,
             storage: Default::default(),
         }
     }

@@ -343,8 +343,9 @@ fn process(
         .pipelines
         .get(&job.pipeline)
         .ok_or_else(|| Error::Pipeline(format!("unknown pipeline '{}'", job.pipeline)))?;
+    let bytes: Arc<[u8]> = Arc::from(bytes);
     let source = Source::from_bytes(
-        Arc::from(bytes),
+        bytes.clone(),
         job.filename.clone(),
         pipeline.limits.max_bytes,
     )?;
@@ -376,6 +377,13 @@ fn process(
         .prepare(&document, ChunkOptions::default())?;
     if progress.is_cancelled() {
         return Err(Error::Cancelled);
+    }
+    if state.config.keep_originals {
+        // Before the document: a crash between the two leaves bytes, never a document
+        // whose pages cannot be drawn.
+        state
+            .catalog
+            .put_original(&document.source.sha256, &bytes)?;
     }
     let t = Instant::now();
     {

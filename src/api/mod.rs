@@ -11,12 +11,14 @@ mod config;
 mod documents;
 mod error;
 mod files;
+mod inspector;
 mod jobs;
 mod listen;
 mod metrics;
 mod models;
 mod openapi;
 mod ops;
+mod pages;
 mod queue;
 mod retrieve;
 mod state;
@@ -102,6 +104,7 @@ fn routes() -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
         .routes(routes!(upload::upload, documents::list))
         .routes(routes!(documents::get, documents::delete))
         .routes(routes!(documents::markdown))
+        .routes(routes!(pages::image))
         .routes(routes!(jobs::get_job, jobs::cancel_job))
         .routes(routes!(jobs::job_document))
         .routes(routes!(retrieve::retrieve))
@@ -164,6 +167,7 @@ fn app(state: Arc<AppState>) -> Router {
             auth::require_key,
         ))
         .route_layer(middleware::from_fn_with_state(state.clone(), track))
+        .merge(inspector::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(
@@ -269,6 +273,7 @@ pub async fn serve(
         access: std::sync::RwLock::new(Arc::new(access)),
         stop: tokio::sync::watch::channel(false).0,
         batch_wake: tokio::sync::Notify::new(),
+        page_images: Default::default(),
     });
 
     // Load the models, then start the workers on the jobs found unfinished.

@@ -109,6 +109,8 @@ pub struct AppState {
     pub access: RwLock<Arc<super::tenants::Access>>,
     /// Turns true when the server stops: requests waiting on jobs answer at once.
     pub stop: tokio::sync::watch::Sender<bool>,
+    /// The last page images drawn.
+    pub page_images: super::pages::PageCache,
     /// Wakes the batch runner (a batch line ended, a batch was created or cancelled).
     pub batch_wake: tokio::sync::Notify,
 }

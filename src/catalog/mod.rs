@@ -19,6 +19,7 @@ mod batches;
 mod db;
 mod files_api;
 mod jobs;
+mod originals;
 mod pg_tls;
 mod postgres;
 mod tenant;
@@ -465,7 +466,11 @@ impl Catalog {
             .map(|_| ())
     }
 
+    /// Forgets document `id`, and its original bytes.
     pub fn delete_document(&self, id: &str) -> Result<()> {
+        if let Some(doc) = self.document(id)? {
+            self.delete_original(&doc.sha256)?;
+        }
         self.db
             .execute("DELETE FROM documents WHERE id = $1", vals![id])
             .map(|_| ())

@@ -126,6 +126,11 @@ const MIGRATIONS: &[&str] = &[
         expires_ms BIGINT NOT NULL);
     CREATE INDEX batches_tenant ON batches(tenant, created_ms);
     CREATE INDEX batches_status ON batches(status);",
+    // 4: documents' original bytes, for page images.
+    "CREATE TABLE originals (
+        sha256 TEXT COLLATE \"C\" PRIMARY KEY,
+        bytes BYTEA NOT NULL,
+        created_ms BIGINT NOT NULL);",
 ];
 
 /// The schema version this build writes.

@@ -156,6 +156,11 @@ fn cached<T>(
 }
 
 impl Extractor {
+    /// The verified model files (pdfium among them).
+    pub fn models(&self) -> &ModelStore {
+        &self.models
+    }
+
     pub fn new(models: ModelStore) -> Self {
         Self {
             models,

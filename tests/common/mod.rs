@@ -194,6 +194,7 @@ pub mod qdrant_server;
 pub mod retrieval;
 pub mod server;
 pub mod two_servers;
+pub mod webdriver;
 
 /// A loopback port nothing listens on right now.
 pub fn free_port() -> u16 {
