@@ -179,6 +179,31 @@ fn page_images_are_drawn_from_the_kept_original() {
         .expect("delete");
     assert_eq!(r.status(), 204);
     assert_eq!(count(&originals), 0);
+    drop(server);
+
+    // With keep_originals off, nothing is kept and the answer says why.
+    let cfg = tmp.path().join("server.toml");
+    std::fs::write(&cfg, "keep_originals = false\n").expect("config");
+    let data = tmp.path().join("other");
+    let server = Server::start(&data, &["--config", &cfg.to_string_lossy()], &[]);
+    let doc: Value = client()
+        .post(server.at("/v1/documents?pipeline=fast"))
+        .multipart(common::server::file_form(&fixture("docs/outline.pdf")))
+        .send()
+        .expect("upload")
+        .json()
+        .expect("JSON");
+    let r = client()
+        .get(server.at(&format!(
+            "/v1/documents/{}/pages/1/image",
+            doc["id"].as_str().expect("id")
+        )))
+        .send()
+        .expect("image");
+    assert_eq!(r.status(), 404);
+    let body: Value = r.json().expect("JSON");
+    assert_eq!(body["error"]["code"], "no_page_images");
+    assert_eq!(count(&data.join("originals")), 0);
 }
 
 fn walk_files(dir: &std::path::Path) -> usize {

@@ -86,7 +86,7 @@ fn draw(state: &AppState, bytes: Vec<u8>, number: u32, dpi: f32) -> Result<RgbIm
     })?;
     page.ok_or(Error::PageOutOfRange {
         page: number,
-        count: seen as u32,
+        count: seen,
     })
 }
 

@@ -327,6 +327,10 @@ pub async fn upload(
     let mut stop = state.stop.subscribe();
     loop {
         let job = jobs::view(&state, &caller, &id)?;
+        // wait=0 asks for the job, even one a worker has already finished.
+        if wait == 0.0 {
+            return Ok(accepted(job));
+        }
         if job.state != JobState::Queued.as_str() && job.state != JobState::Running.as_str() {
             return finished_response(&state, job);
         }

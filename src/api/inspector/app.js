@@ -130,6 +130,15 @@ $('#upload').onsubmit = async (ev) => {
   } catch (e) { bar.hidden = true; explain(e); }
 };
 
+// Dropping a file anywhere on the page uploads it with the chosen pipeline.
+document.addEventListener('dragover', (ev) => ev.preventDefault());
+document.addEventListener('drop', (ev) => {
+  ev.preventDefault();
+  if (!ev.dataTransfer || !ev.dataTransfer.files.length) return;
+  $('#file').files = ev.dataTransfer.files;
+  $('#upload').requestSubmit();
+});
+
 // --- a document, a page, its boxes -------------------------------------------------------
 function route() {
   const m = location.hash.match(/^#\/documents\/([^/]+)(?:\/pages\/(\d+))?$/);
