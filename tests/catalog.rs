@@ -2,12 +2,14 @@
 //! PostgreSQL (a throwaway cluster, see `common/pg_cluster.rs`). Documents, files, filters and
 //! listings; jobs claimed once each by concurrent workers, leases that run out and are taken
 //! over, cancellation heard by the lease holder; uploads kept where every worker reads them;
-//! and, for PostgreSQL, the errors a user meets at start-up.
+//! tenants owning documents through their files rows, the Files API's files, originals kept by
+//! SHA-256; and, for PostgreSQL, the errors a user meets at start-up.
 
 mod common;
 
 use folio::catalog::{
-    Catalog, CatalogUrl, DocumentFilter, FileRow, JobEnd, JobState, Lease, NewDocument, NewJob,
+    Catalog, CatalogUrl, DocumentFilter, FileRow, JobEnd, JobState, Lease, NewApiFile, NewDocument,
+    NewJob,
 };
 use std::collections::HashMap;
 use std::path::Path;
@@ -382,6 +384,99 @@ fn concurrent_claims(open: &Opener) {
     assert_eq!(all, ids, "every job once, none twice");
 }
 
+/// Tenants own documents through their files rows; the Files API's files are the tenant's
+/// own; originals are kept by SHA-256 and go with their document.
+fn tenants_files_and_originals(open: &Opener) {
+    let c = open();
+    let sha = "ab".repeat(32);
+    c.begin_document(&NewDocument {
+        sha256: Box::leak(sha.clone().into_boxed_str()),
+        ..document("doc_t", "application/pdf", "{}")
+    })
+    .expect("begin");
+    c.finish_document("doc_t", 2, b"{}").expect("finish");
+    c.set_file(&file("@team-a/upload:doc_t", "doc_t"), None)
+        .expect("a's row");
+    c.set_file(&file("upload:doc_t", "doc_t"), None)
+        .expect("default's row");
+    assert!(c.owns("team-a", "doc_t").expect("owns") && c.owns("default", "doc_t").expect("owns"));
+    assert!(!c.owns("team-b", "doc_t").expect("owns"));
+    let listed = |t: &str| -> Vec<String> {
+        c.list_documents(Some(t), None, 10)
+            .expect("list")
+            .into_iter()
+            .map(|d| d.id)
+            .collect()
+    };
+    assert_eq!(listed("team-a"), ["doc_t"]);
+    assert!(listed("team-b").is_empty());
+    let filter = DocumentFilter {
+        tenant: Some("team-a".into()),
+        path_prefix: Some("upload:".into()),
+        ..Default::default()
+    };
+    assert!(c.select(&filter).expect("select").contains("doc_t"));
+    assert_eq!(
+        c.origin(Some("team-a"), "doc_t")
+            .expect("origin")
+            .1
+            .as_deref(),
+        Some("upload:doc_t"),
+        "a tenant sees its paths without the prefix"
+    );
+    assert_eq!(c.delete_tenant_files("team-a", "doc_t").expect("delete"), 1);
+    assert!(!c.owns("team-a", "doc_t").expect("owns"));
+    assert!(
+        c.owns("default", "doc_t").expect("owns"),
+        "the other row stays"
+    );
+
+    // Files: one tenant's, invisible to another.
+    c.put_api_file(&NewApiFile {
+        id: "file-1",
+        tenant: "team-a",
+        purpose: "batch",
+        filename: "in.jsonl",
+        sha256: "x",
+        content: b"{}\n",
+    })
+    .expect("file");
+    assert_eq!(
+        c.api_file("team-a", "file-1")
+            .expect("get")
+            .map(|f| f.bytes),
+        Some(3)
+    );
+    assert!(c.api_file("team-b", "file-1").expect("get").is_none());
+    assert!(c
+        .api_file_content("team-b", "file-1")
+        .expect("content")
+        .is_none());
+    assert_eq!(
+        c.list_api_files("team-a", None, None, 10)
+            .expect("list")
+            .len(),
+        1
+    );
+    assert!(c
+        .list_api_files("team-a", Some("user_data"), None, 10)
+        .expect("list")
+        .is_empty());
+    assert_eq!(c.tenant_bytes("team-a").expect("bytes"), 3);
+    assert!(!c.delete_api_file("team-b", "file-1").expect("delete"));
+    assert!(c.delete_api_file("team-a", "file-1").expect("delete"));
+
+    // Originals, on this engine's store, deleted with their document.
+    c.put_original(&sha, b"%PDF-1.4 bytes").expect("keep");
+    c.put_original(&sha, b"%PDF-1.4 bytes").expect("kept once");
+    assert_eq!(
+        open().original(&sha).expect("read").as_deref(),
+        Some(&b"%PDF-1.4 bytes"[..])
+    );
+    c.delete_document("doc_t").expect("delete");
+    assert!(c.original(&sha).expect("read").is_none());
+}
+
 #[test]
 fn sqlite_catalog_keeps_the_contract() {
     let (_dir, open) = sqlite();
@@ -392,6 +487,8 @@ fn sqlite_catalog_keeps_the_contract() {
     concurrent_claims(&open);
     let (_dir, open) = sqlite();
     file_claims(&open);
+    let (_dir, open) = sqlite();
+    tenants_files_and_originals(&open);
 }
 
 #[test]
@@ -400,6 +497,7 @@ fn postgres_catalog_keeps_the_contract() {
     job_lifecycle(&postgres());
     concurrent_claims(&postgres());
     file_claims(&postgres());
+    tenants_files_and_originals(&postgres());
 }
 
 #[test]
