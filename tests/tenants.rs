@@ -114,7 +114,29 @@ fn tenants_see_only_their_own() {
     let cfg = tmp.path().join("server.toml");
     std::fs::write(&cfg, settings(KEY_A)).expect("config");
     let cfg = cfg.to_string_lossy().into_owned();
-    let server = Server::start(&tmp.path().join("data"), &["--config", &cfg], &[]);
+    // A folder ingested for team A from the command line, before the server starts.
+    let data = tmp.path().join("data");
+    let brief = fixture("docs/koma-brief.de.pdf");
+    let ingest = |tenant: &str| {
+        folio(&[
+            "ingest",
+            "--pipeline",
+            "fast",
+            "--tenant",
+            tenant,
+            "--data",
+            &data.to_string_lossy(),
+            &brief.to_string_lossy(),
+        ])
+    };
+    assert!(!ingest("Team A!").status.success(), "a bad tenant name");
+    let out = ingest("team-a");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let server = Server::start(&data, &["--config", &cfg], &[]);
+    let ingested = doc_ids(&server, KEY_A);
+    assert_eq!(ingested.len(), 1, "team A sees its ingested file");
+    assert!(doc_ids(&server, KEY_B).is_empty(), "team B does not");
+    let ingested_id = ingested[0].clone();
 
     // Team A's things: a document (with its job), a file, a batch.
     let doc = upload(&server, KEY_A, "docs/outline.pdf");
@@ -123,7 +145,7 @@ fn tenants_see_only_their_own() {
         client()
             .post(server.at("/v1/documents?pipeline=fast&wait=0&index=false"))
             .bearer_auth(KEY_A)
-            .multipart(file_form(&fixture("docs/koma-brief.de.pdf")))
+            .multipart(file_form(&fixture("docs/mixed.pdf")))
             .send()
             .expect("upload"),
     );
@@ -143,6 +165,7 @@ fn tenants_see_only_their_own() {
     let batch_id = batch["id"].as_str().expect("id").to_string();
     assert!(hits(&server, KEY_A, "sampling plan").contains(&doc_id));
 
+    assert!(doc_ids(&server, KEY_A).contains(&ingested_id));
     // Team B, with team A's ids, on every route of the OpenAPI document.
     let openapi = json_of(
         client()

@@ -41,14 +41,6 @@ pub struct Access {
     pub scoped: bool,
 }
 
-fn valid_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 64
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
-}
-
 /// Compares without stopping at the first difference, so timing does not reveal a prefix.
 fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
@@ -85,7 +77,7 @@ impl Access {
         }
         let mut limits = BTreeMap::new();
         for t in &config.tenants {
-            if !valid_name(&t.name) {
+            if !crate::catalog::valid_tenant_name(&t.name) {
                 return bad(format!(
                     "tenant name '{}' must be 1-64 of a-z, 0-9, '-' and '_'",
                     t.name

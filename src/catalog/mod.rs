@@ -26,7 +26,7 @@ mod tenant;
 pub use batches::{BatchRow, LineCounts, LineOutcome, NewLine};
 pub use files_api::{ApiFile, NewApiFile};
 pub use jobs::{JobEnd, JobRow, JobState, Lease, NewJob};
-pub use tenant::{tenant_of_path, tenant_path, visible_path, DEFAULT_TENANT};
+pub use tenant::{tenant_of_path, tenant_path, valid_tenant_name, visible_path, DEFAULT_TENANT};
 
 fn err(e: impl std::fmt::Display) -> Error {
     Error::Catalog(e.to_string())

@@ -6,6 +6,15 @@
 /// The tenant of a server without tenants, of the plain API keys and of `folio ingest`.
 pub const DEFAULT_TENANT: &str = "default";
 
+/// Whether `name` can name a tenant: 1 to 64 of `a-z`, `0-9`, `-` and `_`.
+pub fn valid_tenant_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
 /// The tenant a stored path belongs to.
 pub fn tenant_of_path(path: &str) -> &str {
     path.strip_prefix('@')

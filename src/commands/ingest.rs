@@ -47,6 +47,9 @@ pub struct IngestArgs {
     /// plus its time per page).
     #[arg(long)]
     timeout: Option<f64>,
+    /// The tenant the files belong to, for a server with `[[tenants]]` (its keys see them).
+    #[arg(long, default_value = folio::catalog::DEFAULT_TENANT)]
+    tenant: String,
 }
 
 /// Runs the ingest; the exit status is 0 when every file was stored (or unchanged or not a
@@ -63,6 +66,10 @@ pub fn run(args: IngestArgs) -> anyhow::Result<bool> {
         );
         extract.timeout = Some(Duration::from_secs_f64(secs));
     }
+    anyhow::ensure!(
+        folio::catalog::valid_tenant_name(&args.tenant),
+        "--tenant must be 1-64 of a-z, 0-9, '-' and '_'"
+    );
     anyhow::ensure!(
         args.chunk_tokens >= 32,
         "--chunk-tokens must be at least 32"
@@ -96,6 +103,7 @@ pub fn run(args: IngestArgs) -> anyhow::Result<bool> {
         },
         jobs: args.jobs,
         prune: args.prune,
+        tenant: args.tenant.clone(),
     };
     let ingestor = Ingestor {
         extractor: &extractor,

@@ -38,6 +38,16 @@ pub struct IngestOptions {
     pub jobs: usize,
     /// Forget files under the given folders that no longer exist.
     pub prune: bool,
+    /// The tenant the files are ingested for (`default` unless a server has tenants): its
+    /// API keys see them.
+    pub tenant: String,
+}
+
+impl IngestOptions {
+    /// `path`'s row in the catalog (the tenant's own, see `catalog::tenant_path`).
+    fn key(&self, path: &Path) -> String {
+        crate::catalog::tenant_path(&self.tenant, &path.to_string_lossy())
+    }
 }
 
 /// What happened to one file.
@@ -121,9 +131,9 @@ enum Extracted {
 const FILE_LEASE_MS: i64 = 2 * 3600 * 1000;
 
 /// Whether `path` is stored as it is on disk now, by pipeline `version`.
-fn unchanged(catalog: &Catalog, path: &Path, version: &str) -> Result<bool> {
+fn unchanged(catalog: &Catalog, path: &Path, key: &str, version: &str) -> Result<bool> {
     let (size, mtime) = stat(path);
-    Ok(match catalog.file(&path.to_string_lossy())? {
+    Ok(match catalog.file(key)? {
         Some(row) if row.status == "ok" && row.size == size && row.mtime == mtime => {
             match row.document_id.as_deref() {
                 Some(id) => catalog
@@ -165,7 +175,7 @@ impl Ingestor<'_> {
         // Unchanged files (same size and time, stored by this pipeline version) cost nothing.
         let mut todo: VecDeque<PathBuf> = VecDeque::new();
         for path in files.iter() {
-            if unchanged(&store.catalog, path, &version)? {
+            if unchanged(&store.catalog, path, &options.key(path), &version)? {
                 summary.unchanged += 1;
                 progress(Event::File {
                     path,
@@ -212,7 +222,7 @@ impl Ingestor<'_> {
             Ok(())
         })?;
         if options.prune {
-            summary.pruned = prune(store, roots, &files)?;
+            summary.pruned = prune(store, roots, &files, &options.tenant)?;
         }
         summary.elapsed = started.elapsed();
         Ok(summary)
@@ -229,14 +239,14 @@ impl Ingestor<'_> {
         owner: Option<&str>,
     ) -> Extracted {
         if let Some(owner) = owner {
-            let key = path.to_string_lossy();
+            let key = options.key(path);
             let until = crate::catalog::now_ms() + FILE_LEASE_MS;
             match catalog.claim_file(&key, owner, until) {
                 Ok(true) => {}
                 Ok(false) => return Extracted::Elsewhere(path.to_path_buf()),
                 Err(e) => return Extracted::Failed(path.to_path_buf(), e.to_string()),
             }
-            match unchanged(catalog, path, version) {
+            match unchanged(catalog, path, &key, version) {
                 Ok(true) => {
                     let _ = catalog.release_file(&key, owner);
                     return Extracted::Elsewhere(path.to_path_buf());
@@ -263,7 +273,7 @@ impl Ingestor<'_> {
         };
         let id = source.document_id();
         let row = FileRow {
-            path: path.to_string_lossy().into_owned(),
+            path: options.key(path),
             document_id: Some(id.clone()),
             sha256: source.sha256.clone(),
             size,
@@ -331,8 +341,8 @@ impl Ingestor<'_> {
             Extracted::Failed(path, message) => {
                 warn!(path = %path.display(), "{message}");
                 // What was stored for this file before stays; the failure is recorded.
-                let key = path.to_string_lossy().into_owned();
-                if !key.is_empty() {
+                let key = options.key(&path);
+                if !path.as_os_str().is_empty() {
                     let previous = store.catalog.file(&key)?;
                     let (size, mtime) = stat(&path);
                     store.catalog.set_file(
@@ -353,7 +363,7 @@ impl Ingestor<'_> {
             }
         };
         if let Some(owner) = owner.filter(|_| !matches!(outcome, Outcome::Elsewhere)) {
-            store.catalog.release_file(&path.to_string_lossy(), owner)?;
+            store.catalog.release_file(&options.key(&path), owner)?;
         }
         progress(Event::File {
             path: &path,
@@ -408,7 +418,7 @@ pub struct Prepared {
 }
 
 /// Forgets recorded files under `roots` that no longer exist; returns how many.
-fn prune(store: &mut Store, roots: &[PathBuf], present: &[PathBuf]) -> Result<usize> {
+fn prune(store: &mut Store, roots: &[PathBuf], present: &[PathBuf], tenant: &str) -> Result<usize> {
     let roots: Vec<PathBuf> = roots
         .iter()
         .map(|r| std::fs::canonicalize(r).unwrap_or_else(|_| r.clone()))
@@ -418,10 +428,15 @@ fn prune(store: &mut Store, roots: &[PathBuf], present: &[PathBuf]) -> Result<us
         .map(|p| p.to_string_lossy().into_owned())
         .collect();
     let mut pruned = 0;
-    for path in store.catalog.paths()? {
-        let under = roots.iter().any(|r| Path::new(&path).starts_with(r));
-        if under && !present.contains(&path) && !Path::new(&path).exists() {
-            store.unlink_file(&path)?;
+    // Only this tenant's rows; on disk, a row's path is the tenant's view of it.
+    for key in store.catalog.paths()? {
+        if crate::catalog::tenant_of_path(&key) != tenant {
+            continue;
+        }
+        let path = crate::catalog::visible_path(&key);
+        let under = roots.iter().any(|r| Path::new(path).starts_with(r));
+        if under && !present.contains(path) && !Path::new(path).exists() {
+            store.unlink_file(&key)?;
             pruned += 1;
         }
     }
