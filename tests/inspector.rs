@@ -35,6 +35,17 @@ fn the_inspector_shows_boxes_json_and_search_hits() {
     browser.wait_for(30, "the 401 message", |b| {
         b.text("#status").contains("API key")
     });
+    // Every control has a label or an accessible name (checked again once a document shows).
+    let unlabelled = |browser: &Browser| {
+        browser.run(
+            "return [...document.querySelectorAll('input, select, button')]
+            .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')
+                         && !e.textContent.trim())
+            .map(e => e.outerHTML);",
+            json!([]),
+        )
+    };
+    assert_eq!(unlabelled(&browser), json!([]), "controls without a label");
     browser.type_into("#key", KEY);
     browser.click("#key-form button");
 
@@ -56,6 +67,7 @@ fn the_inspector_shows_boxes_json_and_search_hits() {
         ) == json!(true)
     });
     browser.screenshot(&shots.join("page.png"));
+    assert_eq!(unlabelled(&browser), json!([]), "controls without a label");
 
     // As many boxes as the API has blocks on page 1.
     let hash = browser.run("return location.hash;", json!([]));
