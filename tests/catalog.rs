@@ -527,7 +527,8 @@ fn postgres_schema_is_migrated_once_and_a_newer_one_is_refused() {
             "DROP INDEX documents_media_type; DROP TABLE batches, api_files, originals;
              ALTER TABLE files DROP COLUMN tenant;
              ALTER TABLE jobs DROP COLUMN tenant, DROP COLUMN kind, DROP COLUMN batch_id,
-                 DROP COLUMN line_no, DROP COLUMN custom_id, DROP COLUMN body, DROP COLUMN response_status;
+                 DROP COLUMN line_no, DROP COLUMN custom_id, DROP COLUMN body, DROP COLUMN response_status,
+                 DROP COLUMN rank;
              UPDATE folio_schema SET version = 1",
         )
         .expect("downgrade");

@@ -55,7 +55,7 @@ fn tick(state: &Arc<AppState>) -> Result<()> {
                 "the batch did not finish within its 24h window",
             )?;
         }
-        if catalog.line_counts(&batch.id)?.open == 0
+        if !catalog.batch_open(&batch.id)?
             && catalog.move_batch(
                 &batch.id,
                 "in_progress",
@@ -81,7 +81,7 @@ fn tick(state: &Arc<AppState>) -> Result<()> {
     for batch in catalog.batches_in("cancelling")? {
         // Lines requeued by a stopping server after the cancel are ended too.
         catalog.stop_lines(&batch.id, "batch_cancelled", "the batch was cancelled")?;
-        if catalog.line_counts(&batch.id)?.open == 0 {
+        if !catalog.batch_open(&batch.id)? {
             finish(state, &batch, "cancelling", "cancelled")?;
         }
     }

@@ -316,8 +316,12 @@ fn run(
     // past it and another took over) records nothing and calls nobody back.
     if ended {
         self::ended(state, id, (job.kind == "document").then_some(outcome_label));
-        if job.batch_id.is_some() {
-            state.batch_wake.notify_one();
+        // The batch's last line: the runner finishes the batch now rather than at its
+        // next tick.
+        if let Some(batch) = &job.batch_id {
+            if !state.catalog.batch_open(batch).unwrap_or(true) {
+                state.batch_wake.notify_one();
+            }
         }
         if let Some(url) = &job.callback_url {
             let body = callback_body(state, id, outcome.ok().and_then(|f| f.document));

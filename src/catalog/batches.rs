@@ -220,8 +220,8 @@ impl Catalog {
             .map(|l| {
                 (
                     "INSERT INTO jobs (id, state, filename, media_type, bytes, document_id, pipeline, do_index,
-                                       created_ms, tenant, kind, batch_id, line_no, custom_id, body)
-                     VALUES ($1, 'queued', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                                       created_ms, tenant, kind, batch_id, line_no, custom_id, body, rank)
+                     VALUES ($1, 'queued', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $12)",
                     vals![
                         format!("{}_line{}", batch.id, l.line_no).as_str(),
                         l.filename.as_deref(),
@@ -250,6 +250,18 @@ impl Catalog {
             ),
             &inserts,
         )
+    }
+
+    /// Whether a batch still has a queued or running line (an index lookup, however many
+    /// lines it has).
+    pub fn batch_open(&self, batch_id: &str) -> Result<bool> {
+        Ok(self
+            .db
+            .query_opt(
+                "SELECT 1 FROM jobs WHERE batch_id = $1 AND state IN ('queued', 'running') LIMIT 1",
+                vals![batch_id],
+            )?
+            .is_some())
     }
 
     /// How a batch's lines stand.

@@ -219,8 +219,8 @@ impl Catalog {
     /// Takes the next job (or a running one whose lease ran out) for `owner`, with a lease
     /// until `lease_until_ms`, passing over the tenants in `busy` (at their limit of running
     /// jobs); `None` when there is nothing to do. Single uploads go first, oldest first; then
-    /// batch lines, line 1 of every batch before line 2 of any, so batches share the workers
-    /// and none starves an upload. Concurrent claimers, in this process or others, never get
+    /// batch lines, line 1 of every batch before line 2 of any (their `rank`), so batches
+    /// share the workers and none starves an upload. Concurrent claimers, in this process or others, never get
     /// the same job.
     pub fn claim_job(
         &self,
@@ -228,26 +228,32 @@ impl Catalog {
         lease_until_ms: i64,
         busy: &[String],
     ) -> Result<Option<JobRow>> {
-        let mut params = vals![owner, lease_until_ms, now_ms()].to_vec();
-        let mut skip = String::new();
-        if !busy.is_empty() {
-            let slots: Vec<String> = (4..4 + busy.len()).map(|n| format!("${n}")).collect();
-            skip = format!(" AND tenant NOT IN ({})", slots.join(", "));
-            params.extend(busy.iter().map(Into::into));
+        // A job whose worker died (its lease ran out) first, then the queue in `rank` order
+        // (0 for uploads, the line number for batch lines), which the `jobs_claim` index
+        // serves without a sort, however long the queue.
+        for pick in [
+            "state = 'running' AND COALESCE(lease_ms, 0) < $3",
+            "state = 'queued'",
+        ] {
+            let mut params = vals![owner, lease_until_ms, now_ms()].to_vec();
+            let mut skip = String::new();
+            if !busy.is_empty() {
+                let slots: Vec<String> = (4..4 + busy.len()).map(|n| format!("${n}")).collect();
+                skip = format!(" AND tenant NOT IN ({})", slots.join(", "));
+                params.extend(busy.iter().map(Into::into));
+            }
+            let sql = format!(
+                "UPDATE jobs SET state = 'running', owner = $1, lease_ms = $2, started_ms = $3, pages_done = 0
+                 WHERE id = (SELECT id FROM jobs WHERE {pick}{skip}
+                             ORDER BY rank, created_ms, id LIMIT 1{})
+                 RETURNING {COLUMNS}",
+                self.db.skip_locked()
+            );
+            if let Some(row) = self.db.query_opt(&sql, &params)? {
+                return job_row(&row).map(Some);
+            }
         }
-        let sql = format!(
-            "UPDATE jobs SET state = 'running', owner = $1, lease_ms = $2, started_ms = $3, pages_done = 0
-             WHERE id = (SELECT id FROM jobs
-                         WHERE (state = 'queued' OR (state = 'running' AND COALESCE(lease_ms, 0) < $3)){skip}
-                         ORDER BY CASE WHEN batch_id IS NULL THEN 0 ELSE 1 END, COALESCE(line_no, 0), created_ms, id
-                         LIMIT 1{})
-             RETURNING {COLUMNS}",
-            self.db.skip_locked()
-        );
-        self.db
-            .query_opt(&sql, &params)?
-            .map(|r| job_row(&r))
-            .transpose()
+        Ok(None)
     }
 
     /// Running jobs per tenant.

@@ -314,12 +314,14 @@ impl Catalog {
             ("custom_id", "TEXT"),
             ("body", "TEXT"),
             ("response_status", "INTEGER"),
+            ("rank", "INTEGER NOT NULL DEFAULT 0"),
         ] {
             ensure_column(&db, "jobs", column, decl)?;
         }
         db.execute_batch(
             "CREATE INDEX IF NOT EXISTS files_tenant ON files(tenant, document_id);
-             CREATE INDEX IF NOT EXISTS jobs_batch ON jobs(batch_id, line_no);",
+             CREATE INDEX IF NOT EXISTS jobs_batch_state ON jobs(batch_id, state, line_no);
+             CREATE INDEX IF NOT EXISTS jobs_claim ON jobs(state, rank, created_ms, id);",
         )
         .map_err(err)?;
         Ok(Self {

@@ -99,7 +99,9 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE jobs ADD COLUMN custom_id TEXT;
     ALTER TABLE jobs ADD COLUMN body TEXT;
     ALTER TABLE jobs ADD COLUMN response_status BIGINT;
-    CREATE INDEX jobs_batch ON jobs(batch_id, line_no);
+    ALTER TABLE jobs ADD COLUMN rank BIGINT NOT NULL DEFAULT 0;
+    CREATE INDEX jobs_batch_state ON jobs(batch_id, state, line_no);
+    CREATE INDEX jobs_claim ON jobs(state, rank, created_ms, id);
     CREATE TABLE api_files (
         id TEXT COLLATE \"C\" PRIMARY KEY,
         tenant TEXT COLLATE \"C\" NOT NULL,
