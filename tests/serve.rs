@@ -158,13 +158,14 @@ fn plain_http_beyond_loopback_needs_a_proxy_in_front() {
 }
 
 /// SIGTERM while a client waits (up to 300 s) on a document that takes minutes: the client
-/// gets its 202 at once, the process is gone within `shutdown_seconds`, and the job is
+/// gets its 202 at once, the process is gone within `shutdown_seconds` (1 s here, while an
+/// OCR page may take longer), and the job is
 /// queued again for the next start.
 #[test]
 fn sigterm_ends_the_server_within_its_bound() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let cfg = tmp.path().join("server.toml");
-    std::fs::write(&cfg, "shutdown_seconds = 3.0\n").expect("config");
+    std::fs::write(&cfg, "shutdown_seconds = 1.0\n").expect("config");
     let data = tmp.path().join("data");
     let server = Server::start(&data, &["--config", &cfg.to_string_lossy()], &[]);
     let url = server.at("/v1/documents?pipeline=ocr&wait=300");
@@ -183,7 +184,7 @@ fn sigterm_ends_the_server_within_its_bound() {
     let t = Instant::now();
     let status = server.terminate();
     let took = t.elapsed();
-    assert!(took < Duration::from_secs(6), "stopping took {took:?}");
+    assert!(took < Duration::from_secs(5), "stopping took {took:?}");
     assert!(status.success(), "{status}");
     let (code, body) = waiting.join().expect("the waiting client");
     assert_eq!(code, 202, "{body}");

@@ -22,7 +22,7 @@ use utoipa::ToSchema;
 pub const MODEL_NAME: &str = "all-MiniLM-L6-v2";
 
 /// A retrieval request.
-#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RetrieveRequest {
     /// What to look for.
@@ -51,7 +51,7 @@ fn default_mode() -> Mode {
 }
 
 /// Which documents may answer; every condition given must hold.
-#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Filter {
     #[serde(default)]

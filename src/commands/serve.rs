@@ -85,7 +85,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(async move {
+    let served = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.addr))?;
@@ -104,7 +104,11 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         tokio::spawn(reload_on_hangup(args, tx));
         api::serve(listener, config, shutdown_signal(), reloads).await?;
         Ok(())
-    })
+    });
+    // `serve` has waited as long as `shutdown_seconds` allows; a job still stuck in a page
+    // (or models still loading) must not hold the exit: don't wait for the blocking pool.
+    runtime.shutdown_background();
+    served
 }
 
 /// SIGHUP: the config file and flags read again and handed to the server (a file that no
