@@ -26,7 +26,8 @@ ADDR ?= 127.0.0.1:8080
 run: build
 	$(FOLIO) ingest fixtures/docs fixtures/images fixtures/tables --data $(DATA)
 	@echo
-	@echo "Serving on http://$(ADDR) (Ctrl-C stops). Try, from another terminal:"
+	@echo "Serving on http://$(ADDR) (Ctrl-C stops). Open http://$(ADDR)/ in a browser for the inspector,"
+	@echo "or try, from another terminal:"
 	@echo "  curl -F file=@fixtures/docs/quantum-template.pdf http://$(ADDR)/v1/documents"
 	@echo "  curl -H 'content-type: application/pdf' --data-binary @fixtures/docs/R-data.pdf 'http://$(ADDR)/v1/documents?wait=0'"
 	@echo "  curl -H 'content-type: application/json' -d '{\"query\": \"How do I import a spreadsheet?\", \"top_k\": 3}' http://$(ADDR)/v1/retrieve"

@@ -156,10 +156,7 @@ fn files_and_batches_of_every_endpoint() {
             ),
         ],
     );
-    let input_id = put_file(&server, "emb.jsonl", input, "batch")["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let input_id = put_file_id(&server, "emb.jsonl", input, "batch");
     let created: Value = create_batch(
         &server,
         &input_id,
@@ -225,10 +222,7 @@ fn files_and_batches_of_every_endpoint() {
             ),
         ],
     );
-    let input_id = put_file(&server, "docs.jsonl", input, "batch")["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let input_id = put_file_id(&server, "docs.jsonl", input, "batch");
     let created: Value = create_batch(
         &server,
         &input_id,
@@ -268,10 +262,7 @@ fn files_and_batches_of_every_endpoint() {
             json!({"query": "sampling plan weather", "top_k": 3, "mode": "keyword"}),
         )],
     );
-    let input_id = put_file(&server, "q.jsonl", input, "batch")["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let input_id = put_file_id(&server, "q.jsonl", input, "batch");
     let created: Value = create_batch(&server, &input_id, "/v1/retrieve", json!({}))
         .json()
         .expect("JSON");
@@ -294,10 +285,7 @@ fn files_and_batches_of_every_endpoint() {
             .to_string()
             .as_bytes(),
     );
-    let input_id = put_file(&server, "bad.jsonl", bad, "batch")["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let input_id = put_file_id(&server, "bad.jsonl", bad, "batch");
     let created: Value = create_batch(&server, &input_id, "/v1/embeddings", json!({}))
         .json()
         .expect("JSON");
@@ -327,15 +315,12 @@ fn files_and_batches_of_every_endpoint() {
     let many: Vec<(String, Value)> = (0..21)
         .map(|i| (format!("l{i}"), json!({"input": "x"})))
         .collect();
-    let input_id = put_file(
+    let input_id = put_file_id(
         &server,
         "many.jsonl",
         jsonl("/v1/embeddings", &many),
         "batch",
-    )["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    );
     assert_eq!(
         create_batch(&server, &input_id, "/v1/embeddings", json!({})).status(),
         400
@@ -397,10 +382,7 @@ fn batches_share_the_workers_stop_on_cancel_and_survive_a_kill() {
     let data = tmp.path().join("data");
     let server = Server::start(&data, &[], &[]);
     let pdf = std::fs::read(fixture("docs/R-data.pdf")).expect("fixture");
-    let file_id = put_file(&server, "R-data.pdf", pdf, "user_data")["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let file_id = put_file_id(&server, "R-data.pdf", pdf, "user_data");
     let lines: Vec<(String, Value)> = (1..=8)
         .map(|i| {
             (
@@ -409,15 +391,12 @@ fn batches_share_the_workers_stop_on_cancel_and_survive_a_kill() {
             )
         })
         .collect();
-    let input_id = put_file(
+    let input_id = put_file_id(
         &server,
         "slow.jsonl",
         jsonl("/v1/documents", &lines),
         "batch",
-    )["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    );
 
     // Fair share: an upload made while the batch runs does not wait for it.
     let b: Value = create_batch(&server, &input_id, "/v1/documents", json!({}))
@@ -536,10 +515,7 @@ fn a_batch_past_its_window_expires_with_what_it_finished() {
     let cfg = config(tmp.path(), "batch_window_seconds = 3.0\n");
     let server = Server::start(&tmp.path().join("data"), &["--config", &cfg], &[]);
     let pdf = std::fs::read(fixture("docs/R-data.pdf")).expect("fixture");
-    let file_id = put_file(&server, "R-data.pdf", pdf, "user_data")["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let file_id = put_file_id(&server, "R-data.pdf", pdf, "user_data");
     let mut lines: Vec<(String, Value)> = vec![(
         "quick".into(),
         json!({"file_id": file_id, "pipeline": "fast", "index": false}),
@@ -550,10 +526,7 @@ fn a_batch_past_its_window_expires_with_what_it_finished() {
             json!({"file_id": file_id, "pipeline": "ocr", "index": false}),
         )
     }));
-    let input_id = put_file(&server, "in.jsonl", jsonl("/v1/documents", &lines), "batch")["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let input_id = put_file_id(&server, "in.jsonl", jsonl("/v1/documents", &lines), "batch");
     let b: Value = create_batch(&server, &input_id, "/v1/documents", json!({}))
         .json()
         .expect("JSON");

@@ -216,6 +216,48 @@ fn page_images_are_drawn_from_the_kept_original() {
     let body: Value = r.json().expect("JSON");
     assert_eq!(body["error"]["code"], "no_page_images");
     assert_eq!(count(&data.join("originals")), 0);
+    drop(server);
+
+    // A document from `folio ingest` is drawn from the file it was ingested from, while that
+    // file holds the same bytes; nothing is copied.
+    let ingested = tmp.path().join("ingested");
+    std::fs::create_dir_all(&ingested).expect("dir");
+    let pdf = ingested.join("outline.pdf");
+    std::fs::copy(fixture("docs/outline.pdf"), &pdf).expect("copy");
+    let data = tmp.path().join("cli");
+    let out = folio(&[
+        "ingest",
+        "--pipeline",
+        "fast",
+        "--data",
+        &data.to_string_lossy(),
+        &ingested.to_string_lossy(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let server = Server::start(&data, &[], &[]);
+    let listed: Value = client()
+        .get(server.at("/v1/documents"))
+        .send()
+        .expect("list")
+        .json()
+        .expect("JSON");
+    let id = listed["documents"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let page = |server: &Server| {
+        client()
+            .get(server.at(&format!("/v1/documents/{id}/pages/1/image?dpi=40")))
+            .send()
+            .expect("image")
+            .status()
+    };
+    assert_eq!(page(&server), 200);
+    assert_eq!(count(&data.join("originals")), 0, "nothing copied");
+    drop(server);
+    std::fs::write(&pdf, b"%PDF-1.4 changed since").expect("overwrite");
+    let server = Server::start(&data, &[], &[]);
+    assert_eq!(page(&server), 404, "a changed file is not this document");
 }
 
 fn walk_files(dir: &std::path::Path) -> usize {

@@ -75,10 +75,7 @@ fn two_servers_share_a_batch_and_a_killed_one_loses_no_line() {
     let a = Server::start(&tmp.path().join("a"), &["--config", &cfg], &[]);
     let b = Server::start(&tmp.path().join("b"), &["--config", &cfg], &[]);
     let pdf = std::fs::read(common::fixture("docs/R-data.pdf")).expect("fixture");
-    let file_id = put_file(&a, "R-data.pdf", pdf, "user_data")["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let file_id = put_file_id(&a, "R-data.pdf", pdf, "user_data");
     let lines: Vec<(String, Value)> = (1..=10)
         .map(|i| {
             (
@@ -87,10 +84,7 @@ fn two_servers_share_a_batch_and_a_killed_one_loses_no_line() {
             )
         })
         .collect();
-    let input = put_file(&a, "in.jsonl", jsonl("/v1/documents", &lines), "batch")["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let input = put_file_id(&a, "in.jsonl", jsonl("/v1/documents", &lines), "batch");
     let created: Value = create_batch(&a, &input, "/v1/documents", json!({}))
         .json()
         .expect("JSON");

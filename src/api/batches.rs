@@ -5,7 +5,7 @@
 //! output file and an error file.
 
 use super::error::{ApiError, ErrorBody};
-use super::files::ListPage;
+use super::paging::{page_limit, ListPage};
 use super::state::{blocking, new_id, AppState};
 use super::tenants::Caller;
 use crate::catalog::{BatchRow, LineCounts};
@@ -303,10 +303,7 @@ pub async fn list(
     query: Result<Query<BatchListParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<ListPage<BatchObject>>, ApiError> {
     let Query(params) = query?;
-    let limit = params.limit.unwrap_or(20);
-    if !(1..=100).contains(&limit) {
-        return Err(ApiError::invalid("limit must be between 1 and 100"));
-    }
+    let limit = page_limit(params.limit, 20, 100)?;
     let rows = state
         .catalog
         .list_batches(&caller.tenant, params.after.as_deref(), limit + 1)?;

@@ -58,10 +58,7 @@ pub async fn list(
     query: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<DocumentList>, ApiError> {
     let Query(params) = query?;
-    let limit = params.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::invalid("limit must be between 1 and 1000"));
-    }
+    let limit = super::paging::page_limit(params.limit, 100, 1000)?;
     let rows =
         state
             .catalog

@@ -5,6 +5,7 @@
 //! `batch_output` files.
 
 use super::error::{ApiError, ErrorBody};
+use super::paging::{page_limit, ListPage};
 use super::state::{blocking, new_id, AppState};
 use super::tenants::Caller;
 use crate::catalog::{ApiFile, NewApiFile};
@@ -47,33 +48,6 @@ impl From<ApiFile> for FileObject {
             purpose: f.purpose,
             status: "processed".into(),
             expires_at: None,
-        }
-    }
-}
-
-/// A page of a list, in OpenAI's cursor shape.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ListPage<T> {
-    /// Always "list".
-    pub object: String,
-    pub data: Vec<T>,
-    pub first_id: Option<String>,
-    pub last_id: Option<String>,
-    /// Pass `last_id` as `after` for the next page.
-    pub has_more: bool,
-}
-
-impl<T> ListPage<T> {
-    /// The page from `limit + 1` rows; `id` names a row.
-    pub fn from_rows(mut rows: Vec<T>, limit: usize, id: impl Fn(&T) -> String) -> Self {
-        let has_more = rows.len() > limit;
-        rows.truncate(limit);
-        Self {
-            object: "list".into(),
-            first_id: rows.first().map(&id),
-            last_id: rows.last().map(&id),
-            data: rows,
-            has_more,
         }
     }
 }
@@ -239,10 +213,7 @@ pub async fn list(
     query: Result<Query<FileListParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<ListPage<FileObject>>, ApiError> {
     let Query(params) = query?;
-    let limit = params.limit.unwrap_or(10_000);
-    if !(1..=10_000).contains(&limit) {
-        return Err(ApiError::invalid("limit must be between 1 and 10000"));
-    }
+    let limit = page_limit(params.limit, 10_000, 10_000)?;
     if params.order.as_deref().is_some_and(|o| o != "desc") {
         return Err(ApiError::invalid("order must be desc"));
     }

@@ -19,6 +19,7 @@ mod models;
 mod openapi;
 mod ops;
 mod pages;
+mod paging;
 mod queue;
 mod retrieve;
 mod state;

@@ -3,7 +3,7 @@
 //! that list models before anything else find what is here.
 
 use super::error::{ApiError, ErrorBody};
-use super::files::ListPage;
+use super::paging::ListPage;
 use super::retrieve::MODEL_NAME;
 use super::state::AppState;
 use crate::pipeline::{PipelineConfig, BUILTIN};

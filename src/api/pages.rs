@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use image::{ImageFormat, RgbImage};
 use serde::Deserialize;
+use sha2::Digest as _;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use utoipa::IntoParams;
@@ -50,6 +51,31 @@ pub struct ImageParams {
     dpi: Option<f32>,
     /// png (default) or webp.
     format: Option<String>,
+}
+
+/// A document's original bytes: kept by the catalog (uploads), else the file it was ingested
+/// from by `folio ingest`, when that file still holds the same bytes.
+fn original_bytes(state: &AppState, id: &str, sha256: &str) -> Result<Option<Vec<u8>>> {
+    if let Some(bytes) = state.catalog.original(sha256)? {
+        return Ok(Some(bytes));
+    }
+    for path in state.catalog.paths_of(id)? {
+        let path = std::path::Path::new(crate::catalog::visible_path(&path));
+        if !path.is_absolute() {
+            continue; // `upload:ID`: only ever kept by the catalog
+        }
+        let Ok(bytes) = std::fs::read(path) else {
+            continue;
+        };
+        let digest: String = sha2::Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        if digest == sha256 {
+            return Ok(Some(bytes));
+        }
+    }
+    Ok(None)
 }
 
 /// Draws page `number` of `bytes` at `dpi`.
@@ -138,9 +164,9 @@ pub async fn image(
         Some(bytes) => bytes,
         None => {
             let s = state.clone();
-            let sha = doc.sha256.clone();
+            let (sha, doc_id) = (doc.sha256.clone(), id.clone());
             let drawn = blocking(move || {
-                let Some(original) = s.catalog.original(&sha)? else {
+                let Some(original) = original_bytes(&s, &doc_id, &sha)? else {
                     return Ok(None);
                 };
                 let page = draw(&s, original, number, dpi)?;
@@ -155,7 +181,7 @@ pub async fn image(
                 ApiError::new(
                     StatusCode::NOT_FOUND,
                     "no_page_images",
-                    "this document's original is not kept (keep_originals = false, or it was ingested by `folio ingest`), so its pages cannot be drawn",
+                    "this document's original is not kept (keep_originals = false), and no file it was ingested from still holds its bytes, so its pages cannot be drawn",
                 )
             })?;
             state.page_images.put(key, bytes.clone());

@@ -182,24 +182,11 @@ pub async fn blocking<T: Send + 'static>(
         .map_err(Into::into)
 }
 
-/// A fresh id: `prefix` and 24 hex digits, unique across processes and restarts.
+/// A fresh id: `prefix` and 24 hex digits of a random UUID, unique across processes and
+/// restarts.
 pub fn new_id(prefix: &str) -> String {
-    use sha2::{Digest, Sha256};
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    let seed = format!(
-        "{nanos}:{}:{}:{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed),
-        uuid::Uuid::new_v4()
-    );
-    let digest = Sha256::digest(seed.as_bytes());
-    let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
-    format!("{prefix}{hex}")
+    let hex = uuid::Uuid::new_v4().simple().to_string();
+    format!("{prefix}{}", &hex[..24])
 }
 
 /// Resolves once the server's stop flag is set (or its sender is gone).

@@ -492,6 +492,14 @@ impl Catalog {
         self.texts("SELECT path FROM files", vals![])
     }
 
+    /// Every path document `id` was ingested from or uploaded as.
+    pub fn paths_of(&self, id: &str) -> Result<Vec<String>> {
+        self.texts(
+            "SELECT path FROM files WHERE document_id = $1 ORDER BY path",
+            vals![id],
+        )
+    }
+
     /// Documents with the given status.
     pub fn documents_with_status(&self, status: &str) -> Result<Vec<String>> {
         self.texts("SELECT id FROM documents WHERE status = $1", vals![status])

@@ -7,6 +7,14 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+/// `POST /v1/files`: the new file's id.
+pub fn put_file_id(server: &Server, name: &str, bytes: Vec<u8>, purpose: &str) -> String {
+    put_file(server, name, bytes, purpose)["id"]
+        .as_str()
+        .expect("file id")
+        .to_string()
+}
+
 /// `POST /v1/files`: the file object.
 pub fn put_file(server: &Server, name: &str, bytes: Vec<u8>, purpose: &str) -> Value {
     let form = Form::new()
