@@ -178,6 +178,25 @@ def pick_pages(pdf, per_doc, skip):
     return chosen
 
 
+def check_cjk_fonts(docs):
+    """A CJK font the PDF does not embed (jlshort.ja's Ryumin and GothicBBB) is drawn by poppler
+    from poppler-data's CMaps and an installed CJK font; without them pdftoppm draws empty boxes
+    without a word of warning, while pdftotext still gives the text, so the truth would hold
+    text no image shows. Refuse to build the set then."""
+    for doc in sorted(os.listdir(docs)):
+        if not doc.endswith('.pdf'):
+            continue
+        fonts = subprocess.run(['pdffonts', '-l', '400', os.path.join(docs, doc)],
+                               capture_output=True, text=True).stdout.splitlines()[2:]
+        if not any('Identity-H' in f and f.split()[-5] == 'no' for f in fonts if len(f.split()) > 5):
+            continue
+        cmaps = os.path.isdir('/usr/share/poppler/cMap')
+        cjk = subprocess.run(['fc-list', ':lang=ja'], capture_output=True, text=True).stdout.strip()
+        if not (cmaps and cjk):
+            sys.exit(f'{doc} uses a CJK font it does not embed: pdftoppm would draw empty boxes. '
+                     'apt-get install poppler-data fonts-ipafont-gothic fonts-ipafont-mincho')
+
+
 def main():
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     corpus = os.path.join(repo, '..', 'shared', 'corpus')
@@ -191,6 +210,7 @@ def main():
     if missing:
         sys.exit(f"ocr_set.py needs {', '.join(missing)}: apt-get install poppler-utils")
 
+    check_cjk_fonts(args.docs)
     seen = {}
     old_index = os.path.join(corpus, 'scans', 'index.json')
     if os.path.exists(old_index):

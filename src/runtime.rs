@@ -232,6 +232,24 @@ impl SessionPool {
         Ok(pool)
     }
 
+    /// A pool for the manifest file `name` that builds its first session only when it is first
+    /// used, on `like`'s provider with `like`'s threads and capacity: for a model most
+    /// documents never need (the file is still verified now).
+    pub fn deferred(models: &ModelStore, name: &str, like: &SessionPool) -> Result<Self> {
+        Ok(Self {
+            name: name.to_string(),
+            path: models.path(name)?,
+            threads: like.threads,
+            capacity: like.capacity,
+            arena: like.arena,
+            provider: like.provider,
+            env: like.env,
+            idle: Mutex::new(Vec::new()),
+            created: Mutex::new(0),
+            available: std::sync::Condvar::new(),
+        })
+    }
+
     /// The execution provider this pool's sessions run on.
     pub fn provider(&self) -> Provider {
         self.provider
@@ -373,7 +391,14 @@ impl SessionPool {
             };
             if grow {
                 drop(idle);
-                return self.build();
+                let built = self.build();
+                if built.is_err() {
+                    // A session that failed to build does not count against the capacity.
+                    if let Ok(mut created) = self.created.lock() {
+                        *created = created.saturating_sub(1);
+                    }
+                }
+                return built;
             }
             idle = self.available.wait(idle).map_err(|_| poisoned())?;
         }

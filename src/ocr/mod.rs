@@ -41,22 +41,50 @@ pub struct OcrSettings {
     pub threads: usize,
     /// Check every line for 0°/180° with the text-line orientation classifier.
     pub line_orientation: bool,
+    /// The model whose recogniser reads a page again when the first reading finds it written
+    /// in Chinese, Japanese or Korean (`ppocrv6_tiny` knows no kana); `none` keeps the first.
+    #[serde(default = "default_cjk_model")]
+    pub cjk_model: String,
+}
+
+fn default_cjk_model() -> String {
+    "ppocrv6_small".into()
 }
 
 impl OcrSettings {
     /// Manifest names of (detector, recogniser, dictionary).
     fn files(&self) -> Result<(&'static str, &'static str, &'static str)> {
-        Ok(match self.model.as_str() {
-            "ppocrv5" => ("ppocrv5_det", "ppocrv5_rec", "ppocrv5_dict"),
-            "ppocrv6_small" => ("ppocrv6_small_det", "ppocrv6_small_rec", "ppocrv6_dict"),
-            "ppocrv6_tiny" => ("ppocrv6_tiny_det", "ppocrv6_tiny_rec", "ppocrv6_tiny_dict"),
-            other => {
-                return Err(Error::Pipeline(format!(
-                    "unknown OCR model '{other}' (available: ppocrv5, ppocrv6_small, ppocrv6_tiny)"
-                )))
-            }
-        })
+        model_files(&self.model)
     }
+
+    /// Manifest names of the CJK recogniser and its dictionary, where it is another model.
+    fn cjk_files(&self) -> Result<Option<(&'static str, &'static str)>> {
+        if self.cjk_model == "none" || self.cjk_model == self.model {
+            return Ok(None);
+        }
+        let (_, rec, dict) = model_files(&self.cjk_model)?;
+        Ok(Some((rec, dict)))
+    }
+}
+
+/// Manifest names of a model's (detector, recogniser, dictionary).
+fn model_files(model: &str) -> Result<(&'static str, &'static str, &'static str)> {
+    Ok(match model {
+        "ppocrv5" => ("ppocrv5_det", "ppocrv5_rec", "ppocrv5_dict"),
+        "ppocrv6_small" => ("ppocrv6_small_det", "ppocrv6_small_rec", "ppocrv6_dict"),
+        "ppocrv6_tiny" => ("ppocrv6_tiny_det", "ppocrv6_tiny_rec", "ppocrv6_tiny_dict"),
+        other => {
+            return Err(Error::Pipeline(format!(
+                "unknown OCR model '{other}' (available: ppocrv5, ppocrv6_small, ppocrv6_tiny)"
+            )))
+        }
+    })
+}
+
+/// Reads a dictionary file of the manifest.
+fn read_dict(models: &ModelStore, name: &str) -> Result<String> {
+    let path = models.path(name)?;
+    std::fs::read_to_string(&path).map_err(|source| Error::Io { path, source })
 }
 
 /// The text of one page image.
@@ -75,6 +103,9 @@ pub struct Ocr {
     line_orientation: Option<LineOrientation>,
     detector: Detector,
     recognizer: Recognizer,
+    /// The recogniser for pages written in CJK scripts, if another; its session is built on
+    /// the first such page.
+    cjk: Option<Recognizer>,
     /// sha256 of each model file used, by manifest name.
     pub models: Vec<(String, String)>,
 }
@@ -89,11 +120,8 @@ impl Ocr {
     /// Loads the models named by `settings` (verified against the manifest).
     pub fn load(models: &ModelStore, settings: &OcrSettings, device: Device) -> Result<Self> {
         let (det, rec, dict) = settings.files()?;
-        let dict_path = models.path(dict)?;
-        let dict_text = std::fs::read_to_string(&dict_path).map_err(|source| Error::Io {
-            path: dict_path.clone(),
-            source,
-        })?;
+        let dict_text = read_dict(models, dict)?;
+        let cjk_files = settings.cjk_files()?;
         let workers = 2;
         // Every OCR model keeps ONNX Runtime's memory arena. Their inputs are capped (the
         // detector's longest side, the line batch's width), so the arena's high-water mark is
@@ -126,6 +154,14 @@ impl Ocr {
         } else {
             None
         };
+        let cjk = match cjk_files {
+            Some((rec, dict)) => Some(Recognizer::new(
+                SessionPool::deferred(models, rec, recognizer.pool())?,
+                &read_dict(models, dict)?,
+                settings.rec_batch,
+            )),
+            None => None,
+        };
         let line_model = settings.line_orientation.then_some(LINE_ORIENTATION);
         let hashes = [
             Some(ORIENTATION),
@@ -133,6 +169,8 @@ impl Ocr {
             line_model,
             Some(rec),
             Some(dict),
+            cjk_files.map(|f| f.0),
+            cjk_files.map(|f| f.1),
         ]
         .into_iter()
         .flatten()
@@ -144,6 +182,7 @@ impl Ocr {
             line_orientation,
             detector,
             recognizer,
+            cjk,
             models: hashes,
         })
     }
@@ -200,15 +239,20 @@ impl Ocr {
             })
             .collect();
         let mut recognized = self.recognizer.recognize(&lines)?;
+        let (mut latin, mut cjk) = script_counts(&recognized);
+        let mut recognizer = &self.recognizer;
+        if let Some(cjk_reader) = self.cjk.as_ref().filter(|_| cjk_page(latin, cjk)) {
+            // The first reading only tells the script: its recogniser may lack the page's
+            // characters (kana), so the page is read again with the full set.
+            recognizer = cjk_reader;
+            recognized = recognizer.recognize(&lines)?;
+            (latin, cjk) = script_counts(&recognized);
+            tracing::debug!(lines = lines.len(), "CJK page read again");
+        }
         if let Some(classifier) = &self.line_orientation {
-            self.turn_upside_down(classifier, &lines, &mut recognized)?;
+            self.turn_upside_down(recognizer, classifier, &lines, &mut recognized)?;
         }
         let deskew = Deskew::estimate(&quads, view.width() as f32, view.height() as f32);
-        let (latin, cjk) = recognized
-            .iter()
-            .flatten()
-            .map(RecLine::script)
-            .fold((0, 0), |(a, b), (l, c)| (a + l, b + c));
         let latin_page = latin >= 4 * cjk;
         let mut glyphs = Vec::new();
         let mut confidences = Vec::new();
@@ -247,6 +291,7 @@ impl Ocr {
     /// good lines into garbage ("u)ewret (x)ere8t" for "lgamma(r) lgamma(n").
     fn turn_upside_down(
         &self,
+        recognizer: &Recognizer,
         classifier: &LineOrientation,
         lines: &[LineImage],
         recognized: &mut [Option<RecLine>],
@@ -273,7 +318,7 @@ impl Ocr {
             return Ok(());
         }
         let turned: Vec<LineImage> = flagged.iter().map(|&i| lines[i].turned()).collect();
-        let readings = self.recognizer.recognize(&turned)?;
+        let readings = recognizer.recognize(&turned)?;
         let mut kept = 0;
         for (&i, reading) in flagged.iter().zip(readings) {
             let upright = recognized[i].as_ref().map_or(0.0, |l| l.confidence);
@@ -292,6 +337,22 @@ impl Ocr {
         );
         Ok(())
     }
+}
+
+/// Latin letters and CJK characters among the recognised lines.
+fn script_counts(lines: &[Option<RecLine>]) -> (usize, usize) {
+    lines
+        .iter()
+        .flatten()
+        .map(RecLine::script)
+        .fold((0, 0), |(a, b), (l, c)| (a + l, b + c))
+}
+
+/// A page is written in a CJK script when at least a quarter of its letters are CJK
+/// characters (and there are a few lines' worth): an English page quoting a few ideographs
+/// is not, a Japanese page with LaTeX commands in it is.
+fn cjk_page(latin: usize, cjk: usize) -> bool {
+    cjk >= 20 && 3 * cjk >= latin
 }
 
 /// How much surer the recogniser must be of a turned reading to keep it.
@@ -403,4 +464,20 @@ fn line_glyphs(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cjk_page;
+
+    #[test]
+    fn a_page_is_cjk_when_a_quarter_of_its_letters_are() {
+        // Counts as the tiny recogniser gave them: jlreq.ja p5 at 300 dpi (Han read for kana
+        // included), an English manual page quoting a few ideographs, a short label.
+        assert!(cjk_page(180, 533));
+        assert!(cjk_page(300, 100));
+        assert!(!cjk_page(1800, 8));
+        assert!(!cjk_page(400, 130));
+        assert!(!cjk_page(0, 12));
+    }
 }

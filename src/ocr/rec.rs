@@ -124,6 +124,11 @@ impl Recognizer {
         }
     }
 
+    /// The sessions this recogniser runs on.
+    pub fn pool(&self) -> &SessionPool {
+        &self.pool
+    }
+
     /// Recognises every line; `None` where nothing legible was found.
     pub fn recognize(&self, lines: &[LineImage]) -> Result<Vec<Option<RecLine>>> {
         let mut order: Vec<usize> = (0..lines.len()).collect();
