@@ -238,17 +238,8 @@ impl Ocr {
                 LineImage { pixels, width }
             })
             .collect();
-        let mut recognized = self.recognizer.recognize(&lines)?;
-        let (mut latin, mut cjk) = script_counts(&recognized);
-        let mut recognizer = &self.recognizer;
-        if let Some(cjk_reader) = self.cjk.as_ref().filter(|_| cjk_page(latin, cjk)) {
-            // The first reading only tells the script: its recogniser may lack the page's
-            // characters (kana), so the page is read again with the full set.
-            recognizer = cjk_reader;
-            recognized = recognizer.recognize(&lines)?;
-            (latin, cjk) = script_counts(&recognized);
-            tracing::debug!(lines = lines.len(), "CJK page read again");
-        }
+        let (recognizer, mut recognized) = self.recognize_in_script(&lines)?;
+        let (latin, cjk) = script_counts(&recognized);
         if let Some(classifier) = &self.line_orientation {
             self.turn_upside_down(recognizer, classifier, &lines, &mut recognized)?;
         }
@@ -286,6 +277,44 @@ impl Ocr {
 }
 
 impl Ocr {
+    /// Recognises every line with the recogniser for the page's script, which is also returned.
+    /// A sample of lines read first tells the script: a page mostly in CJK characters is read
+    /// with the CJK recogniser (the main one may lack its characters: kana), any other with the
+    /// main one, the sample's readings kept. Where the whole reading shows what the sample
+    /// missed, the page is read again.
+    fn recognize_in_script(
+        &self,
+        lines: &[LineImage],
+    ) -> Result<(&Recognizer, Vec<Option<RecLine>>)> {
+        let Some(cjk_reader) = &self.cjk else {
+            return Ok((&self.recognizer, self.recognizer.recognize(lines)?));
+        };
+        let n = lines.len();
+        let step = n.div_ceil(SCRIPT_SAMPLE).max(1);
+        let sample: Vec<usize> = (0..n).step_by(step).collect();
+        let sampled = self.recognizer.recognize_some(lines, &sample)?;
+        let (latin, cjk) = script_counts(&sampled);
+        if !cjk_page(latin, cjk) {
+            let rest: Vec<usize> = (0..n).filter(|i| i % step != 0).collect();
+            let mut all = vec![None; n];
+            for (i, line) in sample.into_iter().zip(sampled) {
+                all[i] = line;
+            }
+            for (i, line) in rest
+                .iter()
+                .zip(self.recognizer.recognize_some(lines, &rest)?)
+            {
+                all[*i] = line;
+            }
+            let (latin, cjk) = script_counts(&all);
+            if !cjk_page(latin, cjk) {
+                return Ok((&self.recognizer, all));
+            }
+        }
+        tracing::debug!(lines = n, "CJK page: read with the CJK recogniser");
+        Ok((cjk_reader, cjk_reader.recognize(lines)?))
+    }
+
     /// Reads the doubtful lines the classifier flags as upside down once more, turned, and keeps
     /// that reading where the recogniser is clearly surer of it: the classifier alone turned
     /// good lines into garbage ("u)ewret (x)ere8t" for "lgamma(r) lgamma(n").
@@ -338,6 +367,9 @@ impl Ocr {
         Ok(())
     }
 }
+
+/// Lines read first to tell a page's script.
+const SCRIPT_SAMPLE: usize = 12;
 
 /// Latin letters and CJK characters among the recognised lines.
 fn script_counts(lines: &[Option<RecLine>]) -> (usize, usize) {

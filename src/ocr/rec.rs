@@ -131,10 +131,20 @@ impl Recognizer {
 
     /// Recognises every line; `None` where nothing legible was found.
     pub fn recognize(&self, lines: &[LineImage]) -> Result<Vec<Option<RecLine>>> {
-        let mut order: Vec<usize> = (0..lines.len()).collect();
-        order.sort_by_key(|&i| lines[i].width);
-        let mut out: Vec<Option<RecLine>> = vec![None; lines.len()];
-        for chunk in order.chunks(self.batch) {
+        self.recognize_some(lines, &(0..lines.len()).collect::<Vec<_>>())
+    }
+
+    /// Recognises the lines at `which`, in that order; `None` where nothing legible was found.
+    pub fn recognize_some(
+        &self,
+        lines: &[LineImage],
+        which: &[usize],
+    ) -> Result<Vec<Option<RecLine>>> {
+        let mut order: Vec<usize> = (0..which.len()).collect();
+        order.sort_by_key(|&k| lines[which[k]].width);
+        let mut out: Vec<Option<RecLine>> = vec![None; which.len()];
+        for slots in order.chunks(self.batch) {
+            let chunk: Vec<usize> = slots.iter().map(|&k| which[k]).collect();
             let width = chunk
                 .iter()
                 .map(|&i| lines[i].width)
@@ -180,8 +190,8 @@ impl Recognizer {
                         })
                         .collect::<Vec<Option<RecLine>>>())
                 })?;
-            for (&i, line) in chunk.iter().zip(decoded) {
-                out[i] = line;
+            for (&k, line) in slots.iter().zip(decoded) {
+                out[k] = line;
             }
         }
         Ok(out)
