@@ -17,7 +17,10 @@ A non-zero exit (or a kill after --timeout seconds) is a failure; the first line
 kept (full stderr in OUT/logs/). Pages come from `pdfinfo`, else from the corpus MANIFEST.tsv.
 
 Then `python3 SCORE texts OUT/folio OUT/pdftotext` scores folio's text against pdftotext's
-(the reference): bag-of-words F1 and CER per file. SCORE is $SCORE_PY, else
+(the reference): bag-of-words F1 and CER per file. `--format text` leaves page furniture (running
+heads, page numbers) and table-of-contents page labels out by design while pdftotext keeps them,
+so an untimed second run with `--furniture` (OUT/folio+furniture/) is scored too: the like-for-like
+measure of text lost or changed. SCORE is $SCORE_PY, else
 ../shared/tools/score.py. It needs the `rapidfuzz` module for CER on whole documents in
 reasonable time (its fallback is a pure-Python edit distance, far too slow for long manuals).
 
@@ -252,7 +255,7 @@ def main(argv):
         print(f'error: no PDFs in {a.corpus}', file=sys.stderr)
         return 2
 
-    dirs = {k: os.path.join(a.out, k) for k in ('folio', 'pdftotext', 'logs')}
+    dirs = {k: os.path.join(a.out, k) for k in ('folio', 'folio+furniture', 'pdftotext', 'logs')}
     for d in dirs.values():
         os.makedirs(d, exist_ok=True)
         for old in os.listdir(d):  # stale outputs of an earlier run would be scored too
@@ -285,6 +288,10 @@ def main(argv):
                     cmd = cmd[:-1] + [os.devnull]
                 res[tool]['rss_exact_kib'] = exact_rss_kib(time_bin, cmd, os.path.join(dirs['logs'], 'rss.tmp'),
                                                            a.timeout)
+        if do_score:  # untimed: everything printed on the page, as pdftotext has it
+            with open(os.path.join(dirs['folio+furniture'], stem + '.txt'), 'wb') as f:
+                subprocess.run(jobs['folio'][0] + ['--furniture'], stdout=f, stderr=subprocess.DEVNULL,
+                               timeout=a.timeout)
         if res['pdftotext']['rc'] != 0:  # no reference text: leave this file out of the scoring
             ref = os.path.join(dirs['pdftotext'], stem + '.txt')
             if os.path.exists(ref):
@@ -307,6 +314,9 @@ def main(argv):
             r['cer'], r['bow_f1'] = cer, f1
         if score_err:
             print(f'warning: score.py failed: {score_err}', file=sys.stderr)
+        scores_all, _, _ = score(score_py, dirs['folio+furniture'], dirs['pdftotext'])
+        for r in rows:
+            r['bow_f1_furniture'] = scores_all.get(r['file'][:-4] + '.txt', (None, None))[1]
 
     # --- per-file table
     mib = 1024.0
@@ -329,6 +339,7 @@ def main(argv):
     pps = {t: (pages / wall[t] if wall[t] > 0 else None) for t in wall}
     f1s = [r['bow_f1'] for r in rows if r['bow_f1'] is not None]
     cers = [r['cer'] for r in rows if r['cer'] is not None]
+    f1s_all = [r['bow_f1_furniture'] for r in rows if r.get('bow_f1_furniture') is not None]
     rss, rss_at_floor, exact = {}, {}, True  # peak RSS over each tool's successful runs
     for t in ('folio', 'pdftotext'):
         ok = [r[t] for r in rows if r[t]['rc'] == 0]
@@ -360,6 +371,7 @@ def main(argv):
         'scored_files': len(f1s),
         'bow_f1_mean': statistics.fmean(f1s) if f1s else None,
         'bow_f1_median': statistics.median(f1s) if f1s else None,
+        'bow_f1_furniture_mean': statistics.fmean(f1s_all) if f1s_all else None,
         'cer_mean': statistics.fmean(cers) if cers else None,
         'cer_median': statistics.median(cers) if cers else None,
         'failures_folio': sum(1 for r in rows if r['folio']['rc'] != 0),
@@ -383,6 +395,8 @@ def main(argv):
               + (f'; spawn floor {floor_mib:.1f} MiB' if rss_source == 'wait4' else '') + ')')
     print(f'  bag-of-words F1 mean/median {fmt(summary["bow_f1_mean"], ".4f")} / '
           f'{fmt(summary["bow_f1_median"], ".4f")}   ({len(f1s)} files scored)')
+    print(f'  F1 mean with --furniture    {fmt(summary["bow_f1_furniture_mean"], ".4f")}'
+          '   (page furniture and contents page labels kept, as pdftotext keeps them)')
     print(f'  CER mean (median)           {fmt(summary["cer_mean"], ".4f")} ({fmt(summary["cer_median"], ".4f")})')
     print(f'  failures folio / pdftotext  {summary["failures_folio"]} / {summary["failures_pdftotext"]}'
           f'   (+ {summary["empty_outputs_folio"]} empty folio outputs where pdftotext found text)')

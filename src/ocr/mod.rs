@@ -42,7 +42,8 @@ pub struct OcrSettings {
     /// Check every line for 0°/180° with the text-line orientation classifier.
     pub line_orientation: bool,
     /// The model whose recogniser reads a page again when the first reading finds it written
-    /// in Chinese, Japanese or Korean (`ppocrv6_tiny` knows no kana); `none` keeps the first.
+    /// in Chinese or Japanese (`ppocrv6_tiny` knows no kana; no recogniser the wheels carry
+    /// reads Hangul or Cyrillic); `none` keeps the first.
     #[serde(default = "default_cjk_model")]
     pub cjk_model: String,
 }

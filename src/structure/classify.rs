@@ -126,7 +126,32 @@ fn demote_rows(drafts: &mut [Draft], body: f32) {
 /// "1. Precision" over a paragraph indented past it is the lead of a numbered list item, not
 /// a section: a section's text starts where its heading does (or further left).
 fn list_leads(drafts: &mut [Draft]) {
+    // The last numbered list item: its number, left edge and page. The next number at the
+    // same place is the list's next item even where its text is a single line.
+    let mut last: Option<(u32, f32, u32)> = None;
     for i in 1..drafts.len() {
+        let head = &drafts[i - 1];
+        if head.kind == BlockKind::ListItem {
+            if let Some(m) = list_number(&head.text) {
+                last = Some((m, head.proto.bbox[0], head.proto.page));
+            }
+        }
+        if head.kind == BlockKind::SectionHeader && matches!(head.level, Some(Level::Single)) {
+            let next_item = match (last, list_number(&head.text)) {
+                (Some((n, x, page)), Some(m)) => {
+                    m == n + 1
+                        && (head.proto.bbox[0] - x).abs() <= 2.0
+                        && head.proto.page <= page + 1
+                }
+                _ => false,
+            };
+            if next_item {
+                last = list_number(&head.text).map(|m| (m, head.proto.bbox[0], head.proto.page));
+                drafts[i - 1].kind = BlockKind::ListItem;
+                drafts[i - 1].level = None;
+                continue;
+            }
+        }
         let (head, next) = (&drafts[i - 1], &drafts[i]);
         let lead = head.kind == BlockKind::SectionHeader
             && matches!(head.level, Some(Level::Single))
@@ -138,10 +163,17 @@ fn list_leads(drafts: &mut [Draft]) {
             && next.proto.bbox[0] < head.proto.bbox[2]
             && next.proto.bbox[1] - head.proto.bbox[3] < 2.0 * head.proto.size();
         if lead {
+            last = list_number(&head.text).map(|m| (m, head.proto.bbox[0], head.proto.page));
             drafts[i - 1].kind = BlockKind::ListItem;
             drafts[i - 1].level = None;
         }
     }
+}
+
+/// The number of a "12. Encoding"-style item.
+fn list_number(text: &str) -> Option<u32> {
+    let first = text.split_whitespace().next()?;
+    first.strip_suffix('.')?.parse().ok()
 }
 
 /// A one-line "heading" that runs to the same right edge as the paragraph set directly below
@@ -421,6 +453,7 @@ fn never_heading(proto: &ProtoBlock, text: &str) -> bool {
         || is_caption(text)
         || super::furniture::reads_as_date_or_page_number(text)
         || roman_page_number(text)
+        || opens_as_label(text)
         || (numbering_depth(text).is_none()
             && (looks_like_code(text)
                 || opens_lowercase(text)
@@ -428,6 +461,23 @@ fn never_heading(proto: &ProtoBlock, text: &str) -> bool {
                 || text.ends_with([':', '：'])
                 || !has_word(text)
                 || super::furniture::reads_as_furniture(text)))
+}
+
+/// Opens as a label or an aside, as no heading does: a parenthesis or bracket ("(2.5,1) in
+/// inches", "(Reference: While)") or a number with a colon ("0: well she hit …", "2.5: and
+/// …": a diagram's tick labels). None of the corpus's 3,887 outline entries opens so.
+fn opens_as_label(text: &str) -> bool {
+    let t = text.trim_start();
+    if t.starts_with(['(', '[']) {
+        return true;
+    }
+    let first = t.split_whitespace().next().unwrap_or("");
+    first.len() > 1
+        && first.ends_with(':')
+        && first
+            .trim_end_matches(':')
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.')
 }
 
 /// A front-matter page number in lower-case roman numerals ("iii", "xiv"; TeX's Ukrainian
@@ -962,6 +1012,32 @@ mod tests {
     }
 
     #[test]
+    fn a_numbered_list_item_of_one_line_follows_its_siblings() {
+        // R-data p9: "1. Precision" leads an indented paragraph of several lines, so it is a
+        // list item; "2. Header line" leads one line only and was taken for a section.
+        let mut g = Vec::new();
+        prose(&mut g, 40.0, 4, 80);
+        line(&mut g, "1. Precision", (90.0, 100.0), 12.0, false);
+        let body = "most conversions of real numbers are done to full precision here";
+        line(&mut g, body, (110.0, 120.0), 10.0, false);
+        line(&mut g, body, (110.0, 132.0), 10.0, false);
+        line(&mut g, "2. Header line", (90.0, 160.0), 12.0, false);
+        line(&mut g, body, (110.0, 180.0), 10.0, false);
+        prose(&mut g, 220.0, 4, 80);
+        let out = blocks(g, BlockSource::Pdf);
+        assert!(headings(&out).is_empty(), "{:?}", headings(&out));
+        let items: Vec<&str> = out
+            .iter()
+            .filter(|b| b.kind == BlockKind::ListItem)
+            .map(|b| b.text.as_str())
+            .collect();
+        assert!(
+            items.iter().any(|t| t.starts_with("2. Header line")),
+            "{items:?}"
+        );
+    }
+
+    #[test]
     fn a_split_off_first_line_is_no_heading() {
         let mut g = Vec::new();
         prose(&mut g, 100.0, 4, 80);
@@ -1017,8 +1093,28 @@ mod tests {
         ] {
             assert!(opens_lowercase(text), "{text}");
         }
-        for text in ["lilypond aufrufen", "abnTeX2", "Introduction", "iPhone apps"] {
+        for text in [
+            "lilypond aufrufen",
+            "abnTeX2",
+            "Introduction",
+            "iPhone apps",
+        ] {
             assert!(!opens_lowercase(text), "{text}");
+        }
+        for text in [
+            "(2.5,1) in inches",
+            "(Reference: While)",
+            "0: well she hit Net Solutions",
+        ] {
+            assert!(opens_as_label(text), "{text}");
+        }
+        for text in [
+            "2.5 Tables",
+            "1. Introduction",
+            "Step 1: set up",
+            "10:30 meeting",
+        ] {
+            assert!(!opens_as_label(text), "{text}");
         }
         assert!(roman_page_number("iii") && roman_page_number("xiv") && roman_page_number("ііі"));
         assert!(!roman_page_number("mix") && !roman_page_number("Vivid") && !roman_page_number(""));
