@@ -71,7 +71,9 @@ bench-text: build
 	python3 benches/text_layer.py --folio $(FOLIO)
 
 # OCR accuracy and CPU per page vs tesseract on page images of ../shared/corpus/docs, clean and
-# degraded, a third of the documents held out (needs tesseract-ocr, poppler-utils, Pillow, numpy).
+# degraded, a third of the documents held out (needs tesseract-ocr, poppler-utils, poppler-data,
+# fonts-ipafont-gothic and fonts-ipafont-mincho for the PDFs that do not embed their Japanese
+# fonts, Pillow, numpy).
 # OCR_ARGS passes options to benches/ocr.py (--split tune, --sets clean-300, --reuse tesseract ...).
 OCR_ARGS ?=
 bench-ocr: build

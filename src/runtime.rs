@@ -189,19 +189,7 @@ impl SessionPool {
         capacity: usize,
         arena: bool,
     ) -> Result<Self> {
-        let env = environment(models)?;
-        let mut pool = Self {
-            name: name.to_string(),
-            path: models.path(name)?,
-            threads: threads.max(1),
-            capacity: capacity.max(1),
-            arena,
-            provider: Provider::Cpu,
-            env,
-            idle: Mutex::new(Vec::new()),
-            created: Mutex::new(0),
-            available: std::sync::Condvar::new(),
-        };
+        let mut pool = Self::unbuilt(models, name, threads, capacity, arena)?;
         let first = match device {
             Device::Cpu => pool.build()?,
             Device::Cuda(n) => {
@@ -236,14 +224,29 @@ impl SessionPool {
     /// used, on `like`'s provider with `like`'s threads and capacity: for a model most
     /// documents never need (the file is still verified now).
     pub fn deferred(models: &ModelStore, name: &str, like: &SessionPool) -> Result<Self> {
+        let mut pool = Self::unbuilt(models, name, like.threads, like.capacity, like.arena)?;
+        pool.provider = like.provider;
+        Ok(pool)
+    }
+
+    /// A pool for `name` on the CPU with no session built yet.
+    fn unbuilt(
+        models: &ModelStore,
+        name: &str,
+        threads: usize,
+        capacity: usize,
+        arena: bool,
+    ) -> Result<Self> {
+        // The runtime first: without it no model loads, whichever is named.
+        let env = environment(models)?;
         Ok(Self {
             name: name.to_string(),
             path: models.path(name)?,
-            threads: like.threads,
-            capacity: like.capacity,
-            arena: like.arena,
-            provider: like.provider,
-            env: like.env,
+            threads: threads.max(1),
+            capacity: capacity.max(1),
+            arena,
+            provider: Provider::Cpu,
+            env,
             idle: Mutex::new(Vec::new()),
             created: Mutex::new(0),
             available: std::sync::Condvar::new(),

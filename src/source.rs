@@ -2,7 +2,7 @@
 //! they may be, and their content hash, which is the document's id.
 
 use crate::error::{Error, Result};
-use crate::models::hex;
+use crate::models::{hex, sha256_hex};
 use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -100,7 +100,7 @@ impl Source {
             filename,
             media_type: sniff(&bytes[..bytes.len().min(1024)])?,
             bytes: bytes.len() as u64,
-            sha256: hex(&Sha256::digest(&bytes)),
+            sha256: sha256_hex(&bytes),
             content: Content::Memory(bytes),
         })
     }

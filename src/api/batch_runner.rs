@@ -14,7 +14,6 @@ use crate::error::Result;
 use crate::pipeline::BUILTIN;
 use crate::source::Source;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -423,13 +422,10 @@ fn finish(state: &Arc<AppState>, batch: &BatchRow, from: &str, to: &str) -> Resu
         format!("{}_output.jsonl", batch.id),
         format!("{}_errors.jsonl", batch.id),
     );
-    let hash = |b: &[u8]| -> String {
-        Sha256::digest(b)
-            .iter()
-            .map(|x| format!("{x:02x}"))
-            .collect()
-    };
-    let (out_hash, err_hash) = (hash(&out), hash(&err));
+    let (out_hash, err_hash) = (
+        crate::models::sha256_hex(&out),
+        crate::models::sha256_hex(&err),
+    );
     let output = (!out.is_empty()).then(|| NewApiFile {
         id: &out_id,
         tenant: &batch.tenant,

@@ -14,7 +14,6 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 
@@ -180,10 +179,7 @@ pub async fn upload(
     check_storage(&state, &caller, content.len() as u64)?;
     let s = state.clone();
     let file = blocking(move || {
-        let sha256: String = Sha256::digest(&content)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let sha256 = crate::models::sha256_hex(&content);
         s.catalog.put_api_file(&NewApiFile {
             id: &id,
             tenant: &caller.tenant,

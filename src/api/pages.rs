@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use image::{ImageFormat, RgbImage};
 use serde::Deserialize;
-use sha2::Digest as _;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use utoipa::IntoParams;
@@ -67,11 +66,7 @@ fn original_bytes(state: &AppState, id: &str, sha256: &str) -> Result<Option<Vec
         let Ok(bytes) = std::fs::read(path) else {
             continue;
         };
-        let digest: String = sha2::Sha256::digest(&bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        if digest == sha256 {
+        if crate::models::sha256_hex(&bytes) == sha256 {
             return Ok(Some(bytes));
         }
     }

@@ -240,10 +240,10 @@ impl Ocr {
             })
             .collect();
         let (recognizer, mut recognized) = self.recognize_in_script(&lines)?;
-        let (latin, cjk) = script_counts(&recognized);
         if let Some(classifier) = &self.line_orientation {
             self.turn_upside_down(recognizer, classifier, &lines, &mut recognized)?;
         }
+        let (latin, cjk) = script_counts(&recognized);
         let deskew = Deskew::estimate(&quads, view.width() as f32, view.height() as f32);
         let latin_page = latin >= 4 * cjk;
         let mut glyphs = Vec::new();
@@ -292,20 +292,18 @@ impl Ocr {
         };
         let n = lines.len();
         let step = n.div_ceil(SCRIPT_SAMPLE).max(1);
-        let sample: Vec<usize> = (0..n).step_by(step).collect();
+        let (sample, rest): (Vec<usize>, Vec<usize>) = (0..n).partition(|i| i % step == 0);
         let sampled = self.recognizer.recognize_some(lines, &sample)?;
         let (latin, cjk) = script_counts(&sampled);
         if !cjk_page(latin, cjk) {
-            let rest: Vec<usize> = (0..n).filter(|i| i % step != 0).collect();
             let mut all = vec![None; n];
-            for (i, line) in sample.into_iter().zip(sampled) {
-                all[i] = line;
-            }
-            for (i, line) in rest
+            let read_rest = self.recognizer.recognize_some(lines, &rest)?;
+            for (&i, line) in sample
                 .iter()
-                .zip(self.recognizer.recognize_some(lines, &rest)?)
+                .chain(&rest)
+                .zip(sampled.into_iter().chain(read_rest))
             {
-                all[*i] = line;
+                all[i] = line;
             }
             let (latin, cjk) = script_counts(&all);
             if !cjk_page(latin, cjk) {

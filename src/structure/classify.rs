@@ -445,14 +445,14 @@ fn heading(proto: &ProtoBlock, text: &str, body: f32) -> Option<(Level, f32)> {
 /// sideways text (a margin label, a rotated running head), a caption and, unless numbered,
 /// code or markup, a line broken mid-word, a lead-in ending in a colon ("The program is
 /// called like this:" introduces what follows; a heading names it), an index letter, a date,
-/// version or other line that reads as page furniture, a roman page number, and an unnumbered
-/// line that opens in lower case as a sentence or a path does.
+/// version or other line that reads as page furniture (roman page numbers too), a line opening
+/// as a label or aside, and an unnumbered line that opens in lower case as a sentence or a path
+/// does.
 fn never_heading(proto: &ProtoBlock, text: &str) -> bool {
     starts_with_bullet(text)
         || proto.is_sideways()
         || is_caption(text)
         || super::furniture::reads_as_date_or_page_number(text)
-        || roman_page_number(text)
         || opens_as_label(text)
         || (numbering_depth(text).is_none()
             && (looks_like_code(text)
@@ -478,13 +478,6 @@ fn opens_as_label(text: &str) -> bool {
             .trim_end_matches(':')
             .chars()
             .all(|c| c.is_ascii_digit() || c == '.')
-}
-
-/// A front-matter page number in lower-case roman numerals ("iii", "xiv"; TeX's Ukrainian
-/// fonts give "і" as the Cyrillic letter). Only i, v and x: no word is made of them.
-fn roman_page_number(text: &str) -> bool {
-    let t = text.trim();
-    (1..=8).contains(&t.chars().count()) && t.chars().all(|c| matches!(c, 'i' | 'v' | 'x' | 'і'))
 }
 
 /// Opens in lower case and reads as running text, not a title: three words or more ("and she
@@ -1116,8 +1109,9 @@ mod tests {
         ] {
             assert!(!opens_as_label(text), "{text}");
         }
-        assert!(roman_page_number("iii") && roman_page_number("xiv") && roman_page_number("ііі"));
-        assert!(!roman_page_number("mix") && !roman_page_number("Vivid") && !roman_page_number(""));
+        let page_number = super::super::furniture::reads_as_date_or_page_number;
+        assert!(page_number("iii") && page_number("xiv") && page_number("ііі"));
+        assert!(!page_number("mix") && !page_number("Vivid") && !page_number(""));
     }
 
     #[test]

@@ -365,8 +365,13 @@ fn mask(text: &str) -> String {
         .to_string()
 }
 
+/// Lower-case roman numerals; TeX's Cyrillic fonts give the "i" of a Ukrainian book's front
+/// matter ("ііі") as the Cyrillic letter і.
 fn is_roman(w: &str) -> bool {
-    !w.is_empty() && w.len() <= 6 && w.chars().all(|c| matches!(c, 'i' | 'v' | 'x' | 'l' | 'c'))
+    !w.is_empty()
+        && w.chars().count() <= 6
+        && w.chars()
+            .all(|c| matches!(c, 'i' | 'v' | 'x' | 'l' | 'c' | 'і'))
 }
 
 /// "12", "- 12 -", "Page 3 of 10", "xiv", "3/10".
