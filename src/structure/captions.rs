@@ -47,7 +47,7 @@ pub fn link(blocks: &mut [Block]) {
 }
 
 /// The kind a caption's label names: "Table 2" → table, "Figure 3" → figure.
-fn named_kind(text: &str) -> Option<BlockKind> {
+pub(super) fn named_kind(text: &str) -> Option<BlockKind> {
     let label = text.split_whitespace().next()?.to_lowercase();
     const TABLE: &[&str] = &[
         "table",

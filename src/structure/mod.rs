@@ -11,6 +11,7 @@ mod captions;
 mod classify;
 mod fractions;
 mod furniture;
+mod group_header;
 mod limits;
 mod lines;
 mod math;

@@ -37,20 +37,31 @@ pub fn split_atomic(
     if atomic.is_empty() {
         return (Vec::new(), glyphs);
     }
+    // Tables grow over their group headers, which the model may have called a caption.
+    let atomic: Vec<(Region, f32)> = atomic
+        .into_iter()
+        .map(|r| {
+            let mut grown = r.clone();
+            if r.kind == RegionKind::Table {
+                grown.bbox = super::group_header::extend(r.bbox, &glyphs);
+            }
+            (grown, r.bbox[1])
+        })
+        .collect();
     let captions: Vec<&Region> = regions.iter().filter(|r| r.kind.is_caption()).collect();
     let mut buckets: Vec<Vec<Glyph>> = vec![Vec::new(); atomic.len()];
     let mut rest = Vec::with_capacity(glyphs.len());
     for g in glyphs {
         let c = centre(g.bbox);
         let in_caption = captions.iter().any(|r| contains(r.bbox, c, 0.0));
-        match atomic.iter().position(|r| contains(r.bbox, c, 1.0)) {
-            Some(i) if !in_caption => buckets[i].push(g),
+        match atomic.iter().position(|(r, _)| contains(r.bbox, c, 1.0)) {
+            Some(i) if !in_caption || c.1 < atomic[i].1 => buckets[i].push(g),
             _ => rest.push(g),
         }
     }
     let total = rest.len() + buckets.iter().map(Vec::len).sum::<usize>();
     let mut blocks = Vec::with_capacity(atomic.len());
-    for (region, mut glyphs) in atomic.into_iter().zip(buckets) {
+    for ((region, _), mut glyphs) in atomic.into_iter().zip(buckets) {
         // A "figure" holding most of a text page is the model misreading an odd page.
         if region.kind == RegionKind::Figure
             && glyphs.len() >= FIGURE_MAX_GLYPHS
@@ -68,7 +79,7 @@ pub fn split_atomic(
                 continue;
             }
         }
-        blocks.push(atomic_block(region, &glyphs, rulings, page));
+        blocks.push(atomic_block(&region, &glyphs, rulings, page));
     }
     (blocks, rest)
 }

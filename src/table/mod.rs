@@ -58,7 +58,7 @@ pub fn build(glyphs: &[&Glyph], rulings: &[Ruling], region: BBox) -> Option<Tabl
         rows = text_rows,
         "table columns"
     );
-    let row_of = rows(&phrases, text_rows, &horizontals);
+    let row_of = rows(&phrases, text_rows, &horizontals, &separators);
     let mut grid = Grid::new(&phrases, &row_of, &separators);
     grid.merge_continuations(&phrases, &row_of, &horizontals);
     grid.drop_empty_columns();
@@ -170,34 +170,47 @@ fn gutters(phrases: &[Phrase], text_rows: usize) -> Vec<(f32, f32)> {
 }
 
 /// The table row of each text row: text rows between consecutive horizontal rulings form one
-/// row when the table rules (nearly) every row; otherwise each text row is a row.
-fn rows(phrases: &[Phrase], text_rows: usize, horizontals: &[f32]) -> Vec<usize> {
+/// row when the table rules (nearly) every row; otherwise each text row is a row. Text rows
+/// that are each a record of figures (a label in the first column and a number) stay rows
+/// even between rulings: a financial statement rules groups of records, not wrapped cells.
+fn rows(phrases: &[Phrase], text_rows: usize, horizontals: &[f32], separators: &[f32]) -> Vec<usize> {
     let mut centre = vec![(0f32, 0usize); text_rows];
+    let mut labelled = vec![false; text_rows];
+    let mut numbered = vec![false; text_rows];
     for p in phrases {
         centre[p.row].0 += (p.bbox[1] + p.bbox[3]) / 2.0;
         centre[p.row].1 += 1;
+        labelled[p.row] |= !separators.iter().any(|&s| s < p.bbox[0] + 0.5);
+        numbered[p.row] |= is_number(&p.text);
     }
     let ys: Vec<f32> = centre.iter().map(|(s, n)| s / (*n).max(1) as f32).collect();
     let inner = horizontals
         .iter()
         .filter(|&&h| ys.iter().any(|&y| y < h) && ys.iter().any(|&y| y > h))
         .count();
-    if text_rows >= 2 && inner * 2 >= text_rows.saturating_sub(1) && inner > 0 {
-        let mut out = Vec::with_capacity(text_rows);
-        let mut row = 0;
-        let mut prev: Option<f32> = None;
-        for &y in &ys {
-            if let Some(py) = prev {
-                if horizontals.iter().any(|&h| h > py && h < y) {
-                    row += 1;
-                }
-            }
-            out.push(row);
-            prev = Some(y);
-        }
-        return out;
+    if !(text_rows >= 2 && inner * 2 >= text_rows.saturating_sub(1) && inner > 0) {
+        return (0..text_rows).collect();
     }
-    (0..text_rows).collect()
+    // Bands of text rows between rulings.
+    let mut band = vec![0usize; text_rows];
+    for t in 1..text_rows {
+        let ruled = horizontals.iter().any(|&h| h > ys[t - 1] && h < ys[t]);
+        band[t] = band[t - 1] + usize::from(ruled);
+    }
+    let bands = band.last().map_or(0, |b| b + 1);
+    let mut records = vec![true; bands];
+    for t in 0..text_rows {
+        records[band[t]] &= labelled[t] && numbered[t];
+    }
+    let mut out = Vec::with_capacity(text_rows);
+    let mut row = 0;
+    for t in 0..text_rows {
+        if t > 0 && (band[t] != band[t - 1] || records[band[t]]) {
+            row += 1;
+        }
+        out.push(row);
+    }
+    out
 }
 
 /// Cells being filled: text and box per (row, column), and spans.
@@ -327,27 +340,45 @@ impl Grid {
         }
     }
 
-    /// How many leading rows are headers: rows above a ruling under the first row, a bold
-    /// first row over a non-bold body, or a first row of words over rows of numbers.
+    /// How many leading rows are headers: a first row that heads the second (above a ruling
+    /// under it, bold over a non-bold body, or words over numbers), and above it a group row
+    /// (`As of December 31,` spanning the year columns) when the first row is one.
     fn header_rows(&self, phrases: &[Phrase], row_of: &[usize], horizontals: &[f32]) -> usize {
-        if self.cells.len() < 2 {
-            return 0;
+        let group = self.cells.len() >= 3 && self.is_group_row(0);
+        let first = usize::from(group);
+        usize::from(self.heads(first, phrases, row_of, horizontals)) + first
+    }
+
+    /// A row of spanning labels over the columns, its first column empty.
+    fn is_group_row(&self, r: usize) -> bool {
+        let row = &self.cells[r];
+        let filled = |row: &Vec<Option<GridCell>>| row.iter().flatten().count();
+        row[0].is_none()
+            && row.iter().flatten().any(|c| c.col_span > 1)
+            && row.iter().flatten().all(|c| !is_number(&c.text))
+            && self
+                .cells
+                .get(r + 1)
+                .is_some_and(|next| filled(next) > filled(row))
+    }
+
+    /// Whether row `r` heads row `r + 1`.
+    fn heads(&self, r: usize, phrases: &[Phrase], row_of: &[usize], horizontals: &[f32]) -> bool {
+        if self.cells.len() < r + 2 {
+            return false;
         }
         let (mut bottom0, mut top1) = (f32::MIN, f32::MAX);
         let mut bold = [(0f32, 0usize); 2];
         for p in phrases {
-            match row_of[p.row] {
-                0 => {
-                    bottom0 = bottom0.max(p.bbox[3]);
-                    bold[0].0 += p.bold;
-                    bold[0].1 += 1;
-                }
-                1 => {
-                    top1 = top1.min(p.bbox[1]);
-                    bold[1].0 += p.bold;
-                    bold[1].1 += 1;
-                }
-                _ => {}
+            let k = row_of[p.row];
+            if k == r {
+                bottom0 = bottom0.max(p.bbox[3]);
+                bold[0].0 += p.bold;
+                bold[0].1 += 1;
+            } else if k == r + 1 {
+                top1 = top1.min(p.bbox[1]);
+                bold[1].0 += p.bold;
+                bold[1].1 += 1;
             }
         }
         let ruled = horizontals
@@ -358,8 +389,8 @@ impl Grid {
         let numeric = |row: &Vec<Option<GridCell>>| {
             row.iter().flatten().filter(|c| is_number(&c.text)).count()
         };
-        let words_over_numbers = numeric(&self.cells[0]) == 0 && numeric(&self.cells[1]) > 0;
-        usize::from(ruled || bold_head || words_over_numbers)
+        let words_over_numbers = numeric(&self.cells[r]) == 0 && numeric(&self.cells[r + 1]) > 0;
+        ruled || bold_head || words_over_numbers
     }
 
     fn into_table(self, header: usize) -> Table {

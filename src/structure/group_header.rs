@@ -1,0 +1,118 @@
+//! A table's group headers: short lines just above the layout model's table box that sit over
+//! the table's data columns rather than its first (`As of December 31,` over `2023  2022`,
+//! `Year Ended December 31` over three years). The model often leaves them outside its box or
+//! calls them a caption; they are the table's top header row, and the table grows to hold them.
+
+use super::captions::named_kind;
+use super::lines::build_lines;
+use crate::document::BBox;
+use crate::pdf::Glyph;
+
+/// Most group-header lines taken above one table (`Three Months Ended` / `September 30,`).
+const MAX_LINES: usize = 2;
+/// Most words a group header has.
+const MAX_WORDS: usize = 8;
+
+/// `table` grown upwards over the group headers among the page's `glyphs`.
+pub fn extend(table: BBox, glyphs: &[Glyph]) -> BBox {
+    let width = (table[2] - table[0]).max(1.0);
+    let centre_x = |b: BBox| (b[0] + b[2]) / 2.0;
+    let centre_y = |b: BBox| (b[1] + b[3]) / 2.0;
+    let body_size = median_size(glyphs.iter().filter(|g| {
+        let (x, y) = (centre_x(g.bbox), centre_y(g.bbox));
+        x >= table[0] && x <= table[2] && y >= table[1] && y <= table[3]
+    }));
+    let Some(body_size) = body_size else {
+        return table;
+    };
+    let mut out = table;
+    for _ in 0..MAX_LINES {
+        let band: Vec<Glyph> = glyphs
+            .iter()
+            .filter(|g| {
+                let (x, y) = (centre_x(g.bbox), centre_y(g.bbox));
+                x >= table[0] && x <= table[2] && y < out[1] && y > out[1] - 3.0 * body_size
+            })
+            .cloned()
+            .collect();
+        let lines = build_lines(&band);
+        let Some(line) = lines.iter().max_by(|a, b| a.bbox[3].total_cmp(&b.bbox[3])) else {
+            break;
+        };
+        let height = (line.bbox[3] - line.bbox[1]).max(1.0);
+        let row_alone = lines
+            .iter()
+            .all(|o| std::ptr::eq(o, line) || o.bbox[3] < line.bbox[1] + 0.5 * height);
+        let is_group_header = row_alone
+            && out[1] - line.bbox[3] <= height
+            && line.bbox[0] >= table[0] + 0.3 * width
+            && centre_x(line.bbox) > centre_x(table) + 0.05 * width
+            && line.bbox[2] <= table[2] + height
+            && line.size <= 1.2 * body_size
+            && line.text.split_whitespace().count() <= MAX_WORDS
+            && named_kind(&line.text).is_none();
+        if !is_group_header {
+            break;
+        }
+        out[1] = line.bbox[1] - 0.5;
+    }
+    out
+}
+
+fn median_size<'a>(glyphs: impl Iterator<Item = &'a Glyph>) -> Option<f32> {
+    let mut sizes: Vec<f32> = glyphs.map(|g| g.size).collect();
+    sizes.sort_by(f32::total_cmp);
+    sizes.get(sizes.len() / 2).copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pdf::GlyphStyle;
+
+    fn line(text: &str, x: f32, y: f32) -> Vec<Glyph> {
+        text.chars()
+            .enumerate()
+            .filter(|(_, c)| *c != ' ')
+            .map(|(i, c)| Glyph {
+                c,
+                bbox: [x + 5.0 * i as f32, y, x + 5.0 * i as f32 + 4.5, y + 10.0],
+                size: 10.0,
+                style: GlyphStyle::default(),
+                font: 0,
+                space_before: i > 0 && text.chars().nth(i - 1) == Some(' '),
+                estimated: false,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_line_over_the_data_columns_joins_the_table_and_a_caption_does_not() {
+        // Table box from y 100: labels at x 50, numbers at x 250 and 320.
+        let mut glyphs = line("Table 5: Balance sheets", 50.0, 70.0);
+        glyphs.extend(line("As of December 31,", 250.0, 86.0));
+        glyphs.extend(line("(in millions)", 50.0, 101.0));
+        glyphs.extend(line("2023", 250.0, 101.0));
+        glyphs.extend(line("2022", 320.0, 101.0));
+        glyphs.extend(line("Cash", 50.0, 115.0));
+        glyphs.extend(line("2,418", 250.0, 115.0));
+        glyphs.extend(line("1,967", 320.0, 115.0));
+        let table = [48.0, 100.0, 345.0, 126.0];
+        let grown = extend(table, &glyphs);
+        assert!(grown[1] < 86.0 && grown[1] > 80.0, "{grown:?}");
+
+        // A caption or a paragraph line starting at the table's left edge stays out.
+        let mut glyphs = line("Balance sheets of the group", 50.0, 86.0);
+        glyphs.extend(line("2023", 250.0, 101.0));
+        glyphs.extend(line("Cash", 50.0, 115.0));
+        glyphs.extend(line("2,418", 250.0, 115.0));
+        assert_eq!(extend(table, &glyphs), table);
+
+        // So does a caption without a label, centred over the table.
+        let mut glyphs = line("Balance sheets", 162.0, 86.0);
+        glyphs.extend(line("2023", 250.0, 101.0));
+        glyphs.extend(line("Cash", 50.0, 115.0));
+        glyphs.extend(line("2,418", 250.0, 115.0));
+        assert_eq!(extend(table, &glyphs), table);
+    }
+}
