@@ -11,7 +11,6 @@ mod captions;
 mod classify;
 mod fractions;
 mod furniture;
-mod group_header;
 mod limits;
 mod lines;
 mod math;
@@ -22,6 +21,7 @@ mod regions;
 mod render;
 mod ruled;
 mod stream;
+mod table_edges;
 mod text;
 mod toc;
 

@@ -3,7 +3,7 @@
 //! blocks are slotted into the page's reading order.
 
 use super::lines::{build_lines, h_overlap};
-use super::{order, Line, ProtoBlock};
+use super::{order, table_edges, Line, ProtoBlock};
 use crate::document::BBox;
 use crate::layout::{Region, RegionKind};
 use crate::pdf::{Glyph, Ruling};
@@ -37,13 +37,15 @@ pub fn split_atomic(
     if atomic.is_empty() {
         return (Vec::new(), glyphs);
     }
-    // Tables grow over their group headers, which the model may have called a caption.
+    // Tables grow over their group headers (which the model may have called a caption) and
+    // their rows of totals.
     let atomic: Vec<(Region, f32)> = atomic
         .into_iter()
         .map(|r| {
             let mut grown = r.clone();
             if r.kind == RegionKind::Table {
-                grown.bbox = super::group_header::extend(r.bbox, &glyphs);
+                grown.bbox = table_edges::group_headers(r.bbox, &glyphs);
+                grown.bbox = table_edges::totals(grown.bbox, &glyphs);
             }
             (grown, r.bbox[1])
         })

@@ -173,7 +173,12 @@ fn gutters(phrases: &[Phrase], text_rows: usize) -> Vec<(f32, f32)> {
 /// row when the table rules (nearly) every row; otherwise each text row is a row. Text rows
 /// that are each a record of figures (a label in the first column and a number) stay rows
 /// even between rulings: a financial statement rules groups of records, not wrapped cells.
-fn rows(phrases: &[Phrase], text_rows: usize, horizontals: &[f32], separators: &[f32]) -> Vec<usize> {
+fn rows(
+    phrases: &[Phrase],
+    text_rows: usize,
+    horizontals: &[f32],
+    separators: &[f32],
+) -> Vec<usize> {
     let mut centre = vec![(0f32, 0usize); text_rows];
     let mut labelled = vec![false; text_rows];
     let mut numbered = vec![false; text_rows];

@@ -1,10 +1,11 @@
-//! A table's group headers: short lines just above the layout model's table box that sit over
-//! the table's data columns rather than its first (`As of December 31,` over `2023  2022`,
-//! `Year Ended December 31` over three years). The model often leaves them outside its box or
-//! calls them a caption; they are the table's top header row, and the table grows to hold them.
+//! A table's box grown over the rows its detector left out: group headers just above it, over
+//! the data columns rather than the first (`As of December 31,` over `2023  2022`, `Year Ended
+//! December 31` over three years), which the layout model often calls a caption; and rows of
+//! totals under it (`Subtotal`, `VAT 19%`, `Total due`) set apart by a short rule.
 
 use super::captions::named_kind;
-use super::lines::build_lines;
+use super::lines::{build_lines, union, v_overlap};
+use super::Line;
 use crate::document::BBox;
 use crate::pdf::Glyph;
 
@@ -14,7 +15,7 @@ const MAX_LINES: usize = 2;
 const MAX_WORDS: usize = 8;
 
 /// `table` grown upwards over the group headers among the page's `glyphs`.
-pub fn extend(table: BBox, glyphs: &[Glyph]) -> BBox {
+pub fn group_headers(table: BBox, glyphs: &[Glyph]) -> BBox {
     let width = (table[2] - table[0]).max(1.0);
     let centre_x = |b: BBox| (b[0] + b[2]) / 2.0;
     let centre_y = |b: BBox| (b[1] + b[3]) / 2.0;
@@ -59,6 +60,70 @@ pub fn extend(table: BBox, glyphs: &[Glyph]) -> BBox {
     out
 }
 
+/// Most rows of totals taken under a table's last rule.
+const MAX_TOTALS: usize = 6;
+
+/// `bbox` grown down over the rows of totals set under the last rule (`Subtotal`, `VAT 19%`,
+/// `Total due`): rows inside the table's width, each ending in a number flush with the table's
+/// right-most column, one under the other, with nothing beside them outside the table.
+pub fn totals(bbox: BBox, glyphs: &[Glyph]) -> BBox {
+    let centre_y = |b: BBox| (b[1] + b[3]) / 2.0;
+    let inside: Vec<&Glyph> = glyphs
+        .iter()
+        .filter(|g| {
+            let (x, y) = ((g.bbox[0] + g.bbox[2]) / 2.0, centre_y(g.bbox));
+            x >= bbox[0] && x <= bbox[2] && y >= bbox[1] && y <= bbox[3]
+        })
+        .collect();
+    let Some(edge) = inside.iter().map(|g| g.bbox[2]).max_by(f32::total_cmp) else {
+        return bbox;
+    };
+    let size = inside.iter().map(|g| g.size).fold(0.0, f32::max).max(1.0);
+    let below: Vec<Glyph> = glyphs
+        .iter()
+        .filter(|g| {
+            centre_y(g.bbox) > bbox[3]
+                && centre_y(g.bbox) < bbox[3] + 2.5 * size * MAX_TOTALS as f32
+        })
+        .cloned()
+        .collect();
+    let mut rows: Vec<(BBox, Vec<Line>)> = Vec::new();
+    let mut lines = build_lines(&below);
+    lines.sort_by(|a, b| a.bbox[1].total_cmp(&b.bbox[1]));
+    for line in lines {
+        match rows.last_mut() {
+            Some((row, members)) if v_overlap(*row, line.bbox) >= 0.5 => {
+                *row = union(*row, line.bbox);
+                members.push(line);
+            }
+            _ => rows.push((line.bbox, vec![line])),
+        }
+    }
+    let mut out = bbox;
+    for (row, mut members) in rows.into_iter().take(MAX_TOTALS) {
+        members.sort_by(|a, b| a.bbox[0].total_cmp(&b.bbox[0]));
+        let height = (row[3] - row[1]).max(1.0);
+        let last_word = members
+            .last()
+            .and_then(|l| l.text.split_whitespace().last().map(str::to_string));
+        let words: usize = members
+            .iter()
+            .map(|l| l.text.split_whitespace().count())
+            .sum();
+        let total = row[1] - out[3] <= 1.2 * height
+            && row[0] >= bbox[0] - 1.0
+            && row[2] <= bbox[2] + 1.0
+            && (row[2] - edge).abs() <= 3.0
+            && words <= 8
+            && last_word.is_some_and(|w| crate::table::is_number(&w));
+        if !total {
+            break;
+        }
+        out[3] = row[3] + 0.5;
+    }
+    out
+}
+
 fn median_size<'a>(glyphs: impl Iterator<Item = &'a Glyph>) -> Option<f32> {
     let mut sizes: Vec<f32> = glyphs.map(|g| g.size).collect();
     sizes.sort_by(f32::total_cmp);
@@ -98,7 +163,7 @@ mod tests {
         glyphs.extend(line("2,418", 250.0, 115.0));
         glyphs.extend(line("1,967", 320.0, 115.0));
         let table = [48.0, 100.0, 345.0, 126.0];
-        let grown = extend(table, &glyphs);
+        let grown = group_headers(table, &glyphs);
         assert!(grown[1] < 86.0 && grown[1] > 80.0, "{grown:?}");
 
         // A caption or a paragraph line starting at the table's left edge stays out.
@@ -106,13 +171,35 @@ mod tests {
         glyphs.extend(line("2023", 250.0, 101.0));
         glyphs.extend(line("Cash", 50.0, 115.0));
         glyphs.extend(line("2,418", 250.0, 115.0));
-        assert_eq!(extend(table, &glyphs), table);
+        assert_eq!(group_headers(table, &glyphs), table);
 
         // So does a caption without a label, centred over the table.
         let mut glyphs = line("Balance sheets", 162.0, 86.0);
         glyphs.extend(line("2023", 250.0, 101.0));
         glyphs.extend(line("Cash", 50.0, 115.0));
         glyphs.extend(line("2,418", 250.0, 115.0));
-        assert_eq!(extend(table, &glyphs), table);
+        assert_eq!(group_headers(table, &glyphs), table);
+    }
+
+    #[test]
+    fn rows_of_totals_under_a_table_belong_to_it() {
+        // Labels at x 50, amounts flush right at x 322.5; the table box ends at y 126.
+        let mut glyphs = line("Cash", 50.0, 101.0);
+        glyphs.extend(line("2,418", 300.0, 101.0));
+        glyphs.extend(line("Goodwill", 50.0, 115.0));
+        glyphs.extend(line("1,448", 300.0, 115.0));
+        glyphs.extend(line("Subtotal", 200.0, 130.0));
+        glyphs.extend(line("3,866", 300.0, 130.0));
+        glyphs.extend(line("Total due (EUR)", 170.0, 144.0));
+        glyphs.extend(line("4,600", 300.0, 144.0));
+        // The paragraph after it stays out.
+        glyphs.extend(line(
+            "The amounts are due within thirty days of the invoice date 2024",
+            50.0,
+            170.0,
+        ));
+        let table = [48.0, 100.0, 325.0, 126.0];
+        let grown = totals(table, &glyphs);
+        assert!(grown[3] > 154.0 && grown[3] < 160.0, "{grown:?}");
     }
 }
