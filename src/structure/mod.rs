@@ -212,12 +212,9 @@ pub fn analyze_page(raw: RawPage, regions: &[Region]) -> PageLayout {
     };
     // Tables drawn with rules, or set by whitespace alone, that the layout model did not see
     // (or did not run for).
-    let mut regions: Vec<Region> = regions
-        .iter()
-        .copied()
-        .chain(ruled::tables(&raw.rulings, &glyphs, regions, raw.height))
-        .collect();
-    stream::add_tables(&glyphs, &mut regions);
+    let ruled = ruled::tables(&raw.rulings, &glyphs, regions, raw.height);
+    let mut regions: Vec<Region> = regions.to_vec();
+    stream::add_tables(&glyphs, &mut regions, ruled);
     let regions = regions.as_slice();
     let (atomic, rest) = regions::split_atomic(glyphs, regions, &raw.rulings, raw.number);
     glyphs = rest;

@@ -62,11 +62,31 @@ impl Row<'_> {
     }
 }
 
-/// Adds the tables set by whitespace that no table or equation region in `regions` already
-/// covers. Columns of aligned numbers are a table even where the layout model saw a figure:
-/// such a figure region gives way.
-pub fn add_tables(glyphs: &[Glyph], regions: &mut Vec<Region>) {
+/// Adds the tables drawn by rules (`ruled`) and those set by whitespace that no table or
+/// equation region in `regions` already covers. Columns of aligned numbers are a table even
+/// where the layout model saw a figure: such a figure region gives way. A ruled table that a
+/// table set by whitespace holds and outgrows is part of it (rules under a few of its
+/// columns, such as a balance sheet's totals); otherwise the ruled table stands.
+pub fn add_tables(glyphs: &[Glyph], regions: &mut Vec<Region>, ruled: Vec<Region>) {
     let found = tables(glyphs, regions);
+    let area = |b: BBox| (b[2] - b[0]).max(0.0) * (b[3] - b[1]).max(0.0);
+    let ruled: Vec<Region> = ruled
+        .into_iter()
+        .filter(|r| {
+            !found.iter().any(|t| {
+                overlap_of_smaller(t.bbox, r.bbox) >= 0.8 && area(t.bbox) >= 1.5 * area(r.bbox)
+            })
+        })
+        .collect();
+    let found: Vec<Region> = found
+        .into_iter()
+        .filter(|t| {
+            !ruled
+                .iter()
+                .any(|r| overlap_of_smaller(r.bbox, t.bbox) >= 0.3)
+        })
+        .collect();
+    let found: Vec<Region> = ruled.into_iter().chain(found).collect();
     regions.retain(|r| {
         r.kind != RegionKind::Figure
             || !found
@@ -249,6 +269,45 @@ mod tests {
             b[0] <= 72.0 && b[2] >= 380.0 && b[1] <= 100.0 && b[3] >= 166.0,
             "{b:?}"
         );
+    }
+
+    #[test]
+    fn rules_under_some_columns_do_not_cut_the_table_down_to_them() {
+        let mut g = Vec::new();
+        for (i, (label, a, b)) in [
+            ("Cash", "2,418", "1,967"),
+            ("Inventories", "734", "689"),
+            ("Goodwill", "1,448", "1,448"),
+            ("Total assets", "9,607", "8,927"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let y = 100.0 + 14.0 * i as f32;
+            text(&mut g, label, 72.0, y);
+            number(&mut g, a, 300.0, y);
+            number(&mut g, b, 380.0, y);
+        }
+        // A table found from rules drawn under the two number columns only.
+        let ruled = Region {
+            kind: RegionKind::Table,
+            bbox: [260.0, 98.0, 382.0, 156.0],
+            score: 0.6,
+        };
+        let mut regions = Vec::new();
+        add_tables(&g, &mut regions, vec![ruled]);
+        assert_eq!(regions.len(), 1, "{regions:?}");
+        assert!(regions[0].bbox[0] <= 72.0, "{:?}", regions[0].bbox);
+
+        // A ruled table that is the whole table stands.
+        let whole = Region {
+            bbox: [70.0, 98.0, 382.0, 156.0],
+            ..ruled
+        };
+        let mut regions = Vec::new();
+        add_tables(&g, &mut regions, vec![whole]);
+        assert_eq!(regions.len(), 1);
+        assert_eq!(regions[0].bbox, whole.bbox);
     }
 
     #[test]
