@@ -31,10 +31,9 @@ pub fn tables(
     regions: &[Region],
     height: f32,
 ) -> Vec<Region> {
-    let mut rules: Vec<BBox> = rulings
-        .iter()
-        .filter(|r| (r[3] - r[1]).abs() < 1.0 && r[2] - r[0] >= MIN_RULE)
-        .copied()
+    let mut rules: Vec<BBox> = joined_horizontals(rulings)
+        .into_iter()
+        .filter(|r| r[2] - r[0] >= MIN_RULE)
         .collect();
     rules.sort_by(|a, b| a[1].total_cmp(&b[1]));
     let mut out: Vec<Region> = Vec::new();
@@ -64,11 +63,21 @@ pub fn tables(
         }
         let (first, last) = (rules[group[0]], rules[group[group.len() - 1]]);
         let bbox = [first[0], first[1], first[2], last[1]];
+        let over = |r: &&Region| r.kind.is_atomic() && overlap_of_smaller(r.bbox, bbox) >= 0.5;
         let covered = regions
             .iter()
             .chain(&out)
-            .any(|r| r.kind.is_atomic() && overlap_of_smaller(r.bbox, bbox) >= 0.5);
-        if covered || !tabular(glyphs, rulings, bbox) {
+            .filter(over)
+            .map(|r| r.kind)
+            .min_by_key(|k| *k == RegionKind::Figure);
+        let grid = match covered {
+            // A figure gives way to a grid with a header row across it (a form the model
+            // took for a picture); anything else covering the rules stands.
+            Some(RegionKind::Figure) => tabular(glyphs, rulings, bbox).filter(heads_a_grid),
+            Some(_) => None,
+            None => tabular(glyphs, rulings, bbox),
+        };
+        if grid.is_none() {
             continue;
         }
         out.push(Region {
@@ -92,9 +101,50 @@ fn crosses_edge(glyphs: &[Glyph], rule: BBox, top: f32, bottom: f32) -> bool {
     })
 }
 
+/// The page's horizontal rulings with collinear pieces that touch joined into one (a row of
+/// shaded cells drawn one rectangle per cell is one rule at its top and one at its bottom).
+fn joined_horizontals(rulings: &[Ruling]) -> Vec<BBox> {
+    let mut pieces: Vec<BBox> = rulings
+        .iter()
+        .filter(|r| (r[3] - r[1]).abs() < 1.0)
+        .copied()
+        .collect();
+    pieces.sort_by(|a, b| a[1].total_cmp(&b[1]).then(a[0].total_cmp(&b[0])));
+    let mut out: Vec<BBox> = Vec::with_capacity(pieces.len());
+    for p in pieces {
+        let joined = out
+            .iter_mut()
+            .rev()
+            .take_while(|r| p[1] - r[1] <= 0.5)
+            .find(|r| p[0] <= r[2] + 1.0 && p[2] >= r[0] - 1.0);
+        match joined {
+            Some(r) => {
+                r[0] = r[0].min(p[0]);
+                r[2] = r[2].max(p[2]);
+            }
+            None => out.push(p),
+        }
+    }
+    out
+}
+
+/// A grid of at least three rows and three columns whose first row fills every column.
+fn heads_a_grid(table: &crate::document::Table) -> bool {
+    let columns: usize = table
+        .rows
+        .first()
+        .map_or(0, |r| r.iter().map(|c| c.col_span as usize).sum());
+    table.rows.len() >= 3
+        && columns >= 3
+        && table
+            .rows
+            .first()
+            .is_some_and(|r| r.iter().all(|c| !c.text.is_empty() && c.col_span == 1))
+}
+
 /// Text between the rules reads as a table: at least two rows and two columns, and no row
 /// of running prose.
-fn tabular(glyphs: &[Glyph], rulings: &[Ruling], bbox: BBox) -> bool {
+fn tabular(glyphs: &[Glyph], rulings: &[Ruling], bbox: BBox) -> Option<crate::document::Table> {
     let inside: Vec<&Glyph> = glyphs
         .iter()
         .filter(|g| {
@@ -103,18 +153,16 @@ fn tabular(glyphs: &[Glyph], rulings: &[Ruling], bbox: BBox) -> bool {
         })
         .collect();
     if inside.len() < 4 {
-        return false;
+        return None;
     }
-    let Some(table) = crate::table::build(&inside, rulings, bbox) else {
-        return false;
-    };
+    let table = crate::table::build(&inside, rulings, bbox)?;
     let cols = table.rows.iter().map(Vec::len).max().unwrap_or(0);
     let prose = table
         .rows
         .iter()
         .flatten()
         .any(|c| c.text.split_whitespace().count() >= PROSE_WORDS);
-    table.rows.len() >= 2 && cols >= 2 && !prose
+    (table.rows.len() >= 2 && cols >= 2 && !prose).then_some(table)
 }
 
 #[cfg(test)]
@@ -160,6 +208,47 @@ mod tests {
             boxes,
             vec![[100.0, 100.0, 400.0, 160.0], [100.0, 200.0, 400.0, 260.0]]
         );
+    }
+
+    #[test]
+    fn a_form_of_shaded_cells_under_a_figure_box_is_a_table() {
+        // Header row between rules at 100 and 114; rows of three cells, every other row
+        // shaded with one rectangle per cell (rulings at each cell's top and bottom).
+        let mut rules: Vec<Ruling> =
+            vec![[100.0, 100.0, 400.0, 100.0], [100.0, 114.0, 400.0, 114.0]];
+        let mut glyphs = Vec::new();
+        for (x, n) in [(110.0, 3), (200.0, 6), (300.0, 5)] {
+            glyphs.extend(word(x, 111.0, n));
+        }
+        for r in 0..8 {
+            let top = 114.0 + 14.0 * r as f32;
+            glyphs.extend(word(110.0, top + 11.0, 1));
+            if r % 2 == 0 {
+                for (x0, x1) in [(100.0, 180.0), (180.0, 280.0), (280.0, 400.0)] {
+                    rules.push([x0, top, x1, top]);
+                    rules.push([x0, top + 14.0, x1, top + 14.0]);
+                }
+            }
+        }
+        rules.push([100.0, 226.0, 400.0, 226.0]);
+        let figure = Region {
+            kind: RegionKind::Figure,
+            bbox: [90.0, 90.0, 410.0, 240.0],
+            score: 0.8,
+        };
+        let found = tables(&rules, &glyphs, &[figure], 792.0);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].bbox[3] >= 226.0, "{:?}", found[0].bbox);
+
+        // Without a header row across the grid (a chart's gridlines with axis labels) the
+        // figure stands.
+        let labels: Vec<Glyph> = glyphs
+            .iter()
+            .filter(|g| g.bbox[1] > 105.0)
+            .cloned()
+            .chain((0..8).flat_map(|r| word(300.0, 125.0 + 14.0 * r as f32, 2)))
+            .collect();
+        assert!(tables(&rules, &labels, &[figure], 792.0).is_empty());
     }
 
     #[test]
