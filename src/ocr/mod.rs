@@ -491,6 +491,7 @@ fn line_glyphs(
                 font: 0,
                 space_before: std::mem::take(&mut space),
                 estimated: true,
+                turn: 0,
             });
         }
     }

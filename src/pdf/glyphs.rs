@@ -29,6 +29,18 @@ pub struct Glyph {
     pub space_before: bool,
     /// The box is estimated (OCR), not exact: gaps between boxes say less about spaces.
     pub estimated: bool,
+    /// Quarter turns the glyph is drawn at, counter-clockwise: 0 upright, 1 read upwards,
+    /// 2 upside down, 3 read downwards (a table's rotated column headers, a margin stamp).
+    pub turn: u8,
+}
+
+/// Quarter turns counter-clockwise of a glyph whose angle pdfium gives as `degrees`, which it
+/// measures clockwise (text rotated to read upwards comes back as 270).
+fn quarter_turns(degrees: f32) -> u8 {
+    if !degrees.is_finite() {
+        return 0;
+    }
+    ((-degrees / 90.0).round().rem_euclid(4.0)) as u8
 }
 
 #[cfg(test)]
@@ -46,6 +58,7 @@ impl Glyph {
             font: 0,
             space_before: false,
             estimated: false,
+            turn: 0,
         }
     }
 }
@@ -230,6 +243,7 @@ pub(super) fn read_page(page: &PdfPage, number: u32, want: PageRead) -> Result<R
             font: font.min(u16::MAX as usize) as u16,
             space_before: std::mem::take(&mut space_pending),
             estimated: false,
+            turn: ch.angle_degrees().map_or(0, quarter_turns),
         });
     }
     let (mut has_images, mut image_regions) = (false, Vec::new());

@@ -96,6 +96,7 @@ mod tests {
                 font: 0,
                 space_before: std::mem::take(&mut space),
                 estimated: false,
+                turn: 0,
             });
         }
         out

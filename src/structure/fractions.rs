@@ -221,6 +221,7 @@ fn rebuild(glyphs: &mut Vec<Glyph>, bar: BBox, parts: Parts) {
         font: template.font,
         space_before: false,
         estimated: false,
+        turn: 0,
     };
     // Each part keeps its glyphs' relative positions, squeezed into its share of the bar.
     let place = |set: &[usize], from: f32, to: f32| -> Vec<Glyph> {

@@ -37,14 +37,15 @@ pub fn split_atomic(
     if atomic.is_empty() {
         return (Vec::new(), glyphs);
     }
-    // Tables grow over their group headers (which the model may have called a caption) and
-    // their rows of totals.
+    // Tables grow over column headers set sideways above them, their group headers (which
+    // the model may have called a caption) and their rows of totals.
     let atomic: Vec<(Region, f32)> = atomic
         .into_iter()
         .map(|r| {
-            let mut grown = r.clone();
+            let mut grown = *r;
             if r.kind == RegionKind::Table {
-                grown.bbox = table_edges::group_headers(r.bbox, &glyphs);
+                grown.bbox = table_edges::turned_headers(r.bbox, &glyphs);
+                grown.bbox = table_edges::group_headers(grown.bbox, &glyphs);
                 grown.bbox = table_edges::totals(grown.bbox, &glyphs);
             }
             (grown, r.bbox[1])
@@ -256,6 +257,7 @@ mod tests {
                 font: 0,
                 space_before: i > 0 && text.chars().nth(i - 1) == Some(' '),
                 estimated: false,
+                turn: 0,
             })
             .collect()
     }

@@ -124,6 +124,37 @@ pub fn totals(bbox: BBox, glyphs: &[Glyph]) -> BBox {
     out
 }
 
+/// `table` grown upwards over column headers set sideways just above it (each a vertical run
+/// of turned glyphs whose foot is within an em and a half of the table's top).
+pub fn turned_headers(table: BBox, glyphs: &[Glyph]) -> BBox {
+    let mut runs: Vec<BBox> = Vec::new();
+    let mut turned: Vec<&Glyph> = glyphs
+        .iter()
+        .filter(|g| {
+            let x = (g.bbox[0] + g.bbox[2]) / 2.0;
+            crate::table::is_turned(g) && x >= table[0] && x <= table[2] && g.bbox[1] < table[1]
+        })
+        .collect();
+    // From the bottom up, so each run grows from its foot.
+    turned.sort_by(|a, b| b.bbox[3].total_cmp(&a.bbox[3]));
+    for g in turned {
+        let em = g.size.max(1.0);
+        let run = runs.iter_mut().find(|r| {
+            let overlap = g.bbox[2].min(r[2]) - g.bbox[0].max(r[0]);
+            overlap >= 0.5 * (g.bbox[2] - g.bbox[0]).min(r[2] - r[0]) && r[1] - g.bbox[3] <= em
+        });
+        match run {
+            Some(r) => *r = union(*r, g.bbox),
+            None if table[1] - g.bbox[3] <= 1.5 * em => runs.push(g.bbox),
+            None => {}
+        }
+    }
+    match runs.iter().map(|r| r[1]).min_by(f32::total_cmp) {
+        Some(top) if top < table[1] => [table[0], top - 0.5, table[2], table[3]],
+        _ => table,
+    }
+}
+
 fn median_size<'a>(glyphs: impl Iterator<Item = &'a Glyph>) -> Option<f32> {
     let mut sizes: Vec<f32> = glyphs.map(|g| g.size).collect();
     sizes.sort_by(f32::total_cmp);
@@ -147,6 +178,7 @@ mod tests {
                 font: 0,
                 space_before: i > 0 && text.chars().nth(i - 1) == Some(' '),
                 estimated: false,
+                turn: 0,
             })
             .collect()
     }
@@ -201,5 +233,25 @@ mod tests {
         let table = [48.0, 100.0, 325.0, 126.0];
         let grown = totals(table, &glyphs);
         assert!(grown[3] > 154.0 && grown[3] < 160.0, "{grown:?}");
+    }
+
+    #[test]
+    fn column_headers_set_sideways_above_a_table_belong_to_it() {
+        let table = [48.0, 100.0, 345.0, 140.0];
+        let mut glyphs = line("2,418", 250.0, 115.0);
+        // `Precision` turned to read upwards, its foot 2 pt above the table.
+        glyphs.extend("Precision".chars().enumerate().map(|(i, c)| {
+            let y1 = 98.0 - 6.0 * i as f32;
+            let mut g = Glyph::sample(c, [250.0, y1 - 6.0, 260.0, y1], 10.0, false);
+            g.turn = 1;
+            g
+        }));
+        let grown = turned_headers(table, &glyphs);
+        assert!(grown[1] < 45.0 && grown[1] > 40.0, "{grown:?}");
+        // Upright text above stays out.
+        assert_eq!(
+            turned_headers(table, &line("Precision", 250.0, 88.0)),
+            table
+        );
     }
 }

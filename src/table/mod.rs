@@ -7,10 +7,12 @@
 //! the cells of the row above (wrapped text). A phrase that crosses column gutters spans
 //! those columns. The result is HTML-shaped: a spanned cell appears once, with its span.
 
+mod turned;
 mod words;
 
 use crate::document::{BBox, Cell, Table};
 use crate::pdf::{Glyph, Ruling};
+pub use turned::is_turned;
 pub use words::{is_number, phrases, Phrase};
 
 /// Rulings closer than this (points) are one line.
@@ -36,7 +38,15 @@ pub fn build(glyphs: &[&Glyph], rulings: &[Ruling], region: BBox) -> Option<Tabl
     let verticals = ruled_positions(rulings, area, true, text_box[3] - text_box[1]);
     let horizontals = ruled_positions(rulings, area, false, text_box[2] - text_box[0]);
     let horizontals: Vec<f32> = horizontals.iter().map(|r| r.pos).collect();
-    let phrases = words::phrases(glyphs, &verticals);
+    // Glyphs turned a quarter are read along their runs, unless most of the table is turned
+    // (a page set sideways, which the structure stage reads as a whole).
+    let (turned, upright): (Vec<&Glyph>, Vec<&Glyph>) =
+        glyphs.iter().partition(|g| turned::is_turned(g));
+    let phrases = if turned.len() * 2 < glyphs.len() {
+        turned::merge(words::phrases(&upright, &verticals), &turned)
+    } else {
+        words::phrases(glyphs, &verticals)
+    };
     if phrases.is_empty() {
         return None;
     }
@@ -519,6 +529,7 @@ mod tests {
                     font: 0,
                     space_before: i > 0 && text.as_bytes()[i - 1] == b' ',
                     estimated: false,
+                    turn: 0,
                 });
             }
         }
