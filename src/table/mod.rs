@@ -585,4 +585,44 @@ mod tests {
         assert_eq!(table.rows[0][0].col_span, 2);
         assert_eq!(table.rows[2][2].text, "long text");
     }
+
+    #[test]
+    fn records_of_figures_between_group_rulings_stay_rows_and_a_group_header_heads() {
+        // A statement: a group header, the years, then groups of records ruled apart.
+        let g = glyphs(&[
+            ("Year Ended", 60.0, 0.0),
+            ("2023", 60.0, 12.0),
+            ("2022", 120.0, 12.0),
+            ("Revenue", 0.0, 26.0),
+            ("1,284", 60.0, 26.0),
+            ("1,102", 120.0, 26.0),
+            ("Cost", 0.0, 38.0),
+            ("(612)", 60.0, 38.0),
+            ("(538)", 120.0, 38.0),
+            ("Gross", 0.0, 52.0),
+            ("672", 60.0, 52.0),
+            ("563", 120.0, 52.0),
+            ("Margin", 0.0, 64.0),
+            ("52.4%", 60.0, 64.0),
+            ("51.1%", 120.0, 64.0),
+        ]);
+        let refs: Vec<&Glyph> = g.iter().collect();
+        // Rules under the group header (its columns only), under the years and between groups.
+        let rulings = vec![
+            [55.0, 10.0, 150.0, 10.0],
+            [0.0, 23.0, 150.0, 23.0],
+            [0.0, 49.0, 150.0, 49.0],
+        ];
+        let table = build(&refs, &rulings, [0.0, 0.0, 150.0, 74.0]).expect("a table");
+        let texts: Vec<Vec<&str>> = table
+            .rows
+            .iter()
+            .map(|r| r.iter().map(|c| c.text.as_str()).collect())
+            .collect();
+        assert_eq!(texts.len(), 6, "{texts:?}");
+        assert_eq!(texts[3], vec!["Cost", "(612)", "(538)"]);
+        assert_eq!(table.rows[0][1].text, "Year Ended");
+        assert_eq!(table.rows[0][1].col_span, 2);
+        assert!(table.rows[1][1].header && !table.rows[2][1].header);
+    }
 }
