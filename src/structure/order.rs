@@ -118,14 +118,24 @@ fn strips(lines: &[Line], mut ids: Vec<usize>) -> Vec<Vec<usize>> {
     out
 }
 
-/// Merges consecutive strips whose union still has a column gutter.
+/// Merges consecutive strips whose union still has a column gutter. Where two columns'
+/// lines alternate (one line per strip, as on a slide whose columns are set at different
+/// heights), two strips hold too few lines to show a gutter: the strip after them decides.
 fn merge_columned(lines: &[Line], strips: Vec<Vec<usize>>) -> Vec<Vec<usize>> {
     let mut out: Vec<Vec<usize>> = Vec::new();
-    for strip in strips {
+    let mut strips = strips.into_iter().peekable();
+    while let Some(strip) = strips.next() {
         if let Some(last) = out.last_mut() {
             let mut union = last.clone();
             union.extend_from_slice(&strip);
-            if column_gutter(lines, &union, true).is_some() {
+            let columned = column_gutter(lines, &union, true).is_some()
+                || union.len() < 3
+                    && strips.peek().is_some_and(|next| {
+                        let mut three = union.clone();
+                        three.extend_from_slice(next);
+                        column_gutter(lines, &three, true).is_some()
+                    });
+            if columned {
                 *last = union;
                 continue;
             }
@@ -181,4 +191,58 @@ fn column_gutter(lines: &[Line], ids: &[usize], strict: bool) -> Option<f32> {
         reach = reach.max(s.1);
     }
     best.map(|(_, x)| x)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(text: &str, x0: f32, y0: f32, x1: f32) -> Line {
+        Line {
+            text: text.into(),
+            bbox: [x0, y0, x1, y0 + 10.0],
+            size: 10.0,
+            bold: 0.0,
+            italic: 0.0,
+            mono: 0.0,
+            chars: text.chars().count(),
+            ocr: false,
+            tail_gap: None,
+            latex: None,
+            all_math: false,
+        }
+    }
+
+    #[test]
+    fn columns_whose_lines_alternate_are_read_one_after_the_other() {
+        // A slide: bullets on the left, a block on the right set half a line lower, so each
+        // whitespace strip holds one line.
+        let lines = vec![
+            line("title", 20.0, 70.0, 330.0),
+            line("left one", 20.0, 100.0, 150.0),
+            line("right one", 190.0, 112.0, 330.0),
+            line("left two", 20.0, 124.0, 150.0),
+            line("right two", 190.0, 136.0, 330.0),
+            line("left three", 20.0, 148.0, 150.0),
+            line("right three", 190.0, 160.0, 330.0),
+            line("footer", 20.0, 200.0, 330.0),
+        ];
+        let order: Vec<&str> = reading_order(&lines)
+            .iter()
+            .map(|p| lines[p.line].text.as_str())
+            .collect();
+        assert_eq!(
+            order,
+            [
+                "title",
+                "left one",
+                "left two",
+                "left three",
+                "right one",
+                "right two",
+                "right three",
+                "footer"
+            ]
+        );
+    }
 }
