@@ -82,9 +82,35 @@ pub fn split_atomic(
                 continue;
             }
         }
-        blocks.push(atomic_block(&region, &glyphs, rulings, page));
+        let block = atomic_block(&region, &glyphs, rulings, page);
+        // A "table" holding nearly all of a page in cells of phrases is the model boxing a
+        // dense page (a reference card in three columns): its text is read as text.
+        if region.kind == RegionKind::Table
+            && glyphs.len() >= 2 * FIGURE_MAX_GLYPHS
+            && glyphs.len() * 5 >= total * 4
+            && block.table.as_ref().is_some_and(is_wordy)
+        {
+            rest.extend(glyphs);
+            continue;
+        }
+        blocks.push(block);
     }
     (blocks, rest)
+}
+
+/// Mean words per filled cell at which a table's cells read as phrases, not data.
+const WORDY_CELL: f32 = 4.0;
+
+fn is_wordy(table: &crate::document::Table) -> bool {
+    let (cells, words) = table
+        .rows
+        .iter()
+        .flatten()
+        .filter(|c| !c.text.is_empty())
+        .fold((0usize, 0usize), |(n, w), c| {
+            (n + 1, w + c.text.split_whitespace().count())
+        });
+    cells > 0 && words as f32 >= WORDY_CELL * cells as f32
 }
 
 /// Words a line needs to be read as prose rather than a label.
@@ -282,5 +308,32 @@ mod tests {
             text(&prose)
         );
         assert!(text(&prose).ends_with("belowit."), "{}", text(&prose));
+    }
+
+    #[test]
+    fn a_table_box_over_a_whole_dense_page_is_read_as_text() {
+        let region = |bbox| Region {
+            kind: RegionKind::Table,
+            bbox,
+            score: 0.9,
+        };
+        let mut wordy = Vec::new();
+        let mut data = Vec::new();
+        for r in 0..20 {
+            let y = 50.0 + 14.0 * r as f32;
+            wordy.extend(line("loop over partitions of n forpart", 50.0, y));
+            wordy.extend(line("evaluate seq until the value is zero", 300.0, y));
+            data.extend(line("Mazda RX4 Wag", 50.0, y));
+            data.extend(line("21.0", 300.0, y));
+            data.extend(line("160.0", 360.0, y));
+            data.extend(line("110", 420.0, y));
+        }
+        let n = wordy.len();
+        let (blocks, rest) = split_atomic(wordy, &[region([40.0, 40.0, 500.0, 340.0])], &[], 1);
+        assert!(blocks.is_empty() && rest.len() == n);
+
+        let (blocks, _) = split_atomic(data, &[region([40.0, 40.0, 500.0, 340.0])], &[], 1);
+        assert_eq!(blocks.len(), 1);
+        assert!(blocks[0].table.is_some());
     }
 }
