@@ -98,19 +98,31 @@ pub fn split_atomic(
     (blocks, rest)
 }
 
-/// Mean words per filled cell at which a table's cells read as phrases, not data.
+/// Mean words per filled cell at which a column's cells read as phrases, not data.
 const WORDY_CELL: f32 = 4.0;
 
+/// Three or more columns, each of phrases: the page's own text columns, not a table (a key
+/// column beside descriptions, or columns of figures, are data).
 fn is_wordy(table: &crate::document::Table) -> bool {
-    let (cells, words) = table
-        .rows
-        .iter()
-        .flatten()
-        .filter(|c| !c.text.is_empty())
-        .fold((0usize, 0usize), |(n, w), c| {
-            (n + 1, w + c.text.split_whitespace().count())
-        });
-    cells > 0 && words as f32 >= WORDY_CELL * cells as f32
+    let mut columns: Vec<(usize, usize)> = Vec::new(); // (filled cells, words)
+    for row in &table.rows {
+        let mut c = 0;
+        for cell in row {
+            if columns.len() <= c {
+                columns.resize(c + 1, (0, 0));
+            }
+            if !cell.text.is_empty() {
+                columns[c].0 += 1;
+                columns[c].1 += cell.text.split_whitespace().count();
+            }
+            c += cell.col_span.max(1) as usize;
+        }
+    }
+    let filled: Vec<&(usize, usize)> = columns.iter().filter(|(n, _)| *n > 0).collect();
+    filled.len() >= 3
+        && filled
+            .iter()
+            .all(|(n, words)| *words as f32 >= WORDY_CELL * *n as f32)
 }
 
 /// Words a line needs to be read as prose rather than a label.
@@ -321,8 +333,9 @@ mod tests {
         let mut data = Vec::new();
         for r in 0..20 {
             let y = 50.0 + 14.0 * r as f32;
-            wordy.extend(line("loop over partitions of n forpart", 50.0, y));
-            wordy.extend(line("evaluate seq until the value is zero", 300.0, y));
+            wordy.extend(line("loop over partitions of n", 50.0, y));
+            wordy.extend(line("evaluate seq until it is zero", 220.0, y));
+            wordy.extend(line("time in ms since startup", 400.0, y));
             data.extend(line("Mazda RX4 Wag", 50.0, y));
             data.extend(line("21.0", 300.0, y));
             data.extend(line("160.0", 360.0, y));
@@ -335,5 +348,15 @@ mod tests {
         let (blocks, _) = split_atomic(data, &[region([40.0, 40.0, 500.0, 340.0])], &[], 1);
         assert_eq!(blocks.len(), 1);
         assert!(blocks[0].table.is_some());
+
+        // Keys beside their descriptions are a table too, however long the descriptions.
+        let mut keys = Vec::new();
+        for r in 0..20 {
+            let y = 50.0 + 14.0 * r as f32;
+            keys.extend(line("C-c C-e", 50.0, y));
+            keys.extend(line("send the current cell to Maxima and show", 150.0, y));
+        }
+        let (blocks, _) = split_atomic(keys, &[region([40.0, 40.0, 500.0, 340.0])], &[], 1);
+        assert!(blocks.len() == 1 && blocks[0].table.is_some());
     }
 }
