@@ -34,6 +34,13 @@ pub struct Glyph {
     pub turn: u8,
 }
 
+impl Glyph {
+    /// Drawn a quarter turn from upright (read upwards or downwards).
+    pub fn is_turned(&self) -> bool {
+        self.turn % 2 == 1
+    }
+}
+
 /// Quarter turns counter-clockwise of a glyph whose angle pdfium gives as `degrees`, which it
 /// measures clockwise (text rotated to read upwards comes back as 270).
 fn quarter_turns(degrees: f32) -> u8 {
@@ -45,6 +52,21 @@ fn quarter_turns(degrees: f32) -> u8 {
 
 #[cfg(test)]
 impl Glyph {
+    /// One line of text for unit tests: glyphs from `(x, y)`, 10 pt, 5 pt per character, a
+    /// space before each word.
+    pub fn line(text: &str, x: f32, y: f32) -> Vec<Self> {
+        text.chars()
+            .enumerate()
+            .filter(|(_, c)| *c != ' ')
+            .map(|(i, c)| {
+                let x0 = x + 5.0 * i as f32;
+                let mut g = Glyph::sample(c, [x0, y, x0 + 4.5, y + 10.0], 10.0, false);
+                g.space_before = i > 0 && text.chars().nth(i - 1) == Some(' ');
+                g
+            })
+            .collect()
+    }
+
     /// A glyph for unit tests: `c` in `bbox`, set in `size` points, in a math font or not.
     pub fn sample(c: char, bbox: BBox, size: f32, math: bool) -> Self {
         Glyph {

@@ -280,37 +280,22 @@ pub(super) fn overlap_of_smaller(a: BBox, b: BBox) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pdf::GlyphStyle;
-
-    /// One line of text as glyphs from `(x, y)`, 10 pt, 5 pt per character.
-    fn line(text: &str, x: f32, y: f32) -> Vec<Glyph> {
-        text.chars()
-            .enumerate()
-            .filter(|(_, c)| *c != ' ')
-            .map(|(i, c)| Glyph {
-                c,
-                bbox: [x + 5.0 * i as f32, y, x + 5.0 * i as f32 + 4.5, y + 10.0],
-                size: 10.0,
-                style: GlyphStyle::default(),
-                font: 0,
-                space_before: i > 0 && text.chars().nth(i - 1) == Some(' '),
-                estimated: false,
-                turn: 0,
-            })
-            .collect()
-    }
 
     #[test]
     fn prose_under_a_chart_leaves_the_figure_and_labels_stay() {
-        let mut glyphs = line("Revenue", 100.0, 100.0);
-        glyphs.extend(line("2019", 100.0, 200.0));
-        glyphs.extend(line("2020", 200.0, 200.0));
-        glyphs.extend(line(
+        let mut glyphs = Glyph::line("Revenue", 100.0, 100.0);
+        glyphs.extend(Glyph::line("2019", 100.0, 200.0));
+        glyphs.extend(Glyph::line("2020", 200.0, 200.0));
+        glyphs.extend(Glyph::line(
             "The chart shows how revenue grew in both",
             100.0,
             240.0,
         ));
-        glyphs.extend(line("years, and the text goes on below it.", 100.0, 252.0));
+        glyphs.extend(Glyph::line(
+            "years, and the text goes on below it.",
+            100.0,
+            252.0,
+        ));
         let (labels, prose) = split_prose(glyphs);
         let text = |g: &[Glyph]| g.iter().map(|g| g.c).collect::<String>();
         assert_eq!(text(&labels), "Revenue20192020");
@@ -333,13 +318,13 @@ mod tests {
         let mut data = Vec::new();
         for r in 0..20 {
             let y = 50.0 + 14.0 * r as f32;
-            wordy.extend(line("loop over partitions of n", 50.0, y));
-            wordy.extend(line("evaluate seq until it is zero", 220.0, y));
-            wordy.extend(line("time in ms since startup", 400.0, y));
-            data.extend(line("Mazda RX4 Wag", 50.0, y));
-            data.extend(line("21.0", 300.0, y));
-            data.extend(line("160.0", 360.0, y));
-            data.extend(line("110", 420.0, y));
+            wordy.extend(Glyph::line("loop over partitions of n", 50.0, y));
+            wordy.extend(Glyph::line("evaluate seq until it is zero", 220.0, y));
+            wordy.extend(Glyph::line("time in ms since startup", 400.0, y));
+            data.extend(Glyph::line("Mazda RX4 Wag", 50.0, y));
+            data.extend(Glyph::line("21.0", 300.0, y));
+            data.extend(Glyph::line("160.0", 360.0, y));
+            data.extend(Glyph::line("110", 420.0, y));
         }
         let n = wordy.len();
         let (blocks, rest) = split_atomic(wordy, &[region([40.0, 40.0, 500.0, 340.0])], &[], 1);
@@ -353,8 +338,12 @@ mod tests {
         let mut keys = Vec::new();
         for r in 0..20 {
             let y = 50.0 + 14.0 * r as f32;
-            keys.extend(line("C-c C-e", 50.0, y));
-            keys.extend(line("send the current cell to Maxima and show", 150.0, y));
+            keys.extend(Glyph::line("C-c C-e", 50.0, y));
+            keys.extend(Glyph::line(
+                "send the current cell to Maxima and show",
+                150.0,
+                y,
+            ));
         }
         let (blocks, _) = split_atomic(keys, &[region([40.0, 40.0, 500.0, 340.0])], &[], 1);
         assert!(blocks.len() == 1 && blocks[0].table.is_some());

@@ -63,19 +63,20 @@ pub fn tables(
         }
         let (first, last) = (rules[group[0]], rules[group[group.len() - 1]]);
         let bbox = [first[0], first[1], first[2], last[1]];
-        let over = |r: &&Region| r.kind.is_atomic() && overlap_of_smaller(r.bbox, bbox) >= 0.5;
-        let covered = regions
+        let covering: Vec<RegionKind> = regions
             .iter()
             .chain(&out)
-            .filter(over)
+            .filter(|r| r.kind.is_atomic() && overlap_of_smaller(r.bbox, bbox) >= 0.5)
             .map(|r| r.kind)
-            .min_by_key(|k| *k == RegionKind::Figure);
-        let grid = match covered {
-            // A figure gives way to a grid with a header row across it (a form the model
-            // took for a picture); anything else covering the rules stands.
-            Some(RegionKind::Figure) => tabular(glyphs, rulings, bbox).filter(heads_a_grid),
-            Some(_) => None,
-            None => tabular(glyphs, rulings, bbox),
+            .collect();
+        // A figure gives way to a grid with a header row across it (a form the model took
+        // for a picture); a table or equation covering the rules stands.
+        let grid = if covering.iter().any(|k| *k != RegionKind::Figure) {
+            None
+        } else if covering.is_empty() {
+            tabular(glyphs, rulings, bbox)
+        } else {
+            tabular(glyphs, rulings, bbox).filter(heads_a_grid)
         };
         if grid.is_none() {
             continue;

@@ -132,7 +132,7 @@ pub fn turned_headers(table: BBox, glyphs: &[Glyph]) -> BBox {
         .iter()
         .filter(|g| {
             let x = (g.bbox[0] + g.bbox[2]) / 2.0;
-            crate::table::is_turned(g) && x >= table[0] && x <= table[2] && g.bbox[1] < table[1]
+            g.is_turned() && x >= table[0] && x <= table[2] && g.bbox[1] < table[1]
         })
         .collect();
     // From the bottom up, so each run grows from its foot.
@@ -164,68 +164,50 @@ fn median_size<'a>(glyphs: impl Iterator<Item = &'a Glyph>) -> Option<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pdf::GlyphStyle;
-
-    fn line(text: &str, x: f32, y: f32) -> Vec<Glyph> {
-        text.chars()
-            .enumerate()
-            .filter(|(_, c)| *c != ' ')
-            .map(|(i, c)| Glyph {
-                c,
-                bbox: [x + 5.0 * i as f32, y, x + 5.0 * i as f32 + 4.5, y + 10.0],
-                size: 10.0,
-                style: GlyphStyle::default(),
-                font: 0,
-                space_before: i > 0 && text.chars().nth(i - 1) == Some(' '),
-                estimated: false,
-                turn: 0,
-            })
-            .collect()
-    }
 
     #[test]
     fn a_line_over_the_data_columns_joins_the_table_and_a_caption_does_not() {
         // Table box from y 100: labels at x 50, numbers at x 250 and 320.
-        let mut glyphs = line("Table 5: Balance sheets", 50.0, 70.0);
-        glyphs.extend(line("As of December 31,", 250.0, 86.0));
-        glyphs.extend(line("(in millions)", 50.0, 101.0));
-        glyphs.extend(line("2023", 250.0, 101.0));
-        glyphs.extend(line("2022", 320.0, 101.0));
-        glyphs.extend(line("Cash", 50.0, 115.0));
-        glyphs.extend(line("2,418", 250.0, 115.0));
-        glyphs.extend(line("1,967", 320.0, 115.0));
+        let mut glyphs = Glyph::line("Table 5: Balance sheets", 50.0, 70.0);
+        glyphs.extend(Glyph::line("As of December 31,", 250.0, 86.0));
+        glyphs.extend(Glyph::line("(in millions)", 50.0, 101.0));
+        glyphs.extend(Glyph::line("2023", 250.0, 101.0));
+        glyphs.extend(Glyph::line("2022", 320.0, 101.0));
+        glyphs.extend(Glyph::line("Cash", 50.0, 115.0));
+        glyphs.extend(Glyph::line("2,418", 250.0, 115.0));
+        glyphs.extend(Glyph::line("1,967", 320.0, 115.0));
         let table = [48.0, 100.0, 345.0, 126.0];
         let grown = group_headers(table, &glyphs);
         assert!(grown[1] < 86.0 && grown[1] > 80.0, "{grown:?}");
 
         // A caption or a paragraph line starting at the table's left edge stays out.
-        let mut glyphs = line("Balance sheets of the group", 50.0, 86.0);
-        glyphs.extend(line("2023", 250.0, 101.0));
-        glyphs.extend(line("Cash", 50.0, 115.0));
-        glyphs.extend(line("2,418", 250.0, 115.0));
+        let mut glyphs = Glyph::line("Balance sheets of the group", 50.0, 86.0);
+        glyphs.extend(Glyph::line("2023", 250.0, 101.0));
+        glyphs.extend(Glyph::line("Cash", 50.0, 115.0));
+        glyphs.extend(Glyph::line("2,418", 250.0, 115.0));
         assert_eq!(group_headers(table, &glyphs), table);
 
         // So does a caption without a label, centred over the table.
-        let mut glyphs = line("Balance sheets", 162.0, 86.0);
-        glyphs.extend(line("2023", 250.0, 101.0));
-        glyphs.extend(line("Cash", 50.0, 115.0));
-        glyphs.extend(line("2,418", 250.0, 115.0));
+        let mut glyphs = Glyph::line("Balance sheets", 162.0, 86.0);
+        glyphs.extend(Glyph::line("2023", 250.0, 101.0));
+        glyphs.extend(Glyph::line("Cash", 50.0, 115.0));
+        glyphs.extend(Glyph::line("2,418", 250.0, 115.0));
         assert_eq!(group_headers(table, &glyphs), table);
     }
 
     #[test]
     fn rows_of_totals_under_a_table_belong_to_it() {
         // Labels at x 50, amounts flush right at x 322.5; the table box ends at y 126.
-        let mut glyphs = line("Cash", 50.0, 101.0);
-        glyphs.extend(line("2,418", 300.0, 101.0));
-        glyphs.extend(line("Goodwill", 50.0, 115.0));
-        glyphs.extend(line("1,448", 300.0, 115.0));
-        glyphs.extend(line("Subtotal", 200.0, 130.0));
-        glyphs.extend(line("3,866", 300.0, 130.0));
-        glyphs.extend(line("Total due (EUR)", 170.0, 144.0));
-        glyphs.extend(line("4,600", 300.0, 144.0));
+        let mut glyphs = Glyph::line("Cash", 50.0, 101.0);
+        glyphs.extend(Glyph::line("2,418", 300.0, 101.0));
+        glyphs.extend(Glyph::line("Goodwill", 50.0, 115.0));
+        glyphs.extend(Glyph::line("1,448", 300.0, 115.0));
+        glyphs.extend(Glyph::line("Subtotal", 200.0, 130.0));
+        glyphs.extend(Glyph::line("3,866", 300.0, 130.0));
+        glyphs.extend(Glyph::line("Total due (EUR)", 170.0, 144.0));
+        glyphs.extend(Glyph::line("4,600", 300.0, 144.0));
         // The paragraph after it stays out.
-        glyphs.extend(line(
+        glyphs.extend(Glyph::line(
             "The amounts are due within thirty days of the invoice date 2024",
             50.0,
             170.0,
@@ -238,7 +220,7 @@ mod tests {
     #[test]
     fn column_headers_set_sideways_above_a_table_belong_to_it() {
         let table = [48.0, 100.0, 345.0, 140.0];
-        let mut glyphs = line("2,418", 250.0, 115.0);
+        let mut glyphs = Glyph::line("2,418", 250.0, 115.0);
         // `Precision` turned to read upwards, its foot 2 pt above the table.
         glyphs.extend("Precision".chars().enumerate().map(|(i, c)| {
             let y1 = 98.0 - 6.0 * i as f32;
@@ -250,7 +232,7 @@ mod tests {
         assert!(grown[1] < 45.0 && grown[1] > 40.0, "{grown:?}");
         // Upright text above stays out.
         assert_eq!(
-            turned_headers(table, &line("Precision", 250.0, 88.0)),
+            turned_headers(table, &Glyph::line("Precision", 250.0, 88.0)),
             table
         );
     }

@@ -12,7 +12,6 @@ mod words;
 
 use crate::document::{BBox, Cell, Table};
 use crate::pdf::{Glyph, Ruling};
-pub use turned::is_turned;
 pub use words::{is_number, phrases, Phrase};
 
 /// Rulings closer than this (points) are one line.
@@ -40,8 +39,7 @@ pub fn build(glyphs: &[&Glyph], rulings: &[Ruling], region: BBox) -> Option<Tabl
     let horizontals: Vec<f32> = horizontals.iter().map(|r| r.pos).collect();
     // Glyphs turned a quarter are read along their runs, unless most of the table is turned
     // (a page set sideways, which the structure stage reads as a whole).
-    let (turned, upright): (Vec<&Glyph>, Vec<&Glyph>) =
-        glyphs.iter().partition(|g| turned::is_turned(g));
+    let (turned, upright): (Vec<&Glyph>, Vec<&Glyph>) = glyphs.iter().partition(|g| g.is_turned());
     let phrases = if turned.len() * 2 < glyphs.len() {
         turned::merge(words::phrases(&upright, &verticals), &turned)
     } else {

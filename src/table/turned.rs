@@ -13,11 +13,6 @@ const WORD_GAP_EM: f32 = 0.2;
 /// A gap along a run that ends it, in ems.
 const RUN_GAP_EM: f32 = 1.0;
 
-/// Whether a glyph is drawn a quarter turn from upright.
-pub fn is_turned(g: &Glyph) -> bool {
-    g.turn % 2 == 1
-}
-
 /// Phrases of the turned glyphs (each a vertical run read in its direction), placed in the
 /// rows of `upright` (phrases from the other glyphs, rows numbered top to bottom): in the
 /// lowest row whose middle lies within the run, or in a new row. Rows are renumbered.
