@@ -150,6 +150,9 @@ pub enum BlockKind {
     Reference,
     /// An entry of a table of contents (see [`Block::toc`]); never a heading.
     TocEntry,
+    /// The heading of a table of contents or of a list of figures or tables ("Contents"): it
+    /// names the entries that follow, not a section of the document.
+    TocTitle,
     PageHeader,
     PageFooter,
     Code,

@@ -88,7 +88,36 @@ pub fn classify(
     demote_rows(&mut drafts, body);
     list_leads(&mut drafts);
     first_lines(&mut drafts);
+    toc_titles(&mut drafts);
     finish(drafts)
+}
+
+/// Words at most in the heading of a table of contents ("Table des matières", "List of
+/// Figures", "Índice de cuadros").
+const TOC_TITLE_WORDS: usize = 4;
+
+/// A short unnumbered heading whose page goes on with table-of-contents entries names that
+/// list ("Contents", "Inhaltsverzeichnis", "List of Figures"): it is the list's title, not a
+/// section of the document.
+fn toc_titles(drafts: &mut [Draft]) {
+    for i in 0..drafts.len() {
+        let d = &drafts[i];
+        let candidate = d.kind == BlockKind::SectionHeader
+            && numbering_depth(&d.text).is_none()
+            && d.text.split_whitespace().count() <= TOC_TITLE_WORDS;
+        if !candidate {
+            continue;
+        }
+        let page = d.proto.page;
+        let next = drafts[i + 1..]
+            .iter()
+            .take_while(|n| n.proto.page == page)
+            .find(|n| !n.kind.is_furniture());
+        if next.is_some_and(|n| n.kind == BlockKind::TocEntry) {
+            drafts[i].kind = BlockKind::TocTitle;
+            drafts[i].level = None;
+        }
+    }
 }
 
 /// Headings at least this many to a row are column heads or menu labels.
@@ -534,7 +563,9 @@ fn starts_with_bullet(text: &str) -> bool {
 
 /// Markup or code: backslash commands, braces, assignments, arrows.
 fn looks_like_code(text: &str) -> bool {
-    text.contains(['\\', '{', '}', '=', '$', '<', '>', ';']) || text.contains("[]")
+    text.contains(['\\', '{', '}', '=', '$', '<', '>', ';'])
+        || text.contains("[]")
+        || text.trim_start().starts_with('@')
 }
 
 /// A word of three letters or more (or any CJK text): not an index letter or a lone label.

@@ -67,7 +67,8 @@ fn is_page_label(s: &str) -> bool {
     let digits = !s.is_empty() && s.len() <= 5 && s.chars().all(|c| c.is_ascii_digit());
     let roman = !s.is_empty()
         && s.len() <= 6
-        && s.chars().all(|c| matches!(c, 'i' | 'v' | 'x' | 'l' | 'c'));
+        && (s.chars().all(|c| matches!(c, 'i' | 'v' | 'x' | 'l' | 'c'))
+            || s.chars().all(|c| matches!(c, 'I' | 'V' | 'X' | 'L' | 'C')));
     let appendix = s.len() <= 6
         && s.split_once('-').is_some_and(|(a, b)| {
             a.len() == 1
@@ -116,8 +117,9 @@ pub fn link(blocks: &mut [Block]) {
 
 /// Table-of-contents entries of a page: blocks of one or two lines that end in a page
 /// number after leaders, after a wide gap, or beside a lone page number on the same row (then
-/// that number's block is `absorbed` into the entry). Entries found without leaders count only
-/// where the page has at least three of them.
+/// that number's block is `absorbed` into the entry), or, on a page of entries, that end in a
+/// page number flush with theirs. Entries found without leaders count only where the page has
+/// at least three of them.
 pub fn detect(page: &PageLayout) -> (HashMap<usize, TocEntry>, HashSet<usize>) {
     let eligible =
         |b: &ProtoBlock| b.lines.len() <= 2 && b.region.is_none_or(|(k, _)| !k.is_atomic());
@@ -134,12 +136,19 @@ pub fn detect(page: &PageLayout) -> (HashMap<usize, TocEntry>, HashSet<usize>) {
             found.insert(i, (entry(title, label), evidence));
         }
     }
-    // A title whose page number is a block of its own, further along the same row.
+    // A title whose page number (with or without its leaders) is a block of its own, further
+    // along the same row.
     for (n, number) in page.blocks.iter().enumerate() {
-        let label = number.text();
-        if number.lines.len() != 1 || !is_page_label(&label) {
+        let text = number.text();
+        let (label, leaders) = strip_leaders(&text);
+        if number.lines.len() != 1 || !is_page_label(label) {
             continue;
         }
+        let evidence = if leaders >= MIN_LEADERS {
+            Evidence::Leaders
+        } else {
+            Evidence::Gap
+        };
         let title = page
             .blocks
             .iter()
@@ -151,11 +160,12 @@ pub fn detect(page: &PageLayout) -> (HashMap<usize, TocEntry>, HashSet<usize>) {
         if let Some((i, b, _)) = title {
             let text = b.text();
             if text.chars().any(char::is_alphabetic) && !text.ends_with(['.', ',']) {
-                found.insert(i, (entry(text, label), Evidence::Gap));
+                found.insert(i, (entry(text, label.to_string()), evidence));
                 absorbed.insert(n);
             }
         }
     }
+    aligned(page, &eligible, &mut found, &absorbed);
     // Entries by a gap alone need company: others like them, or entries with leaders.
     if found.len() < MIN_GAP_ENTRIES {
         found.retain(|_, (_, e)| *e == Evidence::Leaders);
@@ -165,6 +175,64 @@ pub fn detect(page: &PageLayout) -> (HashMap<usize, TocEntry>, HashSet<usize>) {
         found.into_iter().map(|(i, (e, _))| (i, e)).collect(),
         absorbed,
     )
+}
+
+/// How far, in points, a page number may end from where the page's other entries end theirs.
+const ALIGN_TOLERANCE: f32 = 2.0;
+
+/// On a page of entries, a line ending in a page number flush with theirs is one too, even
+/// where its title runs so long that the gap before the number is narrow.
+fn aligned(
+    page: &PageLayout,
+    eligible: &impl Fn(&ProtoBlock) -> bool,
+    found: &mut HashMap<usize, (TocEntry, Evidence)>,
+    absorbed: &HashSet<usize>,
+) {
+    let mut ends: Vec<f32> = found
+        .keys()
+        .filter_map(|&i| page.blocks[i].lines.last().map(|l| l.bbox[2]))
+        .chain(absorbed.iter().map(|&n| page.blocks[n].bbox[2]))
+        .collect();
+    if ends.len() < MIN_GAP_ENTRIES {
+        return;
+    }
+    ends.sort_by(f32::total_cmp);
+    let end = ends[ends.len() / 2];
+    let flush = ends
+        .iter()
+        .filter(|e| (*e - end).abs() <= ALIGN_TOLERANCE)
+        .count();
+    if 2 * flush < ends.len() {
+        return;
+    }
+    for (i, b) in page.blocks.iter().enumerate() {
+        if found.contains_key(&i) || absorbed.contains(&i) || !eligible(b) {
+            continue;
+        }
+        let Some(last) = b.lines.last() else { continue };
+        if (last.bbox[2] - end).abs() > ALIGN_TOLERANCE {
+            continue;
+        }
+        if let Some((title, label, _)) = parse(&b.text(), Some(MIN_GAP_EM)) {
+            found.insert(i, (entry(title, label), Evidence::Gap));
+        }
+    }
+}
+
+/// "  . . . . 73" → ("73", 4): the page label and the leader dots before it.
+fn strip_leaders(text: &str) -> (&str, usize) {
+    let label = text
+        .trim()
+        .trim_start_matches(|c: char| c == '.' || c == '…' || c.is_whitespace());
+    let leaders = text
+        .chars()
+        .map(|c| match c {
+            '.' => 1,
+            '…' => 2,
+            _ => 0,
+        })
+        .sum();
+    (label, leaders)
 }
 
 fn entry(title: String, page: String) -> TocEntry {
@@ -198,9 +266,20 @@ mod tests {
             Some(("Appendix A Tables".into(), "A-3".into(), Evidence::Leaders))
         );
         assert_eq!(
+            parse("Prefacio XIV", Some(6.0)),
+            Some(("Prefacio".into(), "XIV".into(), Evidence::Gap))
+        );
+        assert_eq!(
             parse("Results 12", Some(6.0)),
             Some(("Results".into(), "12".into(), Evidence::Gap))
         );
+    }
+
+    #[test]
+    fn leaders_on_their_own() {
+        assert_eq!(strip_leaders(". . . . . . 73"), ("73", 6));
+        assert_eq!(strip_leaders("xiv"), ("xiv", 0));
+        assert_eq!(strip_leaders("……12"), ("12", 4));
     }
 
     #[test]
