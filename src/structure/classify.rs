@@ -89,7 +89,118 @@ pub fn classify(
     list_leads(&mut drafts);
     first_lines(&mut drafts);
     toc_titles(&mut drafts);
+    demote_bylines(&mut drafts);
+    display_leads(&mut drafts, body);
+    figure_labels(&mut drafts, body);
     finish(drafts)
+}
+
+/// A "heading" in plain body type (only the layout model took it for one) whose sentence goes
+/// on after a display ("Mit dem Befehl" / `\usepackage{…}` / "können … geladen werden") is
+/// that sentence's start: the text after the code or formula opens in lower case.
+fn display_leads(drafts: &mut [Draft], body: f32) {
+    for i in 0..drafts.len().saturating_sub(2) {
+        let d = &drafts[i];
+        let plain = d.kind == BlockKind::SectionHeader
+            && numbering_depth(&d.text).is_none()
+            && d.proto.size() < 1.05 * body
+            && d.proto.bold() < 0.5;
+        if !plain {
+            continue;
+        }
+        let mut after = drafts[i + 1..]
+            .iter()
+            .take_while(|n| n.proto.page == d.proto.page)
+            .filter(|n| !n.kind.is_furniture());
+        let display = after
+            .next()
+            .is_some_and(|n| matches!(n.kind, BlockKind::Code | BlockKind::Formula));
+        let goes_on = after.next().is_some_and(|n| {
+            n.kind == BlockKind::Paragraph && n.text.chars().next().is_some_and(char::is_lowercase)
+        });
+        if display && goes_on {
+            drafts[i].kind = BlockKind::Paragraph;
+            drafts[i].level = None;
+        }
+    }
+}
+
+/// Pages at the front of a document where a list of names is its byline.
+const FRONT_PAGES: u32 = 3;
+
+/// The authors' names on the first pages ("Till Tantau, Joseph Wright, Vedran Miletić") are a
+/// byline, not a section, however large the type.
+fn demote_bylines(drafts: &mut [Draft]) {
+    for d in drafts.iter_mut() {
+        if d.kind == BlockKind::SectionHeader && d.proto.page <= FRONT_PAGES && is_byline(&d.text) {
+            d.kind = BlockKind::Paragraph;
+            d.level = None;
+        }
+    }
+}
+
+/// Two or more personal names, comma-separated (the last may follow "and", "und", "et", "y",
+/// "e" or "&"), each of two to four capitalised words or initials.
+fn is_byline(text: &str) -> bool {
+    if !text.contains(',') {
+        return false;
+    }
+    const JOINS: [&str; 6] = [" and ", " und ", " et ", " y ", " e ", " & "];
+    const PARTICLES: [&str; 9] = ["van", "von", "de", "der", "den", "da", "di", "du", "le"];
+    let mut names = text.to_string();
+    for join in JOINS {
+        names = names.replace(join, ",");
+    }
+    let names: Vec<&str> = names.split(',').map(str::trim).collect();
+    let name = |n: &str| {
+        let words: Vec<&str> = n.split_whitespace().collect();
+        (2..=4).contains(&words.len())
+            && words.iter().all(|w| {
+                PARTICLES.contains(w)
+                    || (w.chars().next().is_some_and(char::is_uppercase)
+                        && w.chars()
+                            .all(|c| c.is_alphabetic() || matches!(c, '.' | '-' | '\'')))
+            })
+    };
+    names.len() >= 2 && names.iter().all(|n| name(n))
+}
+
+/// Whether a figure's caption follows the block on its page before any text of several lines
+/// does: the block is then inside that figure's drawing.
+fn labels_figure(drafts: &[Draft], i: usize) -> bool {
+    let page = drafts[i].proto.page;
+    drafts[i + 1..]
+        .iter()
+        .take_while(|d| d.proto.page == page)
+        .filter(|d| !d.kind.is_furniture() && d.kind != BlockKind::SectionHeader)
+        .find(|d| d.kind == BlockKind::Caption || d.proto.lines.len() > 1)
+        .is_some_and(|d| d.kind == BlockKind::Caption && is_caption(&d.text))
+}
+
+/// Ems a label sits in from the page's text margin.
+const LABEL_INDENT_EM: f32 = 2.0;
+
+/// An unnumbered "heading" set in from the page's text margin with a figure's caption coming
+/// before any text is a label inside a drawn figure (the sample text of a font demo, a
+/// word painted over shapes): sections start at the margin.
+fn figure_labels(drafts: &mut [Draft], body: f32) {
+    let mut margins: HashMap<u32, f32> = HashMap::new();
+    for d in drafts.iter().filter(|d| !d.kind.is_furniture()) {
+        let m = margins.entry(d.proto.page).or_insert(f32::MAX);
+        *m = m.min(d.proto.bbox[0]);
+    }
+    for i in 0..drafts.len() {
+        let d = &drafts[i];
+        let candidate = matches!(d.kind, BlockKind::SectionHeader | BlockKind::Title)
+            && numbering_depth(&d.text).is_none()
+            && margins
+                .get(&d.proto.page)
+                .is_some_and(|m| d.proto.bbox[0] > m + LABEL_INDENT_EM * body);
+        if candidate && labels_figure(drafts, i) {
+            drafts[i].kind = BlockKind::Paragraph;
+            drafts[i].level = None;
+        }
+    }
 }
 
 /// Words at most in the heading of a table of contents ("Table des matières", "List of
@@ -124,12 +235,14 @@ fn toc_titles(drafts: &mut [Draft]) {
 const ROW_OF_LABELS: usize = 3;
 
 /// Three or more "headings" in body type side by side on one row are a table's column heads,
-/// a menu bar or a diagram's labels: text, not sections. (Larger type side by side is a
-/// poster's or a card grid's headings.)
+/// a menu bar or a diagram's labels: text, not sections. Larger type side by side is a
+/// poster's or a card grid's headings, unless a figure's caption follows before any text of
+/// several lines does: then they label that figure.
 fn demote_rows(drafts: &mut [Draft], body: f32) {
     let heads: Vec<usize> = (0..drafts.len())
         .filter(|&i| {
-            drafts[i].kind == BlockKind::SectionHeader && drafts[i].proto.size() < 1.1 * body
+            drafts[i].kind == BlockKind::SectionHeader
+                && (drafts[i].proto.size() < 1.1 * body || labels_figure(drafts, i))
         })
         .collect();
     let mut demote = Vec::new();
@@ -419,7 +532,14 @@ fn classify_region<'a>(
 
 /// Ends as a sentence or clause does, in Latin or CJK punctuation.
 fn ends_sentence(text: &str) -> bool {
-    text.ends_with(['.', ':', ',', ';', '．', '。', '：', '，', '、', '；'])
+    unquoted(text).ends_with(['.', ':', ',', ';', '．', '。', '：', '，', '、', '；'])
+}
+
+/// The text without the closing quotes and brackets after its last punctuation
+/// ("«Pulse la tecla “x”.»" ends in a full stop).
+fn unquoted(text: &str) -> &str {
+    text.trim_end()
+        .trim_end_matches(['»', '”', '"', '’', '\'', ')', '」', '』'])
 }
 
 /// A bibliography entry: opens with a label ("[12]", "12.", "(Smith 2001)") or cites a year.
@@ -452,7 +572,8 @@ fn heading(proto: &ProtoBlock, text: &str, body: f32) -> Option<(Level, f32)> {
     let numbered = numbering_depth(text);
     let larger = proto.size() >= 1.1 * body - 0.1;
     let bold = proto.bold() >= 0.85;
-    let short = chars <= 120 && proto.lines.len() <= 2 && !text.ends_with(['.', '．', '。']);
+    let short =
+        chars <= 120 && proto.lines.len() <= 2 && !unquoted(text).ends_with(['.', '．', '。', '!']);
     let level = level_of(text);
     if larger && (short || numbered.is_some()) {
         return Some((level, if numbered.is_some() { 0.9 } else { 0.8 }));
@@ -486,6 +607,7 @@ fn never_heading(proto: &ProtoBlock, text: &str) -> bool {
         || (numbering_depth(text).is_none()
             && (looks_like_code(text)
                 || opens_lowercase(text)
+                || holds_cjk_sentence_end(text)
                 || text.ends_with('-')
                 || text.ends_with([':', '：'])
                 || !has_word(text)
@@ -522,6 +644,25 @@ fn opens_lowercase(text: &str) -> bool {
     t.split_whitespace().count() >= 3
         || t.ends_with(['.', '!', '?', '。', '．'])
         || t.contains(['(', '/'])
+        || t.split_whitespace().any(is_file_name)
+}
+
+/// A CJK full stop after a word with more text following: a sentence ends inside the line
+/// ("コマンドを使用します．これらが…"), as no heading's does.
+fn holds_cjk_sentence_end(text: &str) -> bool {
+    let chars: Vec<char> = text.trim().chars().collect();
+    chars
+        .windows(3)
+        .any(|w| matches!(w[1], '。' | '．') && super::lines::is_cjk(w[0]) && !w[2].is_whitespace())
+}
+
+/// "foo.tex", "setup.py": a name, a dot and a short extension in lower case.
+fn is_file_name(word: &str) -> bool {
+    word.rsplit_once('.').is_some_and(|(name, ext)| {
+        name.chars().last().is_some_and(char::is_alphanumeric)
+            && (1..=4).contains(&ext.chars().count())
+            && ext.chars().all(|c| c.is_ascii_lowercase())
+    })
 }
 
 /// The level numbering gives: "2.3.1" → 3, "Chapter 4" → 1, "IV." → single, else by style.
@@ -1011,6 +1152,35 @@ mod tests {
             .filter(|b| b.kind == BlockKind::SectionHeader)
             .map(|b| b.text.as_str())
             .collect()
+    }
+
+    #[test]
+    fn bylines() {
+        assert!(is_byline("Till Tantau, Joseph Wright, Vedran Miletić"));
+        assert!(is_byline("Hubert Partl, Irene Hyna and Elisabeth Schlegl"));
+        assert!(is_byline("J. R. Smith, Anna van der Berg"));
+        assert!(!is_byline("Lists, Tables and Figures"));
+        assert!(!is_byline("Maxwell Equations and Lorentz Force"));
+        assert!(!is_byline("2.1 Results, Discussion"));
+    }
+
+    #[test]
+    fn cjk_sentences() {
+        assert!(holds_cjk_sentence_end(
+            "コマンドを使用します．これらがすんだ後に"
+        ));
+        assert!(!holds_cjk_sentence_end("2.4.4 省略記号（. . . ）"));
+        assert!(!holds_cjk_sentence_end("はじめに。"));
+    }
+
+    #[test]
+    fn file_names() {
+        assert!(is_file_name("foo.tex"));
+        assert!(is_file_name("setup.py"));
+        assert!(!is_file_name("etc."));
+        assert!(!is_file_name("v2.0"));
+        assert!(!opens_lowercase("lilypond aufrufen"));
+        assert!(opens_lowercase("latex foo.tex"));
     }
 
     #[test]

@@ -64,6 +64,18 @@ const MIN_GAP_ENTRIES: usize = 3;
 
 /// "17", "xiv", "A-3".
 fn is_page_label(s: &str) -> bool {
+    // Cyrillic і and х stand in for Latin i and x in some fonts' roman numerals ("ііі").
+    let latin: String = s
+        .chars()
+        .map(|c| match c {
+            'і' => 'i',
+            'І' => 'I',
+            'х' => 'x',
+            'Х' => 'X',
+            _ => c,
+        })
+        .collect();
+    let s = latin.as_str();
     let digits = !s.is_empty() && s.len() <= 5 && s.chars().all(|c| c.is_ascii_digit());
     let roman = !s.is_empty()
         && s.len() <= 6
@@ -268,6 +280,10 @@ mod tests {
         assert_eq!(
             parse("Prefacio XIV", Some(6.0)),
             Some(("Prefacio".into(), "XIV".into(), Evidence::Gap))
+        );
+        assert_eq!(
+            parse("Подяка ііі", Some(6.0)),
+            Some(("Подяка".into(), "ііі".into(), Evidence::Gap))
         );
         assert_eq!(
             parse("Results 12", Some(6.0)),
