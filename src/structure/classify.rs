@@ -128,15 +128,44 @@ fn display_leads(drafts: &mut [Draft], body: f32) {
 /// Pages at the front of a document where a list of names is its byline.
 const FRONT_PAGES: u32 = 3;
 
-/// The authors' names on the first pages ("Till Tantau, Joseph Wright, Vedran Miletić") are a
-/// byline, not a section, however large the type.
+/// The authors' names on the first pages are a byline, not a section, however large the
+/// type: in one line ("Till Tantau, Joseph Wright, Vedran Miletić") or one name per block side
+/// by side ("Ľudovít Mináč" beside "Zoë Čapek").
 fn demote_bylines(drafts: &mut [Draft]) {
-    for d in drafts.iter_mut() {
-        if d.kind == BlockKind::SectionHeader && d.proto.page <= FRONT_PAGES && is_byline(&d.text) {
-            d.kind = BlockKind::Paragraph;
-            d.level = None;
+    let front = |d: &Draft| d.kind == BlockKind::SectionHeader && d.proto.page <= FRONT_PAGES;
+    let names: Vec<usize> = (0..drafts.len())
+        .filter(|&i| front(&drafts[i]) && is_name(&drafts[i].text))
+        .collect();
+    let mut demote: Vec<usize> = (0..drafts.len())
+        .filter(|&i| front(&drafts[i]) && is_byline(&drafts[i].text))
+        .collect();
+    for &i in &names {
+        let beside = names.iter().any(|&j| {
+            j != i
+                && drafts[j].proto.page == drafts[i].proto.page
+                && super::lines::v_overlap(drafts[i].proto.bbox, drafts[j].proto.bbox) >= 0.5
+        });
+        if beside {
+            demote.push(i);
         }
     }
+    for i in demote {
+        drafts[i].kind = BlockKind::Paragraph;
+        drafts[i].level = None;
+    }
+}
+
+/// A personal name: two to four capitalised words or initials ("Anna van der Berg").
+fn is_name(text: &str) -> bool {
+    const PARTICLES: [&str; 9] = ["van", "von", "de", "der", "den", "da", "di", "du", "le"];
+    let words: Vec<&str> = text.split_whitespace().collect();
+    (2..=4).contains(&words.len())
+        && words.iter().all(|w| {
+            PARTICLES.contains(w)
+                || (w.chars().next().is_some_and(char::is_uppercase)
+                    && w.chars()
+                        .all(|c| c.is_alphabetic() || matches!(c, '.' | '-' | '\'')))
+        })
 }
 
 /// Two or more personal names, comma-separated (the last may follow "and", "und", "et", "y",
@@ -146,23 +175,12 @@ fn is_byline(text: &str) -> bool {
         return false;
     }
     const JOINS: [&str; 6] = [" and ", " und ", " et ", " y ", " e ", " & "];
-    const PARTICLES: [&str; 9] = ["van", "von", "de", "der", "den", "da", "di", "du", "le"];
     let mut names = text.to_string();
     for join in JOINS {
         names = names.replace(join, ",");
     }
     let names: Vec<&str> = names.split(',').map(str::trim).collect();
-    let name = |n: &str| {
-        let words: Vec<&str> = n.split_whitespace().collect();
-        (2..=4).contains(&words.len())
-            && words.iter().all(|w| {
-                PARTICLES.contains(w)
-                    || (w.chars().next().is_some_and(char::is_uppercase)
-                        && w.chars()
-                            .all(|c| c.is_alphabetic() || matches!(c, '.' | '-' | '\'')))
-            })
-    };
-    names.len() >= 2 && names.iter().all(|n| name(n))
+    names.len() >= 2 && names.iter().all(|n| is_name(n))
 }
 
 /// Whether a figure's caption follows the block on its page before any text of several lines
@@ -206,6 +224,9 @@ fn figure_labels(drafts: &mut [Draft], body: f32) {
 /// Words at most in the heading of a table of contents ("Table des matières", "List of
 /// Figures", "Índice de cuadros").
 const TOC_TITLE_WORDS: usize = 4;
+/// Heights of the title line, at most, between it and the first entry (a book's chapter-style
+/// "Contents" stands well above its list).
+const TOC_TITLE_GAP: f32 = 8.0;
 
 /// A short unnumbered heading whose page goes on with table-of-contents entries names that
 /// list ("Contents", "Inhaltsverzeichnis", "List of Figures"): it is the list's title, not a
@@ -219,12 +240,19 @@ fn toc_titles(drafts: &mut [Draft]) {
         if !candidate {
             continue;
         }
-        let page = d.proto.page;
+        let (page, head) = (d.proto.page, d.proto.bbox);
         let next = drafts[i + 1..]
             .iter()
             .take_while(|n| n.proto.page == page)
             .find(|n| !n.kind.is_furniture());
-        if next.is_some_and(|n| n.kind == BlockKind::TocEntry) {
+        // The entries start under it, from its left edge.
+        let under = |n: &Draft| {
+            let height = head[3] - head[1];
+            let gap = n.proto.bbox[1] - head[3];
+            (0.0..=TOC_TITLE_GAP * height).contains(&gap)
+                && (n.proto.bbox[0] - head[0]).abs() <= 2.0 * height
+        };
+        if next.is_some_and(|n| n.kind == BlockKind::TocEntry && under(n)) {
             drafts[i].kind = BlockKind::TocTitle;
             drafts[i].level = None;
         }

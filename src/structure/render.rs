@@ -38,7 +38,8 @@ pub fn to_markdown_with(doc: &Document, render: Render) -> String {
             }
             BlockKind::ListItem => push_list_item(&mut out, block),
             BlockKind::TocEntry => push_toc_entry(&mut out, block),
-            BlockKind::TocTitle => push_para(&mut out, &format!("**{}**", one_line(text))),
+            // Shown as the heading it looks like; in JSON it heads no section.
+            BlockKind::TocTitle => push_para(&mut out, &format!("## {}", one_line(text))),
             BlockKind::Code => push_para(&mut out, &format!("```\n{text}\n```")),
             BlockKind::Caption => push_para(&mut out, &format!("*{}*", one_line(with_math(block)))),
             BlockKind::Formula => {
