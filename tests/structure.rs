@@ -38,6 +38,17 @@ fn table_of_contents_entries_are_not_headings() {
         let doc = extract_json(&fixture(DOC), &["--pipeline", pipeline]);
         let entries = texts(&doc, "toc_entry");
         let titles: Vec<String> = entries.iter().map(|b| text(b)).collect();
+        // "Contents" titles the entries; it heads no section of the document.
+        let contents: Vec<String> = texts(&doc, "toc_title").iter().map(|b| text(b)).collect();
+        assert_eq!(contents, vec!["Contents"], "{pipeline}");
+        // The authors' names beside each other under the title are a byline, not headings.
+        for h in texts(&doc, "section_header") {
+            let t = text(h);
+            assert!(
+                !["Contents", "Zoë Čapek", "Ľudovít Mináč"].contains(&t.as_str()),
+                "{pipeline}: {t} as a heading"
+            );
+        }
         for want in ["1.1 Background", "2.1.1 Collection", "2 Method"] {
             assert!(titles.iter().any(|t| t == want), "{pipeline}: {titles:?}");
         }

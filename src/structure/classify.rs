@@ -183,16 +183,23 @@ fn is_byline(text: &str) -> bool {
     names.len() >= 2 && names.iter().all(|n| is_name(n))
 }
 
-/// Whether a figure's caption follows the block on its page before any text of several lines
-/// does: the block is then inside that figure's drawing.
+/// Whether a figure's caption lies below the block on its page with no text of several lines
+/// between them: the block is then inside that figure's drawing.
 fn labels_figure(drafts: &[Draft], i: usize) -> bool {
-    let page = drafts[i].proto.page;
-    drafts[i + 1..]
-        .iter()
-        .take_while(|d| d.proto.page == page)
-        .filter(|d| !d.kind.is_furniture() && d.kind != BlockKind::SectionHeader)
-        .find(|d| d.kind == BlockKind::Caption || d.proto.lines.len() > 1)
-        .is_some_and(|d| d.kind == BlockKind::Caption && is_caption(&d.text))
+    let (page, b) = (drafts[i].proto.page, drafts[i].proto.bbox);
+    let on_page = || drafts.iter().filter(move |d| d.proto.page == page);
+    let caption = on_page()
+        .filter(|d| d.kind == BlockKind::Caption && is_caption(&d.text))
+        .map(|d| d.proto.bbox[1])
+        .filter(|&top| top >= b[3])
+        .min_by(f32::total_cmp);
+    let Some(top) = caption else {
+        return false;
+    };
+    !on_page().any(|d| {
+        let middle = (d.proto.bbox[1] + d.proto.bbox[3]) / 2.0;
+        !d.kind.is_furniture() && d.proto.lines.len() > 1 && middle > b[3] && middle < top
+    })
 }
 
 /// Ems a label sits in from the page's text margin.
@@ -1180,6 +1187,109 @@ mod tests {
             .filter(|b| b.kind == BlockKind::SectionHeader)
             .map(|b| b.text.as_str())
             .collect()
+    }
+
+    #[test]
+    fn a_contents_heading_titles_its_entries() {
+        let mut g = Vec::new();
+        line(&mut g, "Contents", (72.0, 100.0), 14.0, false);
+        // Entries of 40 characters: title, leaders, page number.
+        for (i, (title, page)) in [
+            ("1 Introduction", "1"),
+            ("2 Methods", "4"),
+            ("3 Results", "9"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let leaders = ".".repeat(40 - title.len() - page.len() - 2);
+            let entry = format!("{title} {leaders} {page}");
+            line(&mut g, &entry, (72.0, 130.0 + 14.0 * i as f32), 10.0, false);
+        }
+        // A title so long that its page number, flush with the others', follows a gap of one
+        // space.
+        let long = "4 Conclusions, Limits and Future Work 12";
+        assert_eq!(long.len(), 40);
+        line(&mut g, long, (72.0, 172.0), 10.0, false);
+        let out = blocks(g, BlockSource::Pdf);
+        let kind_of = |t: &str| out.iter().find(|b| b.text.starts_with(t)).map(|b| b.kind);
+        assert_eq!(kind_of("Contents"), Some(BlockKind::TocTitle), "{out:?}");
+        assert_eq!(
+            kind_of("4 Conclusions"),
+            Some(BlockKind::TocEntry),
+            "{out:?}"
+        );
+        assert!(headings(&out).is_empty(), "{out:?}");
+    }
+
+    #[test]
+    fn labels_over_a_figure_caption_are_not_headings() {
+        let mut g = Vec::new();
+        prose(&mut g, 72.0, 3, 80);
+        // Three labels in larger type, set in from the margin, inside a drawing.
+        for (x, label) in [
+            (150.0, "Default"),
+            (260.0, "Round cap"),
+            (390.0, "Square cap"),
+        ] {
+            line(&mut g, label, (x, 200.0), 14.0, false);
+        }
+        line(
+            &mut g,
+            "Figure 2: line cap settings",
+            (200.0, 300.0),
+            10.0,
+            false,
+        );
+        // A heading at the margin with its text under it stays one.
+        line(&mut g, "Line join settings", (72.0, 340.0), 14.0, false);
+        prose(&mut g, 362.0, 3, 80);
+        let out = blocks(g, BlockSource::Pdf);
+        assert_eq!(headings(&out), vec!["Line join settings"], "{out:?}");
+    }
+
+    #[test]
+    fn a_sentence_going_on_after_code_is_no_heading() {
+        let mut g = Vec::new();
+        prose(&mut g, 72.0, 3, 80);
+        line(&mut g, "With the command", (72.0, 120.0), 10.0, false);
+        let start = g.len();
+        line(
+            &mut g,
+            "usepackage[options]{name}",
+            (90.0, 140.0),
+            10.0,
+            false,
+        );
+        for glyph in &mut g[start..] {
+            glyph.style.mono = true;
+        }
+        line(
+            &mut g,
+            "packages are loaded in the preamble to change the layout of the class.",
+            (72.0, 160.0),
+            10.0,
+            false,
+        );
+        line(
+            &mut g,
+            "the class itself stays as it was, and so do the fonts.",
+            (72.0, 172.0),
+            10.0,
+            false,
+        );
+        // The layout model took the lead-in for a heading.
+        let regions = [crate::layout::Region {
+            kind: RegionKind::Title,
+            bbox: [70.0, 118.0, 160.0, 132.0],
+            score: 0.9,
+        }];
+        let out = blocks_in(g, BlockSource::Pdf, &regions);
+        assert!(
+            out.iter()
+                .any(|b| b.text == "With the command" && b.kind == BlockKind::Paragraph),
+            "{out:?}"
+        );
     }
 
     #[test]
