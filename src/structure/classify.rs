@@ -268,6 +268,10 @@ fn toc_titles(drafts: &mut [Draft]) {
 
 /// Headings at least this many to a row are column heads or menu labels.
 const ROW_OF_LABELS: usize = 3;
+/// Blocks on a row, at most, beside which a body-type heading can stand (three columns).
+const ROW_OF_PIECES: usize = 3;
+/// Ems between a piece of a broken line and the next piece, at most.
+const PIECE_GAP_EM: f32 = 2.0;
 
 /// Three or more "headings" in body type side by side on one row are a table's column heads,
 /// a menu bar or a diagram's labels: text, not sections. Larger type side by side is a
@@ -285,11 +289,25 @@ fn demote_rows(drafts: &mut [Draft], body: f32) {
     for page in heads.chunk_by(|&a, &b| drafts[a].proto.page == drafts[b].proto.page) {
         for &i in page {
             let a = drafts[i].proto.bbox;
-            let row = page
+            let beside = |b: &Draft| super::lines::v_overlap(a, b.proto.bbox) >= 0.5;
+            let row = page.iter().filter(|&&j| beside(&drafts[j])).count();
+            // A body-type "heading" among several other blocks on its row, the nearest a
+            // word space or two away, is a piece of a line (a justified line the layout broke
+            // into words): a heading in a three-column page has at most one block per column
+            // beside it, a gutter away.
+            let size = drafts[i].proto.size();
+            let pieces: Vec<&Draft> = drafts
                 .iter()
-                .filter(|&&j| super::lines::v_overlap(a, drafts[j].proto.bbox) >= 0.5)
-                .count();
-            if row >= ROW_OF_LABELS {
+                .filter(|d| d.proto.page == drafts[i].proto.page && !d.kind.is_furniture())
+                .filter(|d| beside(d))
+                .collect();
+            let near = pieces.iter().any(|d| {
+                let b = d.proto.bbox;
+                let gap = (b[0] - a[2]).max(a[0] - b[2]);
+                (0.0..PIECE_GAP_EM * size).contains(&gap)
+            });
+            let broken = size < 1.1 * body && near && pieces.len() > ROW_OF_PIECES;
+            if row >= ROW_OF_LABELS || broken {
                 demote.push(i);
             }
         }
@@ -1290,6 +1308,32 @@ mod tests {
                 .any(|b| b.text == "With the command" && b.kind == BlockKind::Paragraph),
             "{out:?}"
         );
+    }
+
+    #[test]
+    fn a_word_of_a_broken_line_is_no_heading() {
+        let mut g = Vec::new();
+        prose(&mut g, 72.0, 3, 80);
+        // A justified line whose stretched spaces split it into pieces, one of them bold.
+        let pieces = [
+            ("Further", 72.0, false),
+            ("details", 122.0, false),
+            ("Using and", 172.0, true),
+            ("Developing", 232.0, true),
+            ("packages", 297.0, false),
+            ("here:", 352.0, false),
+        ];
+        for (text, x, bold) in pieces {
+            let start = g.len();
+            line(&mut g, text, (x, 120.0), 10.0, false);
+            for glyph in &mut g[start..] {
+                glyph.style.bold = bold;
+            }
+        }
+        prose(&mut g, 134.0, 3, 80);
+        let out = blocks(g, BlockSource::Pdf);
+        assert!(out.iter().any(|b| b.text == "Using and"), "{out:?}");
+        assert!(headings(&out).is_empty(), "{out:?}");
     }
 
     #[test]
