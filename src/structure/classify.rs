@@ -30,6 +30,14 @@ struct Draft<'a> {
     toc: Option<TocEntry>,
 }
 
+impl Draft<'_> {
+    /// Not a heading after all: running text.
+    fn demote(&mut self) {
+        self.kind = BlockKind::Paragraph;
+        self.level = None;
+    }
+}
+
 /// Classifies every block; `body` is the body text's font size.
 pub fn classify(
     pages: &[PageLayout],
@@ -70,8 +78,7 @@ pub fn classify(
             if read_from_picture
                 && matches!(draft.kind, BlockKind::SectionHeader | BlockKind::Title)
             {
-                draft.kind = BlockKind::Paragraph;
-                draft.level = None;
+                draft.demote();
             }
             // OCR'd text is only as sure as the recogniser was.
             if let Some(c) = page.ocr_confidence {
@@ -119,8 +126,7 @@ fn display_leads(drafts: &mut [Draft], body: f32) {
             n.kind == BlockKind::Paragraph && n.text.chars().next().is_some_and(char::is_lowercase)
         });
         if display && goes_on {
-            drafts[i].kind = BlockKind::Paragraph;
-            drafts[i].level = None;
+            drafts[i].demote();
         }
     }
 }
@@ -150,8 +156,7 @@ fn demote_bylines(drafts: &mut [Draft]) {
         }
     }
     for i in demote {
-        drafts[i].kind = BlockKind::Paragraph;
-        drafts[i].level = None;
+        drafts[i].demote();
     }
 }
 
@@ -186,8 +191,8 @@ fn is_byline(text: &str) -> bool {
 /// Whether a figure's caption lies below the block on its page with no text of several lines
 /// between them: the block is then inside that figure's drawing.
 fn labels_figure(drafts: &[Draft], i: usize) -> bool {
-    let (page, b) = (drafts[i].proto.page, drafts[i].proto.bbox);
-    let on_page = || drafts.iter().filter(move |d| d.proto.page == page);
+    let b = drafts[i].proto.bbox;
+    let on_page = || page_of(drafts, i).iter();
     let caption = on_page()
         .filter(|d| d.kind == BlockKind::Caption && is_caption(&d.text))
         .map(|d| d.proto.bbox[1])
@@ -200,6 +205,14 @@ fn labels_figure(drafts: &[Draft], i: usize) -> bool {
         let middle = (d.proto.bbox[1] + d.proto.bbox[3]) / 2.0;
         !d.kind.is_furniture() && d.proto.lines.len() > 1 && middle > b[3] && middle < top
     })
+}
+
+/// The drafts on block `i`'s page (drafts come page by page).
+fn page_of<'d, 'a>(drafts: &'d [Draft<'a>], i: usize) -> &'d [Draft<'a>] {
+    let page = drafts[i].proto.page;
+    let start = drafts.partition_point(|d| d.proto.page < page);
+    let end = drafts.partition_point(|d| d.proto.page <= page);
+    &drafts[start..end]
 }
 
 /// Ems a label sits in from the page's text margin.
@@ -222,8 +235,7 @@ fn figure_labels(drafts: &mut [Draft], body: f32) {
                 .get(&d.proto.page)
                 .is_some_and(|m| d.proto.bbox[0] > m + LABEL_INDENT_EM * body);
         if candidate && labels_figure(drafts, i) {
-            drafts[i].kind = BlockKind::Paragraph;
-            drafts[i].level = None;
+            drafts[i].demote();
         }
     }
 }
@@ -296,10 +308,9 @@ fn demote_rows(drafts: &mut [Draft], body: f32) {
             // into words): a heading in a three-column page has at most one block per column
             // beside it, a gutter away.
             let size = drafts[i].proto.size();
-            let pieces: Vec<&Draft> = drafts
+            let pieces: Vec<&Draft> = page_of(drafts, i)
                 .iter()
-                .filter(|d| d.proto.page == drafts[i].proto.page && !d.kind.is_furniture())
-                .filter(|d| beside(d))
+                .filter(|d| !d.kind.is_furniture() && beside(d))
                 .collect();
             let near = pieces.iter().any(|d| {
                 let b = d.proto.bbox;
@@ -313,8 +324,7 @@ fn demote_rows(drafts: &mut [Draft], body: f32) {
         }
     }
     for i in demote {
-        drafts[i].kind = BlockKind::Paragraph;
-        drafts[i].level = None;
+        drafts[i].demote();
     }
 }
 
@@ -393,8 +403,7 @@ fn first_lines(drafts: &mut [Draft]) {
             && n[1] - h[3] >= 0.0
             && n[1] - h[3] < 0.6 * size;
         if split {
-            drafts[i - 1].kind = BlockKind::Paragraph;
-            drafts[i - 1].level = None;
+            drafts[i - 1].demote();
         }
     }
 }
@@ -420,8 +429,7 @@ fn demote_cover(drafts: &mut [Draft]) {
     let largest = heads().map(|d| d.proto.size()).fold(0.0f32, f32::max);
     for d in cover.iter_mut() {
         if d.kind == BlockKind::SectionHeader && (titled || d.proto.size() < 0.95 * largest) {
-            d.kind = BlockKind::Paragraph;
-            d.level = None;
+            d.demote();
         }
     }
 }
@@ -444,8 +452,7 @@ fn demote_repeated(drafts: &mut [Draft]) {
         for (k, &i) in indices.iter().enumerate() {
             let repeat = k > 0 && pages[k] == pages[k - 1] + 1;
             if runs >= 3 || repeat {
-                drafts[i].kind = BlockKind::Paragraph;
-                drafts[i].level = None;
+                drafts[i].demote();
             }
         }
     }

@@ -35,14 +35,7 @@ pub fn parse(text: &str, gap_before_last: Option<f32>) -> Option<(String, String
         return None;
     }
     let title_end = head.trim_end_matches(|c: char| c == '.' || c == '…' || c.is_whitespace());
-    let leaders: usize = head[title_end.len()..]
-        .chars()
-        .map(|c| match c {
-            '.' => 1,
-            '…' => 2,
-            _ => 0,
-        })
-        .sum();
+    let leaders = leader_dots(&head[title_end.len()..]);
     let title = title_end.trim();
     if title.is_empty() || !title.chars().any(char::is_alphabetic) {
         return None;
@@ -225,6 +218,7 @@ fn aligned(
         if (last.bbox[2] - end).abs() > ALIGN_TOLERANCE {
             continue;
         }
+        // Alignment stands in for the wide gap.
         if let Some((title, label, _)) = parse(&b.text(), Some(MIN_GAP_EM)) {
             found.insert(i, (entry(title, label), Evidence::Gap));
         }
@@ -236,15 +230,18 @@ fn strip_leaders(text: &str) -> (&str, usize) {
     let label = text
         .trim()
         .trim_start_matches(|c: char| c == '.' || c == '…' || c.is_whitespace());
-    let leaders = text
-        .chars()
+    (label, leader_dots(text))
+}
+
+/// Leader dots in `text`, an ellipsis counting two.
+fn leader_dots(text: &str) -> usize {
+    text.chars()
         .map(|c| match c {
             '.' => 1,
             '…' => 2,
             _ => 0,
         })
-        .sum();
-    (label, leaders)
+        .sum()
 }
 
 fn entry(title: String, page: String) -> TocEntry {
