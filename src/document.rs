@@ -18,7 +18,8 @@ pub type BBox = [f32; 4];
 
 /// One extracted document. Coordinates everywhere are PDF points (1/72 inch), origin at the
 /// top-left of the page, `[x0, y0, x1, y1]`; image pages convert pixels at the image's DPI
-/// (72 dpi when unknown) to points.
+/// to points (when the file gives none: the DPI that makes the image a paper size its shape
+/// matches, else 72 dpi).
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Document {
@@ -129,8 +130,15 @@ pub struct ImageInfo {
     pub pixel_height: u32,
     /// Horizontal and vertical dots per inch.
     pub dpi: [f32; 2],
-    /// Whether the resolution came from the file (false: 72 dpi assumed).
+    /// Whether the resolution came from the file (false: inferred from `paper`, or 72 dpi
+    /// assumed where no paper size fits).
     pub dpi_from_file: bool,
+    /// Where the file gives no resolution and the image has the shape of a paper size (within
+    /// 3 %, skewed scans included): that size (`a4`, `letter`, `legal`, `tabloid`), and `dpi`
+    /// is the resolution that makes the image that size (a 2,481 × 3,508 px scan: A4 at 300
+    /// dpi).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paper: Option<String>,
 }
 
 /// The kind of a block.

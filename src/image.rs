@@ -75,14 +75,79 @@ fn single(bytes: &[u8], format: ImageFormat, dpi: Option<[f32; 2]>, each: Each) 
 
 fn page(width: u32, height: u32, dpi: Option<[f32; 2]>) -> ImagePage {
     let valid = dpi.filter(|[x, y]| (10.0..=10_000.0).contains(x) && (10.0..=10_000.0).contains(y));
+    let paper = match valid {
+        Some(_) => None,
+        None => paper_size(width, height),
+    };
+    let dpi = match (valid, paper) {
+        (Some(d), _) => d,
+        (None, Some((_, d))) => [d, d],
+        (None, None) => [72.0, 72.0],
+    };
     ImagePage {
         info: ImageInfo {
             pixel_width: width,
             pixel_height: height,
-            dpi: valid.unwrap_or([72.0, 72.0]),
+            dpi,
             dpi_from_file: valid.is_some(),
+            paper: paper.map(|(name, _)| name.to_string()),
         },
     }
+}
+
+/// Paper sizes a page scan without a resolution is matched against: name, sides in inches,
+/// and whether it is scanned often enough to be looked for askew too (each skewed shape
+/// allowed makes more odd page sizes look like paper). ISO A and B sizes share one shape
+/// (1 : √2): A4 stands for them all.
+const PAPER: &[(&str, f32, f32, bool)] = &[
+    ("a4", 8.268, 11.693, true),
+    ("letter", 8.5, 11.0, true),
+    ("legal", 8.5, 14.0, false),
+    ("tabloid", 11.0, 17.0, false),
+];
+/// A scan fed in askew may be this many degrees off, on a canvas grown to hold it.
+const PAPER_MAX_SKEW_DEG: f32 = 3.0;
+/// How far an image's shape may stray from the paper's (turned by its skew): pixel
+/// rounding and a scanner's crop. A 4 : 3 photo is no paper: Letter would need it 3 % longer,
+/// and A4 turned by 3° is still 1.3 % longer.
+const PAPER_SHAPE_TOLERANCE: f32 = 0.01;
+/// Resolutions a page is plausibly scanned or rendered at.
+const PAPER_DPI: std::ops::RangeInclusive<f32> = 50.0..=1200.0;
+/// Common resolutions an estimate within 2 % is taken to be.
+const COMMON_DPI: &[f32] = &[72.0, 96.0, 100.0, 150.0, 200.0, 240.0, 300.0, 400.0, 600.0];
+
+/// The paper size a page image of `width` × `height` pixels has the shape of, and the
+/// resolution that makes it that size. Without it a 300-dpi scan would be read as a page
+/// four times too large, and every measure in points (gaps, alignment, margins) with it.
+/// A page turned by θ on a canvas grown to hold it is `s·cos θ + l·sin θ` by
+/// `s·sin θ + l·cos θ`: the skew that best explains the shape is searched in 0.1° steps.
+fn paper_size(width: u32, height: u32) -> Option<(&'static str, f32)> {
+    let (short, long) = (width.min(height) as f32, width.max(height) as f32);
+    if short < 1.0 {
+        return None;
+    }
+    let shape = short / long;
+    let steps = (PAPER_MAX_SKEW_DEG * 10.0) as u32;
+    let (error, name, dpi) = PAPER
+        .iter()
+        .flat_map(|&(name, s, l, askew)| {
+            (0..=if askew { steps } else { 0 }).map(move |tenth| {
+                let (sin, cos) = (tenth as f32 / 10.0).to_radians().sin_cos();
+                let (across, along) = (s * cos + l * sin, s * sin + l * cos);
+                let error = (shape / (across / along) - 1.0).abs();
+                (error, name, long / along)
+            })
+        })
+        .min_by(|a, b| a.0.total_cmp(&b.0))?;
+    if error > PAPER_SHAPE_TOLERANCE || !PAPER_DPI.contains(&dpi) {
+        return None;
+    }
+    let dpi = COMMON_DPI
+        .iter()
+        .copied()
+        .find(|c| (dpi / c - 1.0).abs() <= 0.02)
+        .unwrap_or(dpi);
+    Some((name, dpi))
 }
 
 fn tiff_pages(bytes: &[u8], each: Each) -> Result<usize> {

@@ -51,9 +51,44 @@ fn multi_page_tiff() {
 }
 
 #[test]
-fn webp_without_dpi_assumes_72() {
+fn webp_without_dpi_is_read_as_the_paper_its_shape_matches() {
+    // 1,275 × 1,650 px is US Letter at 150 dpi: the page is 612 × 792 pt, not 1,275 × 1,650.
     let p = pages("images/amc-sample-exam_p0010_150dpi.webp");
-    check(&p[0], (1275, 1650), 72.0, false);
+    check(&p[0], (1275, 1650), 150.0, false);
+    assert_eq!(p[0]["image"]["paper"], "letter");
+}
+
+/// Writes a blank `w` × `h` PNG without a resolution to a temporary file.
+fn blank_png(name: &str, w: u32, h: u32) -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!("folio-{}-{name}.png", std::process::id()));
+    image::RgbImage::from_pixel(w, h, image::Rgb([255, 255, 255]))
+        .save(&path)
+        .expect("write png");
+    path
+}
+
+#[test]
+fn images_without_dpi_get_a_paper_size_only_where_their_shape_fits() {
+    for (name, (w, h), dpi, paper) in [
+        // A4 at 300 dpi, and the same page rotated 2° onto a larger canvas.
+        ("a4", (2481, 3508), 300.0, Some("a4")),
+        ("a4-skewed", (2602, 3592), 300.0, Some("a4")),
+        ("legal-landscape", (1400, 850), 100.0, Some("legal")),
+        // A slide and a 4:3 photo are no paper: 72 dpi assumed.
+        ("slide", (1280, 720), 72.0, None),
+        ("photo", (4032, 3024), 72.0, None),
+        // A thumbnail of A4 shape would be 20 dpi: not a scan.
+        ("thumbnail", (170, 240), 72.0, None),
+    ] {
+        let path = blank_png(name, w, h);
+        let doc = extract_json(&path, &["--ocr", "never"]);
+        let _ = std::fs::remove_file(&path);
+        let page = &doc["pages"][0];
+        let got = page["image"]["dpi"][0].as_f64().expect("dpi");
+        assert!((got - dpi).abs() < 0.5, "{name}: dpi {got} != {dpi}");
+        assert_eq!(page["image"]["dpi_from_file"], false, "{name}");
+        assert_eq!(page["image"]["paper"].as_str(), paper, "{name}");
+    }
 }
 
 #[test]

@@ -49,7 +49,7 @@ pub fn detect(
         let text = pages[pi].blocks[bi].text();
         let confidence = if repeats >= min_pages && pages.len() > 1 {
             0.9
-        } else if is_page_number(&text) {
+        } else if is_page_number(&text) && !in_number_column(&pages[pi], bi) {
             0.85
         } else {
             continue;
@@ -70,11 +70,11 @@ pub fn detect(
                 .iter()
                 .skip(n.saturating_sub(CONTENT_BLOCKS).max(CONTENT_BLOCKS)),
         );
-        for (bi, block) in page.blocks.iter().enumerate() {
+        for bi in 0..page.blocks.len() {
             if found.contains_key(&(pi, bi)) {
                 continue;
             }
-            if let Some(kind) = furniture_by_content(page, block, body, outermost.contains(&bi)) {
+            if let Some(kind) = furniture_by_content(page, bi, body, outermost.contains(&bi)) {
                 found.insert((pi, bi), (kind, 0.8));
             }
         }
@@ -110,10 +110,11 @@ const SIDE_ZONE: f32 = 0.1;
 /// margin), in type no larger than the body text, whose text is furniture.
 fn furniture_by_content(
     page: &PageLayout,
-    block: &ProtoBlock,
+    index: usize,
     body: f32,
     outermost: bool,
 ) -> Option<BlockKind> {
+    let block = &page.blocks[index];
     if block.lines.len() > 2 || block.size() > 1.05 * body + 0.1 {
         return None;
     }
@@ -129,7 +130,8 @@ fn furniture_by_content(
         return None;
     }
     let text = block.text();
-    if !(is_page_number(&text) || reads_as_furniture(&text)) {
+    let page_number = is_page_number(&text) && !in_number_column(page, index);
+    if !(page_number || reads_as_furniture(&text)) {
         return None;
     }
     Some(if bottom {
@@ -329,6 +331,26 @@ fn edge_blocks(page: &PageLayout) -> Vec<(usize, bool)> {
     out
 }
 
+/// Other number-only blocks a number at the edge must have in line with it (under or over it)
+/// to be one of a column of numbers rather than the page number.
+const NUMBER_COLUMN: usize = 2;
+
+/// Is block `i`, a number, one of a column of them: the page labels of a table of contents,
+/// the line numbers of a draft? Such a column starts or ends at the page's edge, where a page
+/// number stands alone (OCR'd pages, where labels are blocks of their own, show it most).
+fn in_number_column(page: &PageLayout, i: usize) -> bool {
+    let b = &page.blocks[i];
+    let em = b.size().max(1.0);
+    let in_line =
+        |o: &ProtoBlock| (o.bbox[2] - b.bbox[2]).abs() <= em || (o.bbox[0] - b.bbox[0]).abs() <= em;
+    page.blocks
+        .iter()
+        .enumerate()
+        .filter(|&(j, o)| j != i && in_line(o) && is_page_number(&o.text()))
+        .count()
+        >= NUMBER_COLUMN
+}
+
 /// The page's block indices, top edge first.
 fn by_top(page: &PageLayout) -> Vec<usize> {
     let mut order: Vec<usize> = (0..page.blocks.len()).collect();
@@ -406,6 +428,72 @@ fn is_page_number(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pdf::{Glyph, RawPage};
+
+    /// A page of `lines`: text, left edge and top, in 10 pt type, 5 pt per character.
+    fn page(lines: &[(&str, f32, f32)]) -> PageLayout {
+        let mut glyphs = Vec::new();
+        for &(text, x, y) in lines {
+            for (i, c) in text.chars().enumerate() {
+                let x0 = x + 5.0 * i as f32;
+                let mut g = Glyph::sample(c, [x0, y, x0 + 5.0, y + 10.0], 10.0, false);
+                g.space_before = c == ' ';
+                glyphs.push(g);
+            }
+        }
+        let raw = RawPage {
+            number: 1,
+            width: 612.0,
+            height: 792.0,
+            rotation: 0,
+            glyphs,
+            fonts: vec!["Body".into()],
+            unmapped: 0,
+            has_images: false,
+            image_regions: Vec::new(),
+            image_cover: 0.0,
+            rulings: Vec::new(),
+        };
+        crate::structure::analyze_page(raw, &[])
+    }
+
+    fn furniture(page: &PageLayout) -> Vec<String> {
+        let mut found: Vec<String> = detect(std::slice::from_ref(page), 3, 10.0)
+            .keys()
+            .map(|&(_, b)| page.blocks[b].text())
+            .collect();
+        found.sort();
+        found
+    }
+
+    #[test]
+    fn a_column_of_page_labels_is_no_page_number() {
+        // A contents page whose labels stand apart from their titles (as OCR reads them): the
+        // first row sits at the top edge, yet "35" is a label, not the page number.
+        let rows = [
+            ("Customising the installer", "35"),
+            ("Contributing to the project", "37"),
+            ("Reporting bugs", "39"),
+            ("Coding style", "41"),
+        ];
+        let mut lines = Vec::new();
+        for (i, (title, label)) in rows.iter().enumerate() {
+            let y = 60.0 + 40.0 * i as f32;
+            lines.push((*title, 72.0, y));
+            lines.push((*label, 540.0 - 5.0 * label.len() as f32, y));
+        }
+        assert!(furniture(&page(&lines)).is_empty());
+        // The same top row alone above prose: "35" is the page number, its row furniture.
+        let mut lines = vec![lines[0], lines[1]];
+        let prose = "Body text of the page runs on and on across the measure here";
+        for i in 0..8 {
+            lines.push((prose, 72.0, 300.0 + 12.0 * i as f32));
+        }
+        assert_eq!(
+            furniture(&page(&lines)),
+            ["35", "Customising the installer"]
+        );
+    }
 
     #[test]
     fn masks_numbers() {
