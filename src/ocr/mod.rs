@@ -436,8 +436,16 @@ impl Deskew {
     }
 }
 
+/// How far a character's box reaches from its centre, in typical character pitches: wide
+/// letters next to narrow ones still touch (CTC centres wander by a third of a pitch), a
+/// gap of more than about 1.6 pitches shows.
+const GLYPH_REACH: f32 = 0.8;
+
 /// Places each recognised character on the line: boxes run from midpoint to midpoint between
-/// neighbouring character centres; spaces become word breaks.
+/// neighbouring character centres, but no further from a centre than [`GLYPH_REACH`] times
+/// the line's typical character pitch, so a wide gap inside a detected line (a column gutter
+/// the detector bridged, the gap between a label and its value) stays a gap that the
+/// structure stage splits at. Spaces become word breaks.
 fn line_glyphs(
     quad: &Quad,
     line: &RecLine,
@@ -450,11 +458,14 @@ fn line_glyphs(
     let size = (height * 0.75).max(1.0);
     let centres: Vec<f32> = line.chars.iter().map(|c| c.at).collect();
     let n = centres.len();
-    let step = if n > 1 {
-        (centres[n - 1] - centres[0]) / (n - 1) as f32
-    } else {
+    let mut pitches: Vec<f32> = centres.windows(2).map(|w| w[1] - w[0]).collect();
+    let step = if pitches.is_empty() {
         0.5
+    } else {
+        let mid = pitches.len() / 2;
+        *pitches.select_nth_unstable_by(mid, f32::total_cmp).1
     };
+    let reach = GLYPH_REACH * step;
     let mut out = Vec::with_capacity(n);
     let mut space = false;
     for (i, ch) in line.chars.iter().enumerate() {
@@ -465,12 +476,12 @@ fn line_glyphs(
         let left = if i == 0 {
             centres[0] - step / 2.0
         } else {
-            (centres[i - 1] + centres[i]) / 2.0
+            ((centres[i - 1] + centres[i]) / 2.0).max(centres[i] - reach)
         };
         let right = if i + 1 == n {
             centres[i] + step / 2.0
         } else {
-            (centres[i] + centres[i + 1]) / 2.0
+            ((centres[i] + centres[i + 1]) / 2.0).min(centres[i] + reach)
         };
         let (left, right) = (left.clamp(0.0, 1.0), right.clamp(0.0, 1.0));
         let at = |f: f32, g: f32| {
@@ -500,7 +511,35 @@ fn line_glyphs(
 
 #[cfg(test)]
 mod tests {
-    use super::cjk_page;
+    use super::{cjk_page, line_glyphs, Quad};
+    use crate::ocr::rec::{RecChar, RecLine};
+
+    #[test]
+    fn a_gap_inside_a_detected_line_stays_a_gap() {
+        // "ab" and "cd" on one 400 x 20 px line, 12 px per character, 240 px apart: a label
+        // and its value the detector read as one line.
+        let at = [0.10, 0.13, 0.73, 0.76];
+        let line = RecLine {
+            chars: "abcd"
+                .chars()
+                .zip(at)
+                .map(|(c, at)| RecChar {
+                    text: c.to_string(),
+                    at,
+                })
+                .collect(),
+            confidence: 0.9,
+        };
+        let quad = Quad([[0.0, 0.0], [400.0, 0.0], [400.0, 20.0], [0.0, 20.0]]);
+        let glyphs = line_glyphs(&quad, &line, 1.0, &|p| p);
+        let (b, c) = (glyphs[1].bbox, glyphs[2].bbox);
+        // Each box reaches 0.8 pitch (9.6 px) from its centre, not halfway across the gap.
+        assert!(b[2] <= 52.0 + 9.7, "{b:?}");
+        assert!(c[0] >= 292.0 - 9.7, "{c:?}");
+        assert!(c[0] - b[2] > 200.0);
+        // Neighbours within a word still touch.
+        assert!((glyphs[1].bbox[0] - glyphs[0].bbox[2]).abs() < 1e-3);
+    }
 
     #[test]
     fn a_page_is_cjk_when_a_quarter_of_its_letters_are() {
