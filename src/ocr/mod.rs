@@ -263,11 +263,12 @@ impl Ocr {
         let confidence = (!confidences.is_empty())
             .then(|| confidences.iter().sum::<f32>() / confidences.len() as f32);
         // Rules are read on a page that needed no turning (a turned page's would need turning
-        // with it); a skewed page's rules are not straight runs of pixels and are not read.
-        let rulings = if turned == 0 {
-            rulings::horizontal(img, points_per_pixel)
-        } else {
-            Vec::new()
+        // with it); a skewed page's are read on the page levelled as its lines are, where they
+        // are straight runs of pixels again.
+        let rulings = match turned {
+            0 if deskew.is_level() => rulings::horizontal(img, points_per_pixel),
+            0 => rulings::horizontal(&deskew.image(img), points_per_pixel),
+            _ => Vec::new(),
         };
         Ok(OcrPage {
             glyphs,
@@ -417,11 +418,39 @@ impl Deskew {
         } else {
             0.0
         };
+        Self::by(angle, width, height)
+    }
+
+    /// Levels a page whose lines rise by `angle` radians (y down).
+    fn by(angle: f32, width: f32, height: f32) -> Self {
         Self {
             cos: (-angle).cos(),
             sin: (-angle).sin(),
             centre: [width / 2.0, height / 2.0],
         }
+    }
+
+    fn is_level(&self) -> bool {
+        self.sin == 0.0
+    }
+
+    /// The page image levelled as [`Deskew::apply`] levels boxes (nearest pixel), paper where
+    /// the turn brings in what lay outside the image.
+    fn image(&self, img: &RgbImage) -> RgbImage {
+        let fill = ::image::Rgb([ink::paper(img); 3]);
+        let (w, h) = img.dimensions();
+        let [cx, cy] = self.centre;
+        // `apply` turns by −angle about the centre; each levelled pixel comes from +angle.
+        let (cos, sin) = (self.cos, -self.sin);
+        RgbImage::from_fn(w, h, |x, y| {
+            let (dx, dy) = (x as f32 + 0.5 - cx, y as f32 + 0.5 - cy);
+            let (sx, sy) = (cx + dx * cos - dy * sin, cy + dx * sin + dy * cos);
+            if sx >= 0.0 && sy >= 0.0 && (sx as u32) < w && (sy as u32) < h {
+                *img.get_pixel(sx as u32, sy as u32)
+            } else {
+                fill
+            }
+        })
     }
 
     fn apply(&self, q: &Quad) -> Quad {
@@ -511,8 +540,31 @@ fn line_glyphs(
 
 #[cfg(test)]
 mod tests {
-    use super::{cjk_page, line_glyphs, Quad};
+    use super::{cjk_page, line_glyphs, rulings, Deskew, Quad};
     use crate::ocr::rec::{RecChar, RecLine};
+
+    #[test]
+    fn a_skewed_page_has_its_rules_read_level() {
+        // A 150-dpi page with a 2-px rule 900 px long rising by 1.5°: 24 px from end to end,
+        // no straight run of pixels as long as a rule.
+        let angle = -1.5f32.to_radians();
+        let img = ::image::RgbImage::from_fn(1200, 1600, |x, y| {
+            let on_rule = (150..1050).contains(&x) && {
+                let centre = 800.0 + (x as f32 - 600.0) * angle.tan();
+                (y as f32 - centre).abs() <= 1.0
+            };
+            ::image::Rgb(if on_rule { [20; 3] } else { [245; 3] })
+        });
+        let ppp = 72.0 / 150.0;
+        assert!(rulings::horizontal(&img, ppp).is_empty());
+        let level = Deskew::by(angle, 1200.0, 1600.0);
+        let rules = rulings::horizontal(&level.image(&img), ppp);
+        assert_eq!(rules.len(), 1, "{rules:?}");
+        let [x0, y0, x1, _] = rules[0];
+        assert!((x1 - x0 - 900.0 * ppp).abs() < 4.0, "{x0} {x1}");
+        // Levelled about the page centre, through which the rule passes: it stays at 800 px.
+        assert!((y0 - 800.0 * ppp).abs() < 2.0, "{y0}");
+    }
 
     #[test]
     fn a_gap_inside_a_detected_line_stays_a_gap() {

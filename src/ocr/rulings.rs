@@ -19,7 +19,8 @@ const MAX_CHROMA: u8 = 48;
 const MAX_BREAK: u32 = 2;
 /// How far the ends of one rule may wander from pixel row to pixel row, in points.
 const END_SLACK: f32 = 2.0;
-/// Share of the pixel rows just above and just below a rule (over its length) that must be
+/// Share of the pixel rows just above and just below a rule (over its length; one row left
+/// out on each side for the grey or jagged edge of a scanned or levelled rule) that must be
 /// light: a rule is a line on paper, not a slice of a dark band between lines of light text.
 const PAPER_BESIDE: f32 = 0.8;
 /// Rules kept per page at most.
@@ -68,8 +69,8 @@ pub fn horizontal(img: &RgbImage, points_per_pixel: f32) -> Vec<Ruling> {
         lit as f32 / (x1 - x0) as f32
     };
     let close = |o: Open, out: &mut Vec<Ruling>| {
-        let on_paper = light(i64::from(o.top) - 1, o.x0, o.x1) >= PAPER_BESIDE
-            && light(i64::from(o.bottom) + 1, o.x0, o.x1) >= PAPER_BESIDE;
+        let on_paper = light(i64::from(o.top) - 2, o.x0, o.x1) >= PAPER_BESIDE
+            && light(i64::from(o.bottom) + 2, o.x0, o.x1) >= PAPER_BESIDE;
         if o.bottom + 1 - o.top <= max_rows && on_paper && out.len() < MAX_RULES {
             let y = (o.top + o.bottom + 1) as f32 / 2.0 * points_per_pixel;
             out.push([
@@ -139,7 +140,26 @@ pub fn horizontal(img: &RgbImage, points_per_pixel: f32) -> Vec<Ruling> {
     for o in open {
         close(o, &mut out);
     }
-    out
+    merge_edges(out, max_rows as f32 * points_per_pixel)
+}
+
+/// One rule for each found more than once: the jagged edge rows of a rule (skewed, levelled,
+/// JPEG'd) are runs of their own, read as rules beside it. Of rules within `thickness` of each
+/// other that overlap along most of the shorter one, the longest stays.
+fn merge_edges(mut rules: Vec<Ruling>, thickness: f32) -> Vec<Ruling> {
+    rules.sort_by(|a, b| (b[2] - b[0]).total_cmp(&(a[2] - a[0])));
+    let mut kept: Vec<Ruling> = Vec::with_capacity(rules.len());
+    for r in rules {
+        let beside = kept.iter().any(|k| {
+            let overlap = r[2].min(k[2]) - r[0].max(k[0]);
+            (r[1] - k[1]).abs() <= thickness && overlap >= 0.5 * (r[2] - r[0])
+        });
+        if !beside {
+            kept.push(r);
+        }
+    }
+    kept.sort_by(|a, b| a[1].total_cmp(&b[1]).then(a[0].total_cmp(&b[0])));
+    kept
 }
 
 #[cfg(test)]
