@@ -251,6 +251,11 @@ impl Ocr {
         for (quad, line) in quads.iter().zip(recognized) {
             if let Some(mut line) = line {
                 line.latin_forms(latin_page);
+                tracing::trace!(
+                    confidence = line.confidence,
+                    text = %line.chars.iter().map(|c| c.text.as_str()).collect::<String>(),
+                    "ocr line"
+                );
                 confidences.push(line.confidence);
                 glyphs.extend(line_glyphs(
                     &deskew.apply(quad),
