@@ -444,6 +444,24 @@ fn errors_limits_and_cancellation() {
         .as_str()
         .expect("id")
         .to_string();
+    // The second upload may only queue once the worker holds the slow job (queue_length 1):
+    // posted before the claim, it is refused with 429 and never reaches the disk.
+    let t = Instant::now();
+    loop {
+        let job: Value = client()
+            .get(server.at(&format!("/v1/jobs/{slow_id}")))
+            .send()
+            .expect("job")
+            .json()
+            .expect("job JSON");
+        match job["state"].as_str() {
+            Some("running") => break,
+            Some("queued") => {}
+            _ => panic!("the slow job should still run: {job}"),
+        }
+        assert!(t.elapsed() < Duration::from_secs(60), "not claimed: {job}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
     let url = server.at("/v1/documents?pipeline=ocr&wait=120");
     let waiting = std::thread::spawn(move || {
         client()
