@@ -134,9 +134,9 @@ pub struct ImageInfo {
     /// assumed where no paper size fits).
     pub dpi_from_file: bool,
     /// Where the file gives no resolution and the image has the shape of a paper size (within
-    /// 3 %, skewed scans included): that size (`a4`, `letter`, `legal`, `tabloid`), and `dpi`
-    /// is the resolution that makes the image that size (a 2,481 × 3,508 px scan: A4 at 300
-    /// dpi).
+    /// 1 %; A4 and Letter also turned by up to 3° onto a canvas grown to hold them, as a
+    /// skewed scan is): that size (`a4`, `letter`, `legal`, `tabloid`), and `dpi` is the
+    /// resolution that makes the image that size (a 2,481 × 3,508 px scan: A4 at 300 dpi).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paper: Option<String>,
 }

@@ -75,15 +75,8 @@ fn single(bytes: &[u8], format: ImageFormat, dpi: Option<[f32; 2]>, each: Each) 
 
 fn page(width: u32, height: u32, dpi: Option<[f32; 2]>) -> ImagePage {
     let valid = dpi.filter(|[x, y]| (10.0..=10_000.0).contains(x) && (10.0..=10_000.0).contains(y));
-    let paper = match valid {
-        Some(_) => None,
-        None => paper_size(width, height),
-    };
-    let dpi = match (valid, paper) {
-        (Some(d), _) => d,
-        (None, Some((_, d))) => [d, d],
-        (None, None) => [72.0, 72.0],
-    };
+    let paper = valid.is_none().then(|| paper_size(width, height)).flatten();
+    let dpi = valid.or(paper.map(|(_, d)| [d, d])).unwrap_or([72.0, 72.0]);
     ImagePage {
         info: ImageInfo {
             pixel_width: width,

@@ -390,11 +390,7 @@ fn errors_limits_and_cancellation() {
     assert!(first.headers().get("location").is_some());
     let first: Value = first.json().expect("JSON");
     let first_id = first["job"]["id"].as_str().expect("id").to_string();
-    let t = Instant::now();
-    while server.job_state(&first_id) != "running" {
-        assert!(t.elapsed() < Duration::from_secs(60), "first job never ran");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    server.wait_running(&first_id);
     // The same bytes again while they are worked on: the same job, no new work.
     let dup = upload(&server, "docs/quantum-template.pdf", "pipeline=ocr&wait=0");
     assert_eq!(dup.status(), 202);
@@ -446,22 +442,7 @@ fn errors_limits_and_cancellation() {
         .to_string();
     // The second upload may only queue once the worker holds the slow job (queue_length 1):
     // posted before the claim, it is refused with 429 and never reaches the disk.
-    let t = Instant::now();
-    loop {
-        let job: Value = client()
-            .get(server.at(&format!("/v1/jobs/{slow_id}")))
-            .send()
-            .expect("job")
-            .json()
-            .expect("job JSON");
-        match job["state"].as_str() {
-            Some("running") => break,
-            Some("queued") => {}
-            _ => panic!("the slow job should still run: {job}"),
-        }
-        assert!(t.elapsed() < Duration::from_secs(60), "not claimed: {job}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    server.wait_running(&slow_id);
     let url = server.at("/v1/documents?pipeline=ocr&wait=120");
     let waiting = std::thread::spawn(move || {
         client()
@@ -579,11 +560,7 @@ fn jobs_survive_a_crash_and_a_graceful_stop() {
         .as_str()
         .expect("id")
         .to_string();
-    let t = Instant::now();
-    while server.job_state(&id) != "running" {
-        assert!(t.elapsed() < Duration::from_secs(60), "never started");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    server.wait_running(&id);
     let status = server.terminate();
     assert!(status.success(), "exit after SIGTERM: {status}");
     let server = Server::start(&data, &[], &[]);

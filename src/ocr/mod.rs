@@ -271,8 +271,14 @@ impl Ocr {
         // with it); a skewed page's are read on the page levelled as its lines are, where they
         // are straight runs of pixels again.
         let rulings = match turned {
-            0 if deskew.is_level() => rulings::horizontal(img, points_per_pixel),
-            0 => rulings::horizontal(&deskew.image(img), points_per_pixel),
+            0 => {
+                let paper = ink::paper(img);
+                if deskew.is_level() {
+                    rulings::horizontal(img, paper, points_per_pixel)
+                } else {
+                    rulings::horizontal(&deskew.image(img, paper), paper, points_per_pixel)
+                }
+            }
             _ => Vec::new(),
         };
         Ok(OcrPage {
@@ -439,10 +445,10 @@ impl Deskew {
         self.sin == 0.0
     }
 
-    /// The page image levelled as [`Deskew::apply`] levels boxes (nearest pixel), paper where
-    /// the turn brings in what lay outside the image.
-    fn image(&self, img: &RgbImage) -> RgbImage {
-        let fill = ::image::Rgb([ink::paper(img); 3]);
+    /// The page image levelled as [`Deskew::apply`] levels boxes (nearest pixel), `paper`
+    /// (the page's tone) where the turn brings in what lay outside the image.
+    fn image(&self, img: &RgbImage, paper: u8) -> RgbImage {
+        let fill = ::image::Rgb([paper; 3]);
         let (w, h) = img.dimensions();
         let [cx, cy] = self.centre;
         // `apply` turns by −angle about the centre; each levelled pixel comes from +angle.
@@ -561,9 +567,9 @@ mod tests {
             ::image::Rgb(if on_rule { [20; 3] } else { [245; 3] })
         });
         let ppp = 72.0 / 150.0;
-        assert!(rulings::horizontal(&img, ppp).is_empty());
+        assert!(rulings::horizontal(&img, 245, ppp).is_empty());
         let level = Deskew::by(angle, 1200.0, 1600.0);
-        let rules = rulings::horizontal(&level.image(&img), ppp);
+        let rules = rulings::horizontal(&level.image(&img, 245), 245, ppp);
         assert_eq!(rules.len(), 1, "{rules:?}");
         let [x0, y0, x1, _] = rules[0];
         assert!((x1 - x0 - 900.0 * ppp).abs() < 4.0, "{x0} {x1}");

@@ -2,7 +2,7 @@
 //! what `pdf` reads from a born-digital page's paths, so the structure stage finds ruled
 //! tables on scans too, and reads them as tables rather than as columns of loose words.
 
-use super::ink::{luma, paper};
+use super::ink::luma;
 use crate::pdf::Ruling;
 use ::image::RgbImage;
 
@@ -42,9 +42,9 @@ struct Open {
 }
 
 /// The page's horizontal rules in points (`points_per_pixel` from the image's resolution),
-/// as `[x0, y, x1, y]`. A page without paper-coloured background gives none.
-pub fn horizontal(img: &RgbImage, points_per_pixel: f32) -> Vec<Ruling> {
-    let paper = paper(img);
+/// as `[x0, y, x1, y]`; `paper` is the page's paper tone ([`super::ink::paper`]). A page
+/// without paper-coloured background gives none.
+pub fn horizontal(img: &RgbImage, paper: u8, points_per_pixel: f32) -> Vec<Ruling> {
     if paper < 2 * RULE_CONTRAST || points_per_pixel <= 0.0 {
         return Vec::new();
     }
@@ -164,6 +164,7 @@ fn merge_edges(mut rules: Vec<Ruling>, thickness: f32) -> Vec<Ruling> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::ink::paper;
     use super::*;
     use ::image::Rgb;
 
@@ -192,7 +193,7 @@ mod tests {
             [115, 1000, 125, 1020],
             [100, 1200, 180, 1202],
         ]);
-        let rules = horizontal(&img, ppp);
+        let rules = horizontal(&img, paper(&img), ppp);
         assert_eq!(rules.len(), 3, "{rules:?}");
         for (rule, y) in rules.iter().zip([201.5, 261.0, 401.5]) {
             assert!((rule[0] - 300.0 * ppp).abs() < 1.0, "{rule:?}");
@@ -214,7 +215,7 @@ mod tests {
                 img.put_pixel(x, y, Rgb([250; 3]));
             }
         }
-        assert!(horizontal(&img, 0.48).is_empty());
+        assert!(horizontal(&img, paper(&img), 0.48).is_empty());
     }
 
     #[test]
@@ -225,12 +226,12 @@ mod tests {
                 img.put_pixel(x, y, Rgb([30, 40, 160]));
             }
         }
-        assert!(horizontal(&img, 0.48).is_empty());
+        assert!(horizontal(&img, paper(&img), 0.48).is_empty());
     }
 
     #[test]
     fn a_page_without_paper_has_no_rules() {
         let img = RgbImage::from_pixel(400, 400, Rgb([20, 20, 20]));
-        assert!(horizontal(&img, 0.48).is_empty());
+        assert!(horizontal(&img, paper(&img), 0.48).is_empty());
     }
 }

@@ -85,6 +85,26 @@ impl Glyph {
     }
 }
 
+#[cfg(test)]
+impl RawPage {
+    /// A US Letter page of `glyphs` for unit tests, its text in one font ("Body").
+    pub fn sample(number: u32, glyphs: Vec<Glyph>) -> Self {
+        RawPage {
+            number,
+            width: 612.0,
+            height: 792.0,
+            rotation: 0,
+            glyphs,
+            fonts: vec!["Body".into()],
+            unmapped: 0,
+            has_images: false,
+            image_regions: Vec::new(),
+            image_cover: 0.0,
+            rulings: Vec::new(),
+        }
+    }
+}
+
 /// A page's geometry and text layer, before any structure.
 #[derive(Debug, Clone)]
 pub struct RawPage {

@@ -1188,20 +1188,7 @@ mod tests {
         source: BlockSource,
         regions: &[crate::layout::Region],
     ) -> Vec<Block> {
-        let raw = RawPage {
-            number: 2,
-            width: 612.0,
-            height: 792.0,
-            rotation: 0,
-            glyphs,
-            fonts: vec!["Body".into()],
-            unmapped: 0,
-            has_images: false,
-            image_regions: Vec::new(),
-            image_cover: 0.0,
-            rulings: Vec::new(),
-        };
-        let mut page = crate::structure::analyze_page(raw, regions);
+        let mut page = crate::structure::analyze_page(RawPage::sample(2, glyphs), regions);
         page.source = source;
         classify(&[page], 10.0, &HashMap::new())
     }

@@ -49,7 +49,7 @@ pub fn detect(
         let text = pages[pi].blocks[bi].text();
         let confidence = if repeats >= min_pages && pages.len() > 1 {
             0.9
-        } else if is_page_number(&text) && !in_number_column(&pages[pi], bi) {
+        } else if stands_as_page_number(&pages[pi], bi, &text) {
             0.85
         } else {
             continue;
@@ -130,8 +130,7 @@ fn furniture_by_content(
         return None;
     }
     let text = block.text();
-    let page_number = is_page_number(&text) && !in_number_column(page, index);
-    if !(page_number || reads_as_furniture(&text)) {
+    if !(stands_as_page_number(page, index, &text) || reads_as_furniture(&text)) {
         return None;
     }
     Some(if bottom {
@@ -335,9 +334,14 @@ fn edge_blocks(page: &PageLayout) -> Vec<(usize, bool)> {
 /// to be one of a column of numbers rather than the page number.
 const NUMBER_COLUMN: usize = 2;
 
-/// Is block `i`, a number, one of a column of them: the page labels of a table of contents,
-/// the line numbers of a draft? Such a column starts or ends at the page's edge, where a page
-/// number stands alone (OCR'd pages, where labels are blocks of their own, show it most).
+/// Block `i` (its `text`) reads as a page number and stands alone, not one of a column of
+/// numbers: the page labels of a table of contents, the line numbers of a draft. Such a column
+/// starts or ends at the page's edge too (OCR'd pages, where labels are blocks of their own,
+/// show it most).
+fn stands_as_page_number(page: &PageLayout, i: usize, text: &str) -> bool {
+    is_page_number(text) && !in_number_column(page, i)
+}
+
 fn in_number_column(page: &PageLayout, i: usize) -> bool {
     let b = &page.blocks[i];
     let em = b.size().max(1.0);
@@ -432,29 +436,11 @@ mod tests {
 
     /// A page of `lines`: text, left edge and top, in 10 pt type, 5 pt per character.
     fn page(lines: &[(&str, f32, f32)]) -> PageLayout {
-        let mut glyphs = Vec::new();
-        for &(text, x, y) in lines {
-            for (i, c) in text.chars().enumerate() {
-                let x0 = x + 5.0 * i as f32;
-                let mut g = Glyph::sample(c, [x0, y, x0 + 5.0, y + 10.0], 10.0, false);
-                g.space_before = c == ' ';
-                glyphs.push(g);
-            }
-        }
-        let raw = RawPage {
-            number: 1,
-            width: 612.0,
-            height: 792.0,
-            rotation: 0,
-            glyphs,
-            fonts: vec!["Body".into()],
-            unmapped: 0,
-            has_images: false,
-            image_regions: Vec::new(),
-            image_cover: 0.0,
-            rulings: Vec::new(),
-        };
-        crate::structure::analyze_page(raw, &[])
+        let glyphs = lines
+            .iter()
+            .flat_map(|&(text, x, y)| Glyph::line(text, x, y))
+            .collect();
+        crate::structure::analyze_page(RawPage::sample(1, glyphs), &[])
     }
 
     fn furniture(page: &PageLayout) -> Vec<String> {

@@ -144,6 +144,20 @@ pub fn file_form(path: &Path) -> reqwest::blocking::multipart::Form {
 }
 
 impl Server {
+    /// Polls a job until a worker holds it (60 s at most); fails at once if it ends first.
+    pub fn wait_running(&self, id: &str) {
+        let t = Instant::now();
+        loop {
+            match self.job_state(id).as_str() {
+                "running" => return,
+                "queued" => {}
+                other => panic!("job {id} {other} before it was seen running"),
+            }
+            assert!(t.elapsed() < Duration::from_secs(60), "job {id} never ran");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     /// A job's state now.
     pub fn job_state(&self, id: &str) -> String {
         let job: Value = client()
