@@ -2,10 +2,16 @@
 """Builds the OCR evaluation set: page images of born-digital documents, clean and degraded,
 with the text layer as ground truth.
 
-  python3 benches/ocr_set.py [--docs ../shared/corpus/docs] [--out bench-out/ocr-set]
-                             [--pages-per-doc 2] [--force]
+  python3 benches/ocr_set.py [--docs ../shared/corpus/docs --docs bench-out/ocr-docs]
+                             [--out bench-out/ocr-set] [--pages-per-doc 2] [--force]
 
-Pages: up to --pages-per-doc pages of every document in DOCS, picked at fixed fractions of
+Documents: the corpus's, then the extra ones of benches/ocr_docs.tsv (letters, CVs, invoices,
+cards: kinds the corpus has only on its held-out side), fetched by benches/ocr_docs.py when
+missing. Each folder's documents come in name order after the previous folder's, so adding a
+folder leaves the earlier folders' images as they were; `source` in the index says which
+folder ('corpus' for the first, 'extra' for the others).
+
+Pages: up to --pages-per-doc pages of every document, picked at fixed fractions of
 the document (20 %, 50 %, 80 %, ...) among pages whose text layer holds 300-6,000 characters and no side is over 1,300 pt,
 so a page is prose, code, a table or a form rather than a cover or a blank. Pages already in
 ../shared/corpus/scans are skipped: those are the ones we looked at before.
@@ -26,7 +32,7 @@ Split: a document is held out when the first byte of sha1(its file name) is divi
 (about a third of the documents). All pages of a document fall on the same side, so nothing
 tuned on one page of a document leaks into the held-out part. Never tune on `heldout`.
 
-Writes OUT/index.json ({"images": [{image, doc, page, dpi, set, variant, split, truth}]}),
+Writes OUT/index.json ({"images": [{image, doc, source, page, dpi, set, variant, split, truth}]}),
 OUT/images/*.png|jpg and OUT/truth/*.txt; an existing index is kept unless --force.
 """
 import argparse
@@ -42,6 +48,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fidelity'))
 from common import page_count  # noqa: E402
+import ocr_docs  # noqa: E402
 
 try:
     import numpy as np
@@ -201,7 +208,8 @@ def main():
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     corpus = os.path.join(repo, '..', 'shared', 'corpus')
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--docs', default=os.path.join(corpus, 'docs'))
+    ap.add_argument('--docs', action='append', default=[],
+                    help='a folder of PDFs (repeatable); default the corpus, then the extra documents')
     ap.add_argument('--out', default=os.path.join(repo, 'bench-out', 'ocr-set'))
     ap.add_argument('--pages-per-doc', type=int, default=2)
     ap.add_argument('--force', action='store_true')
@@ -210,7 +218,12 @@ def main():
     if missing:
         sys.exit(f"ocr_set.py needs {', '.join(missing)}: apt-get install poppler-utils")
 
-    check_cjk_fonts(args.docs)
+    if not args.docs:
+        args.docs = [os.path.join(corpus, 'docs'),
+                     ocr_docs.fetch(os.path.join(repo, 'bench-out', 'ocr-docs'),
+                                    os.path.join(repo, 'bench-out', 'debs'))]
+    for folder in args.docs:
+        check_cjk_fonts(folder)
     seen = {}
     old_index = os.path.join(corpus, 'scans', 'index.json')
     if os.path.exists(old_index):
@@ -224,9 +237,10 @@ def main():
     os.makedirs(os.path.join(args.out, 'images'), exist_ok=True)
     os.makedirs(os.path.join(args.out, 'truth'), exist_ok=True)
     images, pages = [], 0
-    docs = sorted(f for f in os.listdir(args.docs) if f.endswith('.pdf'))
-    for doc in docs:
-        pdf = os.path.join(args.docs, doc)
+    docs = [(folder, doc, 'corpus' if n == 0 else 'extra') for n, folder in enumerate(args.docs)
+            for doc in sorted(f for f in os.listdir(folder) if f.endswith('.pdf'))]
+    for folder, doc, source in docs:
+        pdf = os.path.join(folder, doc)
         split = 'heldout' if heldout(doc) else 'tune'
         for page, text in pick_pages(pdf, args.pages_per_doc, seen.get(doc, set())):
             stem = f"{doc[:-4]}_p{page:04d}"
@@ -244,7 +258,8 @@ def main():
                     img, ext = render(pdf, page, dpi), 'png'
                 name = f"{stem}_{set_name}.{ext}"
                 img.save(os.path.join(args.out, 'images', name))
-                images.append({'image': os.path.join('images', name), 'doc': doc, 'page': page,
+                images.append({'image': os.path.join('images', name), 'doc': doc, 'source': source,
+                               'page': page,
                                'dpi': dpi, 'set': set_name,
                                'recipe': recipe if set_name == 'degraded' else None,
                                'variant': variant, 'split': split, 'truth': truth})
