@@ -70,7 +70,8 @@ lint:
 bench-text: build
 	python3 benches/text_layer.py --folio $(FOLIO)
 
-# OCR accuracy and CPU per page vs tesseract on page images of ../shared/corpus/docs, clean and
+# OCR accuracy and CPU per page vs tesseract on page images of ../shared/corpus/docs and of the
+# documents benches/ocr_docs.tsv names (fetched with apt-get download when missing), clean and
 # degraded, a third of the documents held out (needs tesseract-ocr, poppler-utils, poppler-data,
 # fonts-ipafont-gothic and fonts-ipafont-mincho for the PDFs that do not embed their Japanese
 # fonts, Pillow, numpy).
