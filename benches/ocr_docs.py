@@ -12,7 +12,6 @@ documents (benches/ocr_set.py `heldout`).
 """
 import argparse
 import csv
-import hashlib
 import os
 import shutil
 import subprocess
@@ -20,20 +19,14 @@ import sys
 import tarfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, 'fidelity'))
+from common import sha256_file  # noqa: E402
 
 
 def rows(table=os.path.join(HERE, 'ocr_docs.tsv')):
     with open(table, encoding='utf-8') as f:
         lines = [line for line in f if not line.startswith('#')]
     return list(csv.DictReader(lines, delimiter='\t'))
-
-
-def sha256(path):
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            h.update(block)
-    return h.hexdigest()
 
 
 def download(package, debs):
@@ -52,6 +45,8 @@ def download(package, debs):
 
 def extract(deb, members, out):
     """Writes each deb member path -> file name of `members` into `out`."""
+    if shutil.which('dpkg-deb') is None:
+        sys.exit(f'ocr_docs.py needs dpkg-deb to unpack {deb} (Debian\'s dpkg)')
     data = subprocess.Popen(['dpkg-deb', '--fsys-tarfile', deb], stdout=subprocess.PIPE)
     wanted = {'.' + path: name for path, name in members.items()}
     with tarfile.open(fileobj=data.stdout, mode='r|') as tar:
@@ -68,7 +63,7 @@ def fetch(out, debs):
     table = rows()
     os.makedirs(out, exist_ok=True)
     missing = [r for r in table if not os.path.exists(os.path.join(out, r['file']))
-               or sha256(os.path.join(out, r['file'])) != r['sha256']]
+               or sha256_file(os.path.join(out, r['file'])) != r['sha256']]
     for package in sorted({r['package'] for r in missing}):
         deb = download(package, debs)
         extract(deb, {r['path']: r['file'] for r in missing if r['package'] == package}, out)
@@ -76,7 +71,7 @@ def fetch(out, debs):
         path = os.path.join(out, r['file'])
         if not os.path.exists(path):
             sys.exit(f"{r['package']} holds no {r['path']}")
-        if sha256(path) != r['sha256']:
+        if sha256_file(path) != r['sha256']:
             os.remove(path)
             sys.exit(f"{r['file']}: sha256 differs from benches/ocr_docs.tsv")
     return out

@@ -89,6 +89,14 @@ def page_count(pdf):
     return 0
 
 
+def sha256_file(path):
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for chunk in iter(lambda: f.read(1 << 20), b''):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 # ---------------------------------------------------------------------------------------------
 # Deterministic prose: plausible technical English, distinct sentences, seeded per page
 # ---------------------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import checks  # noqa: E402
 from common import (CORPUS_PAGES, CORPUS_TESTS, OUT, PAGES_DIR, read_jsonl,  # noqa: E402
-                    split_of)
+                    sha256_file, split_of)
 
 ENGINES = ['folio-fast', 'folio-accurate', 'pdftotext', 'pymupdf4llm']
 TYPES = ['present', 'absent', 'order', 'table', 'math', 'heading']
@@ -174,14 +174,6 @@ def sanity(tests, pages):
 # ---------------------------------------------------------------------------------------------
 # Engines
 # ---------------------------------------------------------------------------------------------
-
-def sha256_file(path):
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(1 << 20), b''):
-            h.update(chunk)
-    return h.hexdigest()
-
 
 def engine_keys(engines, folio):
     """A version key per engine: cached outputs are reused only while it is unchanged."""

@@ -223,11 +223,11 @@ fn column_gutter(lines: &[Line], ids: &[usize], strict: bool) -> Option<f32> {
         }
         reach = reach.max(s.1);
     }
-    best.map(|(_, x)| x).or_else(|| {
-        (strict)
-            .then(|| crossed_gutter(lines, ids, left, width, min_gap))
-            .flatten()
-    })
+    match best {
+        Some((_, x)) => Some(x),
+        None if strict => crossed_gutter(lines, ids, left, width, min_gap, em),
+        None => None,
+    }
 }
 
 /// Lines per line allowed to cross a column gutter: one in [`CROSSING_PER`], so a dense
@@ -244,6 +244,7 @@ fn crossed_gutter(
     left: f32,
     width: f32,
     min_gap: f32,
+    em: f32,
 ) -> Option<f32> {
     let allowed = ids.len() / CROSSING_PER;
     if allowed == 0 {
@@ -271,7 +272,7 @@ fn crossed_gutter(
                 let x = left + (a + b) as f32 * bin / 2.0;
                 if gap >= min_gap
                     && best.is_none_or(|(g, _)| gap > g)
-                    && columns_beside(lines, ids, x, left, width, allowed)
+                    && columns_beside(lines, ids, x, left, width, em, allowed)
                 {
                     best = Some((gap, x));
                 }
@@ -293,6 +294,7 @@ fn columns_beside(
     x: f32,
     left: f32,
     width: f32,
+    em: f32,
     allowed: usize,
 ) -> bool {
     let crosses = |i: usize| lines[i].bbox[0] < x && lines[i].bbox[2] > x;
@@ -309,7 +311,6 @@ fn columns_beside(
     }
     // Both columns run on through the crossing row: each has a line within a few ems above
     // it and below it.
-    let em = median_size(lines, ids);
     let near = |c: usize, side: &[usize], below: bool| {
         side.iter().any(|&i| {
             let d = centre_y(&lines[i]) - centre_y(&lines[c]);
@@ -354,12 +355,8 @@ mod tests {
             line("right three", 190.0, 160.0, 330.0),
             line("footer", 20.0, 200.0, 330.0),
         ];
-        let order: Vec<&str> = reading_order(&lines)
-            .iter()
-            .map(|p| lines[p.line].text.as_str())
-            .collect();
         assert_eq!(
-            order,
+            texts(&lines),
             [
                 "title",
                 "left one",
