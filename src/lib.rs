@@ -34,6 +34,7 @@ pub mod models;
 pub mod ocr;
 pub mod pdf;
 pub mod pipeline;
+pub mod raster;
 pub mod runtime;
 pub mod source;
 pub mod storage;

@@ -6,7 +6,7 @@ use super::geometry::{convex_hull, expand, min_area_rect, order, Point, Quad};
 use super::ink::{luma, paper};
 use crate::error::{Error, Result};
 use crate::runtime::SessionPool;
-use ::image::{imageops::FilterType, RgbImage};
+use ::image::RgbImage;
 
 /// Probability above which a pixel is text.
 const BIN_THRESH: f32 = 0.3;
@@ -35,7 +35,7 @@ impl Detector {
         let (w, h) = img.dimensions();
         let ratio = (self.max_side as f32 / w.max(h) as f32).min(1.0);
         let round32 = |v: u32| (((v as f32 * ratio) / 32.0).round() as u32 * 32).max(32);
-        ::image::imageops::resize(img, round32(w), round32(h), FilterType::Triangle)
+        crate::raster::shrink(img, round32(w), round32(h))
     }
 
     /// Text lines of an image `w` × `h` pixels, found on `resized` (from [`Detector::scaled`],

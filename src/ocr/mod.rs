@@ -294,7 +294,9 @@ impl Ocr {
     /// A sample of lines read first tells the script: a page mostly in CJK characters is read
     /// with the CJK recogniser (the main one may lack its characters: kana), any other with the
     /// main one, the sample's readings kept. Where the whole reading shows what the sample
-    /// missed, the page is read again.
+    /// missed, the page is read again. On a CJK page, lines the main recogniser reads as plain
+    /// ASCII with confidence (commands, URLs, numbers) keep that reading: the CJK recogniser
+    /// costs five times as much per line.
     fn recognize_in_script(
         &self,
         lines: &[LineImage],
@@ -305,25 +307,44 @@ impl Ocr {
         let n = lines.len();
         let step = n.div_ceil(SCRIPT_SAMPLE).max(1);
         let (sample, rest): (Vec<usize>, Vec<usize>) = (0..n).partition(|i| i % step == 0);
+        let mut all = vec![None; n];
         let sampled = self.recognizer.recognize_some(lines, &sample)?;
         let (latin, cjk) = script_counts(&sampled);
-        if !cjk_page(latin, cjk) {
-            let mut all = vec![None; n];
-            let read_rest = self.recognizer.recognize_some(lines, &rest)?;
-            for (&i, line) in sample
+        let ascii = sampled
+            .iter()
+            .filter(|l| l.as_ref().is_some_and(|l| l.plain_ascii(KEEP_ASCII)))
+            .count();
+        for (&i, line) in sample.iter().zip(sampled) {
+            all[i] = line;
+        }
+        let latin_sample = !cjk_page(latin, cjk);
+        // The rest is read by the main recogniser where the page looks Latin, or where enough
+        // of a CJK page's lines are plain ASCII that reading them all cheaply first and only
+        // the others again costs less than reading all of them with the CJK recogniser.
+        if latin_sample || ascii as f32 >= MIXED_SHARE * sample.len() as f32 {
+            for (&i, line) in rest
                 .iter()
-                .chain(&rest)
-                .zip(sampled.into_iter().chain(read_rest))
+                .zip(self.recognizer.recognize_some(lines, &rest)?)
             {
                 all[i] = line;
             }
             let (latin, cjk) = script_counts(&all);
-            if !cjk_page(latin, cjk) {
+            if latin_sample && !cjk_page(latin, cjk) {
                 return Ok((&self.recognizer, all));
             }
         }
-        tracing::debug!(lines = n, "CJK page: read with the CJK recogniser");
-        Ok((cjk_reader, cjk_reader.recognize(lines)?))
+        let again: Vec<usize> = (0..n)
+            .filter(|&i| all[i].as_ref().is_none_or(|l| !l.plain_ascii(KEEP_ASCII)))
+            .collect();
+        tracing::debug!(
+            lines = n,
+            again = again.len(),
+            "CJK page: read with the CJK recogniser"
+        );
+        for (&i, line) in again.iter().zip(cjk_reader.recognize_some(lines, &again)?) {
+            all[i] = line;
+        }
+        Ok((cjk_reader, all))
     }
 
     /// Reads the doubtful lines the classifier flags as upside down once more, turned, and keeps
@@ -381,6 +402,14 @@ impl Ocr {
 
 /// Lines read first to tell a page's script.
 const SCRIPT_SAMPLE: usize = 12;
+/// Share of a CJK page's sampled lines read as plain ASCII above which all its lines are read
+/// by the main recogniser first: at a fifth of the CJK recogniser's cost per line, that pays
+/// when more than a fifth of the lines need nothing more.
+const MIXED_SHARE: f32 = 0.25;
+
+/// Confidence at which a line of a CJK page read as plain ASCII by the main recogniser keeps
+/// that reading instead of being read again by the CJK one.
+const KEEP_ASCII: f32 = 0.95;
 
 /// Latin letters and CJK characters among the recognised lines.
 fn script_counts(lines: &[Option<RecLine>]) -> (usize, usize) {

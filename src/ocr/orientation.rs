@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::runtime::SessionPool;
-use ::image::{imageops::FilterType, RgbImage};
+use ::image::RgbImage;
 
 const MEAN: [f32; 3] = [0.485, 0.456, 0.406];
 const STD: [f32; 3] = [0.229, 0.224, 0.225];
@@ -27,7 +27,7 @@ impl PageOrientation {
             ((w as f32 * scale).round() as u32).max(224),
             ((h as f32 * scale).round() as u32).max(224),
         );
-        let small = ::image::imageops::resize(img, sw, sh, FilterType::Triangle);
+        let small = crate::raster::shrink(img, sw, sh);
         let (left, top) = ((sw - 224) / 2, (sh - 224) / 2);
         let plane = 224 * 224;
         let mut input = vec![0f32; 3 * plane];

@@ -69,6 +69,15 @@ impl RecLine {
         }
     }
 
+    /// Whether the line is printable ASCII only, read with at least `confidence`.
+    pub fn plain_ascii(&self, confidence: f32) -> bool {
+        self.confidence >= confidence
+            && self
+                .chars
+                .iter()
+                .all(|c| c.text.chars().all(|ch| ch.is_ascii_graphic() || ch == ' '))
+    }
+
     /// Latin letters and CJK characters in the line.
     pub fn script(&self) -> (usize, usize) {
         let (mut latin, mut cjk) = (0usize, 0usize);
