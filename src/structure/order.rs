@@ -180,9 +180,12 @@ fn median_size(lines: &[Line], ids: &[usize]) -> f32 {
     sizes.get(sizes.len() / 2).copied().unwrap_or(1.0).max(1.0)
 }
 
+/// Share of a region's width each side of a real column gutter spans.
+const MIN_COLUMN_SHARE: f32 = 0.2;
+
 /// The x position of the widest vertical whitespace gutter through all `ids`, if there is one.
-/// `strict` demands real text columns: both sides at least a fifth of the region's width, and
-/// at least three lines in all.
+/// `strict` demands real text columns: both sides at least [`MIN_COLUMN_SHARE`] of the
+/// region's width, and at least three lines in all.
 fn column_gutter(lines: &[Line], ids: &[usize], strict: bool) -> Option<f32> {
     if ids.len() < 2 {
         return None;
@@ -211,8 +214,8 @@ fn column_gutter(lines: &[Line], ids: &[usize], strict: bool) -> Option<f32> {
                 let right_w = right - s.0;
                 let n_left = ids.iter().filter(|&&i| centre_x(&lines[i]) < x).count();
                 let n_right = ids.len() - n_left;
-                left_w >= 0.2 * width
-                    && right_w >= 0.2 * width
+                left_w >= MIN_COLUMN_SHARE * width
+                    && right_w >= MIN_COLUMN_SHARE * width
                     && n_left >= 1
                     && n_right >= 1
                     && ids.len() >= 3
@@ -286,8 +289,8 @@ fn crossed_gutter(
 /// How far, in ems, the nearest lines of a column may be above and below a line crossing it.
 const NEAR_EMS: f32 = 2.5;
 
-/// Whether `x` splits `ids` into two real columns (each a fifth of the width, text on both
-/// sides) crossed by at most `allowed` lines, each amid both columns' lines.
+/// Whether `x` splits `ids` into two real columns (each [`MIN_COLUMN_SHARE`] of the width,
+/// text on both sides) crossed by at most `allowed` lines, each amid both columns' lines.
 fn columns_beside(
     lines: &[Line],
     ids: &[usize],
@@ -306,7 +309,11 @@ fn columns_beside(
     let reach_l = l.iter().map(|&i| lines[i].bbox[2]).fold(f32::MIN, f32::max);
     let start_r = r.iter().map(|&i| lines[i].bbox[0]).fold(f32::MAX, f32::min);
     let right = left + width;
-    if l.len() < 3 || r.len() < 3 || reach_l - left < 0.2 * width || right - start_r < 0.2 * width {
+    if l.len() < 3
+        || r.len() < 3
+        || reach_l - left < MIN_COLUMN_SHARE * width
+        || right - start_r < MIN_COLUMN_SHARE * width
+    {
         return false;
     }
     // Both columns run on through the crossing row: each has a line within a few ems above
@@ -369,6 +376,7 @@ mod tests {
             ]
         );
     }
+
     fn texts(lines: &[Line]) -> Vec<&str> {
         reading_order(lines)
             .iter()
