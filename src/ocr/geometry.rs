@@ -169,26 +169,39 @@ pub fn sample_line(img: &RgbImage, q: &Quad, height: u32, max_width: u32) -> (Ve
     let taps = |source: f32, out: u32| (source / out as f32).round().clamp(1.0, MAX_TAPS) as u32;
     let (tx, ty) = (taps(len_along, width), taps(len_across, height));
     let weight = 1.0 / (tx * ty) as f32;
-    let mut out = Vec::with_capacity((width * height) as usize);
+    // Where each tap falls inside its output pixel, as a fraction of the line's length and
+    // height: reciprocals and offsets once per line, not two divisions per tap.
+    let (inv_w, inv_h) = (1.0 / width as f32, 1.0 / height as f32);
+    let offsets = |taps: u32| (0..taps).map(move |s| (s as f32 + 0.5) / taps as f32);
+    let (off_x, off_y): (Vec<f32>, Vec<f32>) = (offsets(tx).collect(), offsets(ty).collect());
     let (iw, ih) = (img.width() as f32, img.height() as f32);
+    let mut sums = vec![[0f32; 3]; width as usize];
+    let mut out = Vec::with_capacity((width * height) as usize);
     for y in 0..height {
-        for x in 0..width {
-            let mut sum = [0f32; 3];
-            for sy in 0..ty {
-                let fy = (y as f32 + (sy as f32 + 0.5) / ty as f32) / height as f32;
-                for sx in 0..tx {
-                    let fx = (x as f32 + (sx as f32 + 0.5) / tx as f32) / width as f32;
-                    let px = origin[0] + along[0] * fx + across[0] * fy - 0.5;
-                    let py = origin[1] + along[1] * fx + across[1] * fy - 0.5;
+        sums.fill([0.0; 3]);
+        for &oy in &off_y {
+            let fy = (y as f32 + oy) * inv_h;
+            let row = [
+                origin[0] + across[0] * fy - 0.5,
+                origin[1] + across[1] * fy - 0.5,
+            ];
+            for (x, sum) in sums.iter_mut().enumerate() {
+                for &ox in &off_x {
+                    let fx = (x as f32 + ox) * inv_w;
+                    let px = row[0] + along[0] * fx;
+                    let py = row[1] + along[1] * fx;
                     let v = bilinear(img, px.clamp(0.0, iw - 1.0), py.clamp(0.0, ih - 1.0));
                     for i in 0..3 {
                         sum[i] += v[i];
                     }
                 }
             }
-            // Sums are never negative: adding ½ and truncating rounds (and skips a libm call).
-            out.push(sum.map(|v| (v * weight + 0.5).min(255.0) as u8));
         }
+        // Sums are never negative: adding ½ and truncating rounds (and skips a libm call).
+        out.extend(
+            sums.iter()
+                .map(|sum| sum.map(|v| (v * weight + 0.5).min(255.0) as u8)),
+        );
     }
     (out, width)
 }
@@ -203,13 +216,20 @@ fn bilinear(img: &RgbImage, x: f32, y: f32) -> [f32; 3] {
     let (x0, y0) = (x as usize, y as usize);
     let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
     let (dx, dy) = (x - x0 as f32, y - y0 as f32);
-    let at = |xx: usize, yy: usize| 3 * (yy * w + xx);
+    // One bounds check per corner, not per channel.
+    let at = |xx: usize, yy: usize| {
+        let i = 3 * (yy * w + xx);
+        match raw.get(i..i + 3) {
+            Some(p) => [f32::from(p[0]), f32::from(p[1]), f32::from(p[2])],
+            None => [0.0; 3],
+        }
+    };
     let (a, b, c, d) = (at(x0, y0), at(x1, y0), at(x0, y1), at(x1, y1));
     let mut out = [0f32; 3];
     for i in 0..3 {
-        let top = raw[a + i] as f32 * (1.0 - dx) + raw[b + i] as f32 * dx;
-        let bottom = raw[c + i] as f32 * (1.0 - dx) + raw[d + i] as f32 * dx;
-        out[i] = top * (1.0 - dy) + bottom * dy;
+        let top = a[i] + (b[i] - a[i]) * dx;
+        let bottom = c[i] + (d[i] - c[i]) * dx;
+        out[i] = top + (bottom - top) * dy;
     }
     out
 }

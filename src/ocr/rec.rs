@@ -227,11 +227,7 @@ fn decode(
     let mut space_hint = 0f32;
     for t in 0..steps {
         let row = &probs[t * classes..(t + 1) * classes];
-        let (k, p) =
-            row.iter().enumerate().fold(
-                (0, f32::MIN),
-                |best, (k, &p)| if p > best.1 { (k, p) } else { best },
-            );
+        let (k, p) = argmax(row);
         let at = ((t as f32 + 0.5) / steps as f32 * stretch).min(1.0);
         if k != 0 && k != prev {
             let text = match dict.get(k - 1) {
@@ -262,6 +258,22 @@ fn decode(
     }
     let confidence = scores.iter().sum::<f32>() / scores.len() as f32;
     (confidence >= MIN_CONFIDENCE).then_some(RecLine { chars, confidence })
+}
+
+/// The first class with the highest score, and that score. Scores are compared by a key that
+/// orders every finite float as its value does (sign-magnitude bits turned into two's
+/// complement), so the scan over the ~7,000 classes of a step is a plain integer maximum the
+/// compiler vectorises; a float `fold` keeping the index was 2.5 % of a page's CPU.
+fn argmax(row: &[f32]) -> (usize, f32) {
+    let key = |p: f32| {
+        let b = p.to_bits() as i32;
+        b ^ ((b >> 31) as u32 >> 1) as i32
+    };
+    let best = row.iter().fold(i32::MIN, |m, &p| m.max(key(p)));
+    match row.iter().position(|&p| key(p) == best) {
+        Some(k) => (k, row[k]),
+        None => (0, f32::MIN),
+    }
 }
 
 #[cfg(test)]
@@ -296,6 +308,15 @@ mod tests {
                 row
             })
             .collect()
+    }
+
+    #[test]
+    fn argmax_takes_the_first_highest_score_of_probabilities_or_logits() {
+        assert_eq!(argmax(&[0.1, 0.7, 0.2, 0.7]), (1, 0.7));
+        assert_eq!(argmax(&[-3.0, -0.5, -7.25, -0.5001]), (1, -0.5));
+        assert_eq!(argmax(&[-1.0, 0.0, -0.0, 2.5e-30]), (3, 2.5e-30));
+        assert_eq!(argmax(&[f32::MIN, f32::MAX, 1.0]), (1, f32::MAX));
+        assert_eq!(argmax(&[]), (0, f32::MIN));
     }
 
     #[test]
