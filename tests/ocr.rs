@@ -335,11 +335,23 @@ fn a_line_the_classifier_flags_wrongly_stays_upright() {
 }
 
 #[test]
+fn quotes_come_out_curly_where_the_page_prints_them_curly() {
+    // R-data p21 at 300 dpi prints "free ‘express’ versions" and "IBM’s DB2"; the recogniser
+    // read the closing quote and the apostrophe straight ("‘express'", "IBM's").
+    let (text, _, _) = read_scored("R-data_p0021_300dpi_grey.png", "R-data_p0021");
+    let text = collapse(&text);
+    assert!(text.contains("‘express’ versions"), "{text}");
+    assert!(text.contains("IBM’s DB2"), "{text}");
+}
+
+#[test]
 fn code_at_300_dpi_keeps_its_punctuation_and_spaces() {
     // R-intro p57 at 300 dpi: R code. Point-sampled lines and the Chinese-trained
     // recogniser gave CER 0.058 with "}，" and lost spaces; measured now: CER 0.027, F1 0.987.
     let (text, c, f) = read_scored("R-intro_p0057_300dpi_grey.png", "R-intro_p0057");
     assert!(!text.contains(['，', '（', '）', '：']), "{text}");
+    // Straight quotes in code stay straight: `cat("Your balance is", total)`.
+    assert!(!text.contains(['“', '”']), "{text}");
     let text1 = collapse(&text);
     assert!(text1.contains("withdraw = function(amount)"), "{text}");
     assert!(c <= 0.04, "CER {c:.3} over the floor\n{text}");

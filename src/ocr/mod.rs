@@ -246,11 +246,13 @@ impl Ocr {
         let (latin, cjk) = script_counts(&recognized);
         let deskew = Deskew::estimate(&quads, view.width() as f32, view.height() as f32);
         let latin_page = latin >= 4 * cjk;
+        let typeset = recognized.iter().flatten().any(RecLine::has_curly_quote);
         let mut glyphs = Vec::new();
         let mut confidences = Vec::new();
         for (quad, line) in quads.iter().zip(recognized) {
             if let Some(mut line) = line {
                 line.latin_forms(latin_page);
+                line.curly_quotes(typeset);
                 tracing::trace!(
                     confidence = line.confidence,
                     text = %line.chars.iter().map(|c| c.text.as_str()).collect::<String>(),

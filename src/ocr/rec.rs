@@ -69,6 +69,59 @@ impl RecLine {
         }
     }
 
+    /// Typographic quotes the recogniser reads as straight ones (at text size `”` and `"`,
+    /// `’` and `'` differ by a few pixels of curl): a `"` closing a `“` opened on the line
+    /// becomes `”`, a `'` closing a `‘` becomes `’`, and where the page's typography is curly
+    /// (`typeset`: a curly quote was read somewhere on it) an apostrophe between two letters
+    /// becomes `’` ("don’t"). Tune
+    /// pages at 300 dpi: the recogniser gave 0 of 70 closing `”` and 31 of 96 `’` between
+    /// letters, where 4 of 100 such apostrophes were straight in print.
+    pub fn curly_quotes(&mut self, typeset: bool) {
+        let letter = |c: Option<&RecChar>| {
+            c.is_some_and(|c| !c.text.is_empty() && c.text.chars().all(char::is_alphabetic))
+        };
+        // Whether a curly double or single quote is open on the line.
+        let (mut double, mut single) = (false, false);
+        for i in 0..self.chars.len() {
+            let between_letters =
+                i > 0 && letter(self.chars.get(i - 1)) && letter(self.chars.get(i + 1));
+            let curled = match self.chars[i].text.as_str() {
+                "“" | "”" => {
+                    double = self.chars[i].text == "“";
+                    None
+                }
+                "‘" => {
+                    single = true;
+                    None
+                }
+                "’" if !between_letters => {
+                    single = false;
+                    None
+                }
+                "\"" if double => {
+                    double = false;
+                    Some("”")
+                }
+                "'" if typeset && between_letters => Some("’"),
+                "'" if single => {
+                    single = false;
+                    Some("’")
+                }
+                _ => None,
+            };
+            if let Some(c) = curled {
+                self.chars[i].text = c.to_string();
+            }
+        }
+    }
+
+    /// Whether the line holds a curly quote (`“`, `”`, `‘` or `’`).
+    pub fn has_curly_quote(&self) -> bool {
+        self.chars
+            .iter()
+            .any(|c| c.text.contains(['“', '”', '‘', '’']))
+    }
+
     /// Whether the line is printable ASCII only, read with at least `confidence`.
     pub fn plain_ascii(&self, confidence: f32) -> bool {
         self.confidence >= confidence
@@ -308,6 +361,36 @@ mod tests {
                 row
             })
             .collect()
+    }
+
+    #[test]
+    fn straight_quotes_become_curly_where_the_print_is() {
+        let curled = |text: &str, typeset: bool| {
+            let mut l = line(text);
+            l.curly_quotes(typeset);
+            self::text(&l)
+        };
+        assert_eq!(
+            curled("the “real\" one, don't", true),
+            "the “real” one, don’t"
+        );
+        // Without a curly quote on the page an apostrophe stays as read; a closing quote
+        // after an opening curly one is curly all the same.
+        assert_eq!(
+            curled("the “real\" one, don't", false),
+            "the “real” one, don't"
+        );
+        // Code and straight quotes stay: no opening curly quote, no letters on both sides.
+        assert_eq!(
+            curled("cat(\"Your balance\") c'4 'x'", true),
+            "cat(\"Your balance\") c'4 'x'"
+        );
+        assert_eq!(curled("l'été d'Ελλάδα", true), "l’été d’Ελλάδα");
+        assert_eq!(
+            curled("free ‘express' versions, ‘it's' and 'x'", true),
+            "free ‘express’ versions, ‘it’s’ and 'x'"
+        );
+        assert!(line("it’s").has_curly_quote() && !line("it's \"x\"").has_curly_quote());
     }
 
     #[test]
