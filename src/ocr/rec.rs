@@ -73,9 +73,8 @@ impl RecLine {
     /// `’` and `'` differ by a few pixels of curl): a `"` closing a `“` opened on the line
     /// becomes `”`, a `'` closing a `‘` becomes `’`, and where the page's typography is curly
     /// (`typeset`: a curly quote was read somewhere on it) an apostrophe between two letters
-    /// becomes `’` ("don’t"). Tune
-    /// pages at 300 dpi: the recogniser gave 0 of 70 closing `”` and 31 of 96 `’` between
-    /// letters, where 4 of 100 such apostrophes were straight in print.
+    /// becomes `’` ("don’t"). Tune pages at 300 dpi: the recogniser gave 0 of 70 closing `”`
+    /// and 31 of 96 `’` between letters, where 4 of 100 such apostrophes were straight in print.
     pub fn curly_quotes(&mut self, typeset: bool) {
         let letter = |c: Option<&RecChar>| {
             c.is_some_and(|c| !c.text.is_empty() && c.text.chars().all(char::is_alphabetic))
