@@ -216,7 +216,8 @@ fn bilinear(img: &RgbImage, x: f32, y: f32) -> [f32; 3] {
     let (x0, y0) = (x as usize, y as usize);
     let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
     let (dx, dy) = (x - x0 as f32, y - y0 as f32);
-    // One bounds check per corner, not per channel.
+    // One bounds check per corner, not per channel (callers clamp to the image, so the
+    // fallback is never taken: it replaces a panic, not an edge rule).
     let at = |xx: usize, yy: usize| {
         let i = 3 * (yy * w + xx);
         match raw.get(i..i + 3) {

@@ -85,8 +85,12 @@ impl RecLine {
             let between_letters =
                 i > 0 && letter(self.chars.get(i - 1)) && letter(self.chars.get(i + 1));
             let curled = match self.chars[i].text.as_str() {
-                "“" | "”" => {
-                    double = self.chars[i].text == "“";
+                "“" => {
+                    double = true;
+                    None
+                }
+                "”" => {
+                    double = false;
                     None
                 }
                 "‘" => {
