@@ -156,11 +156,14 @@ impl Ocr {
             None
         };
         let cjk = match cjk_files {
-            Some((rec, dict)) => Some(Recognizer::new(
-                SessionPool::deferred(models, rec, recognizer.pool())?,
-                &read_dict(models, dict)?,
-                settings.rec_batch,
-            )),
+            Some((rec, dict)) => Some(
+                Recognizer::new(
+                    SessionPool::deferred(models, rec, recognizer.pool())?,
+                    &read_dict(models, dict)?,
+                    settings.rec_batch,
+                )
+                .narrowing(CJK_NARROWING),
+            ),
             None => None,
         };
         let line_model = settings.line_orientation.then_some(LINE_ORIENTATION);
@@ -401,6 +404,13 @@ impl Ocr {
         Ok(())
     }
 }
+
+/// Width at which the CJK recogniser reads a line, as a fraction of the line's own. PP-OCRv6
+/// small read the tune part's 12 Japanese images better narrowed (mean CER 0.098 as they
+/// are; 0.093, 0.092, 0.094, 0.100 at ¾, ⅔, 0.6, ½) and in less time (clean 150: CPU −13,
+/// −20, −27 % at ¾, ⅔, 0.6). Latin lines read by the tiny recogniser only lose by it (a fifth
+/// of the tune images, 44: CER 0.127 → 0.128 at 0.9, 0.130 at 0.8).
+const CJK_NARROWING: f32 = 2.0 / 3.0;
 
 /// Lines read first to tell a page's script.
 const SCRIPT_SAMPLE: usize = 12;
