@@ -431,3 +431,71 @@ fn a_garbled_text_layer_is_replaced_by_ocr() {
         .unwrap_or("")
         .contains("garbled"));
 }
+
+/// A models folder of links to the fetched files, with no optimised copies in it yet.
+fn linked_models(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("folio-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp folder");
+    for entry in std::fs::read_dir(repo().join("models")).expect("models folder") {
+        let path = entry.expect("entry").path();
+        if path.file_name().is_some_and(|n| n != ".optimized") {
+            std::os::unix::fs::symlink(&path, dir.join(path.file_name().unwrap_or_default()))
+                .expect("link");
+        }
+    }
+    dir
+}
+
+#[test]
+fn optimised_model_copies_read_a_page_as_the_models_do_and_a_broken_one_is_remade() {
+    let models = linked_models("optimised");
+    let env = [("FOLIO_MODELS_DIR", models.to_str().unwrap_or_default())];
+    let image = fixture("images/reportlab-userguide_p0044_150dpi.png");
+    let read = || {
+        let out = folio_env(
+            &[
+                "extract",
+                image.to_str().unwrap_or_default(),
+                "--format",
+                "text",
+            ],
+            &env,
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        (stdout(&out), stderr(&out))
+    };
+    // First run: the graphs are optimised in memory and saved.
+    let (first, _) = read();
+    assert!(first.contains("ReportLab") || first.len() > 500, "{first}");
+    let copies: Vec<_> = std::fs::read_dir(models.join(".optimized"))
+        .expect("copies saved")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    let named = |model: &str| {
+        copies
+            .iter()
+            .find(|p| p.to_string_lossy().contains(model))
+            .cloned()
+            .unwrap_or_else(|| panic!("no copy of {model} in {copies:?}"))
+    };
+    let det = named("ppocrv6_tiny_det");
+    named("ppocrv6_tiny_rec");
+    assert!(
+        copies
+            .iter()
+            .all(|p| !p.to_string_lossy().ends_with(".tmp")),
+        "{copies:?}"
+    );
+    // Second run: built from the copies, the same text.
+    let (second, _) = read();
+    assert_eq!(first, second);
+    // A truncated copy is reported, made again, and the page still reads the same.
+    let size = std::fs::metadata(&det).expect("copy").len();
+    std::fs::write(&det, b"not a model").expect("truncate");
+    let (third, log) = read();
+    assert_eq!(first, third);
+    assert!(log.contains("making it again"), "{log}");
+    assert_eq!(std::fs::metadata(&det).expect("copy").len(), size);
+    std::fs::remove_dir_all(&models).expect("clean up");
+}

@@ -6,15 +6,17 @@
 //! An explicit CUDA request that cannot be met is an error, never a silent fall-back; `auto`
 //! uses CUDA when this build has it and a device answers, and says so when it falls back.
 
+mod optimized;
+
 use crate::error::{Error, Result};
 use crate::models::ModelStore;
 use ort::environment::Environment;
-use ort::session::builder::GraphOptimizationLevel;
+use ort::session::builder::{GraphOptimizationLevel, SessionBuilder};
 use ort::session::Session;
 use ort::value::TensorRef;
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 /// The ONNX Runtime provider for `provider`; CUDA is registered so that failing to start it
 /// is an error.
@@ -141,6 +143,8 @@ pub struct SessionPool {
     /// Keep ONNX Runtime's CPU memory arena.
     arena: bool,
     provider: Provider,
+    /// Where the graph optimised for this runtime and CPU is kept (see [`optimized`]).
+    optimized: Option<PathBuf>,
     env: &'static Environment,
     idle: Mutex<Vec<Session>>,
     created: Mutex<usize>,
@@ -246,6 +250,7 @@ impl SessionPool {
             capacity: capacity.max(1),
             arena,
             provider: Provider::Cpu,
+            optimized: optimized::copy_path(models, name),
             env,
             idle: Mutex::new(Vec::new()),
             created: Mutex::new(0),
@@ -258,24 +263,73 @@ impl SessionPool {
         self.provider
     }
 
+    /// A session of this model. On the CPU it is built from the optimised copy of the graph
+    /// where there is one, and the first build makes that copy (see [`optimized`]).
     fn build(&self) -> Result<Session> {
-        let fail = |e: String| Error::Runtime(format!("{}: {e}", self.name));
+        let copy = match (&self.optimized, self.provider) {
+            (Some(copy), Provider::Cpu) => copy,
+            _ => return self.commit(self.builder(GraphOptimizationLevel::Level3)?, &self.path),
+        };
+        if copy.exists() {
+            match self.commit(self.builder(GraphOptimizationLevel::Disable)?, copy) {
+                Ok(session) => return Ok(session),
+                Err(e) => {
+                    warn!(model = %self.name, copy = %copy.display(), "optimised copy unusable, making it again: {e}");
+                    optimized::discard(copy);
+                }
+            }
+        }
+        let Some(scratch) = optimized::scratch(copy) else {
+            debug!(model = %self.name, "models folder not writable: no optimised copy");
+            return self.commit(self.builder(GraphOptimizationLevel::Level3)?, &self.path);
+        };
+        let saving = self
+            .builder(GraphOptimizationLevel::Level3)?
+            .with_optimized_model_path(&scratch)
+            .map_err(|e| self.fail(e))
+            // The runtime warns that such a graph fits only this environment: the copy's name
+            // says which one it fits.
+            .and_then(|b| {
+                b.with_log_level(ort::logging::LogLevel::Error)
+                    .map_err(|e| self.fail(e))
+            });
+        match saving.and_then(|b| self.commit(b, &self.path)) {
+            Ok(session) => {
+                optimized::keep(&scratch, copy);
+                Ok(session)
+            }
+            Err(e) => {
+                optimized::discard(&scratch);
+                debug!(model = %self.name, "optimised copy not saved: {e}");
+                self.commit(self.builder(GraphOptimizationLevel::Level3)?, &self.path)
+            }
+        }
+    }
+
+    fn fail(&self, e: impl std::fmt::Display) -> Error {
+        Error::Runtime(format!("{}: {e}", self.name))
+    }
+
+    /// Session options shared by every build of this model, at optimisation `level`.
+    fn builder(&self, level: GraphOptimizationLevel) -> Result<SessionBuilder> {
         Session::builder(self.env)
-            .map_err(|e| fail(e.to_string()))?
-            .with_optimization_level(GraphOptimizationLevel::Level3)
-            .map_err(|e| fail(e.to_string()))?
+            .map_err(|e| self.fail(e))?
+            .with_optimization_level(level)
+            .map_err(|e| self.fail(e))?
             .with_intra_threads(self.threads)
-            .map_err(|e| fail(e.to_string()))?
+            .map_err(|e| self.fail(e))?
             .with_inter_threads(1)
-            .map_err(|e| fail(e.to_string()))?
+            .map_err(|e| self.fail(e))?
             // Weight-only int8 models (the embedder) dequantise constant weights: treated as
             // plain operators, they are folded to f32 once at load instead of on every run.
             .with_config_entry("session.disable_quant_qdq", "1")
-            .map_err(|e| fail(e.to_string()))?
+            .map_err(|e| self.fail(e))?
             .with_execution_providers([execution_provider(self.provider, self.arena)?])
-            .map_err(|e| fail(e.to_string()))?
-            .commit_from_file(&self.path)
-            .map_err(|e| fail(e.to_string()))
+            .map_err(|e| self.fail(e))
+    }
+
+    fn commit(&self, mut builder: SessionBuilder, model: &std::path::Path) -> Result<Session> {
+        builder.commit_from_file(model).map_err(|e| self.fail(e))
     }
 
     /// Runs `f` with a session of this model, waiting for one when all are busy.
