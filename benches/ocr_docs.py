@@ -3,6 +3,8 @@
 
   python3 benches/ocr_docs.py [--out bench-out/ocr-docs] [--debs bench-out/debs]
 
+Batch 1 of the table goes to --out, batch N to --out-N (see the table's header).
+
 The corpus holds its letters, CV, invoice, form and cheat sheets only in the held-out part of
 the OCR set, so nothing of those kinds could be tuned on. These documents are more of those
 kinds, from Debian's TeX Live documentation packages: `apt-get download` fetches each package
@@ -58,23 +60,33 @@ def extract(deb, members, out):
     data.wait()
 
 
+def folder_of(out, batch):
+    """Where a batch's documents go: `out` for batch 1, `out-N` for batch N."""
+    return out if batch == 1 else f'{out}-{batch}'
+
+
 def fetch(out, debs):
-    """Makes sure every document of the table is in `out` with its sha256; returns `out`."""
+    """Makes sure every document of the table is in its batch's folder with its sha256; returns
+    the folders, batch 1 first."""
     table = rows()
-    os.makedirs(out, exist_ok=True)
-    missing = [r for r in table if not os.path.exists(os.path.join(out, r['file']))
-               or sha256_file(os.path.join(out, r['file'])) != r['sha256']]
+    for r in table:
+        r['folder'] = folder_of(out, int(r.get('batch') or 1))
+        os.makedirs(r['folder'], exist_ok=True)
+    missing = [r for r in table if not os.path.exists(os.path.join(r['folder'], r['file']))
+               or sha256_file(os.path.join(r['folder'], r['file'])) != r['sha256']]
     for package in sorted({r['package'] for r in missing}):
         deb = download(package, debs)
-        extract(deb, {r['path']: r['file'] for r in missing if r['package'] == package}, out)
+        for folder in sorted({r['folder'] for r in missing if r['package'] == package}):
+            extract(deb, {r['path']: r['file'] for r in missing
+                          if r['package'] == package and r['folder'] == folder}, folder)
     for r in table:
-        path = os.path.join(out, r['file'])
+        path = os.path.join(r['folder'], r['file'])
         if not os.path.exists(path):
             sys.exit(f"{r['package']} holds no {r['path']}")
         if sha256_file(path) != r['sha256']:
             os.remove(path)
             sys.exit(f"{r['file']}: sha256 differs from benches/ocr_docs.tsv")
-    return out
+    return sorted({r['folder'] for r in table}, key=lambda f: (len(f), f))
 
 
 def main():
@@ -83,8 +95,8 @@ def main():
     ap.add_argument('--out', default=os.path.join(repo, 'bench-out', 'ocr-docs'))
     ap.add_argument('--debs', default=os.path.join(repo, 'bench-out', 'debs'))
     args = ap.parse_args()
-    fetch(args.out, args.debs)
-    print(f'{len(rows())} documents in {args.out}')
+    folders = fetch(args.out, args.debs)
+    print(f"{len(rows())} documents in {', '.join(folders)}")
 
 
 if __name__ == '__main__':

@@ -2,12 +2,13 @@
 """Builds the OCR evaluation set: page images of born-digital documents, clean and degraded,
 with the text layer as ground truth.
 
-  python3 benches/ocr_set.py [--docs ../shared/corpus/docs --docs bench-out/ocr-docs]
+  python3 benches/ocr_set.py [--docs ../shared/corpus/docs --docs bench-out/ocr-docs
+                              --docs bench-out/ocr-docs-2]
                              [--out bench-out/ocr-set] [--pages-per-doc 2] [--force]
 
 Documents: the corpus's, then the extra ones of benches/ocr_docs.tsv (letters, CVs, invoices,
-cards: kinds the corpus has only on its held-out side), fetched by benches/ocr_docs.py when
-missing. Each folder's documents come in name order after the previous folder's, so adding a
+cards, agendas, exams: kinds the corpus has only on its held-out side), batch by batch,
+fetched by benches/ocr_docs.py when missing. Each folder's documents come in name order after the previous folder's, so adding a
 folder leaves the earlier folders' images as they were; `source` in the index says which
 folder ('corpus' for the first, 'extra' for the others).
 
@@ -219,9 +220,8 @@ def main():
         sys.exit(f"ocr_set.py needs {', '.join(missing)}: apt-get install poppler-utils")
 
     if not args.docs:
-        args.docs = [os.path.join(corpus, 'docs'),
-                     ocr_docs.fetch(os.path.join(repo, 'bench-out', 'ocr-docs'),
-                                    os.path.join(repo, 'bench-out', 'debs'))]
+        args.docs = [os.path.join(corpus, 'docs')] + ocr_docs.fetch(
+            os.path.join(repo, 'bench-out', 'ocr-docs'), os.path.join(repo, 'bench-out', 'debs'))
     for folder in args.docs:
         check_cjk_fonts(folder)
     seen = {}
