@@ -33,8 +33,9 @@ Split: a document is held out when the first byte of sha1(its file name) is divi
 (about a third of the documents). All pages of a document fall on the same side, so nothing
 tuned on one page of a document leaks into the held-out part. Never tune on `heldout`.
 
-Writes OUT/index.json ({"images": [{image, doc, source, page, dpi, set, variant, split, truth}]}),
-OUT/images/*.png|jpg and OUT/truth/*.txt; an existing index is kept unless --force.
+Writes OUT/index.json ({"documents": [...], "images": [{image, doc, source, page, dpi, set,
+variant, split, truth}]}), OUT/images/*.png|jpg and OUT/truth/*.txt; an existing index is kept
+unless --force, or unless it was built from other documents (a batch added to the table).
 """
 import argparse
 import hashlib
@@ -230,15 +231,18 @@ def main():
         for item in json.load(open(old_index, encoding='utf-8'))['images']:
             seen.setdefault(os.path.basename(item['doc']), set()).add(item['page'])
 
+    docs = [(folder, doc, 'corpus' if n == 0 else 'extra') for n, folder in enumerate(args.docs)
+            for doc in sorted(f for f in os.listdir(folder) if f.endswith('.pdf'))]
     index_path = os.path.join(args.out, 'index.json')
     if os.path.exists(index_path) and not args.force:
-        print(f'{index_path} exists (--force rebuilds it)')
-        return
+        built_from = json.load(open(index_path, encoding='utf-8')).get('documents')
+        if built_from == [doc for _, doc, _ in docs]:
+            print(f'{index_path} exists (--force rebuilds it)')
+            return
+        print(f'{index_path} was built from other documents: building it again', file=sys.stderr)
     os.makedirs(os.path.join(args.out, 'images'), exist_ok=True)
     os.makedirs(os.path.join(args.out, 'truth'), exist_ok=True)
     images, pages = [], 0
-    docs = [(folder, doc, 'corpus' if n == 0 else 'extra') for n, folder in enumerate(args.docs)
-            for doc in sorted(f for f in os.listdir(folder) if f.endswith('.pdf'))]
     for folder, doc, source in docs:
         pdf = os.path.join(folder, doc)
         split = 'heldout' if heldout(doc) else 'tune'
@@ -266,7 +270,7 @@ def main():
         print(f'{doc}: {split}, {sum(1 for i in images if i["doc"] == doc) // 3} pages', file=sys.stderr)
 
     with open(index_path, 'w', encoding='utf-8') as f:
-        json.dump({'images': images}, f, indent=1)
+        json.dump({'documents': [doc for _, doc, _ in docs], 'images': images}, f, indent=1)
     docs_used = {i['doc'] for i in images}
     held = {i['doc'] for i in images if i['split'] == 'heldout'}
     print(f'{pages} pages from {len(docs_used)} documents ({len(held)} held out), '
