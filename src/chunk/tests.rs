@@ -155,10 +155,10 @@ fn long_tables_split_between_rows_with_the_header_and_caption() {
     assert!(chunks.len() >= 2, "{chunks:#?}");
     assert!(chunks[0]
         .text
-        .starts_with("Table 1: Items\nName | Value\nitem0 | 0"));
+        .starts_with("Table 1: Items\nName\tValue\nitem0\t0"));
     assert!(chunks[0].block_ids.contains(&"b1".to_string()));
     for c in &chunks[1..] {
-        assert!(c.text.starts_with("Name | Value\n"), "{}", c.text);
+        assert!(c.text.starts_with("Name\tValue\n"), "{}", c.text);
         assert!(c.text.lines().skip(1).all(|l| l.starts_with("item")));
     }
     let rows: usize = chunks.iter().map(|c| c.text.matches("item").count()).sum();

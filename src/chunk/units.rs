@@ -117,15 +117,8 @@ fn table_units(
         Some(table) => table
             .rows
             .iter()
-            .map(|r| {
-                let text = r
-                    .iter()
-                    .map(|c| one_line(&c.text))
-                    .collect::<Vec<_>>()
-                    .join(" | ");
-                (text, r.iter().any(|c| c.header))
-            })
-            .filter(|(t, _)| !t.trim_matches([' ', '|']).is_empty())
+            .map(|r| (crate::table::row_text(r), r.iter().any(|c| c.header)))
+            .filter(|(t, _)| !t.is_empty())
             .collect(),
         None => block
             .text

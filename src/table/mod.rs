@@ -488,18 +488,29 @@ pub fn to_markdown(table: &Table) -> String {
     out.join("\n")
 }
 
-/// The table as plain text for search: a row per line, cells separated by ` | `.
+/// One row as plain text: its cells separated by tabs, as whitespace separates them on the
+/// page (empty cells kept, so columns stay aligned; trailing ones dropped), each cell on one
+/// line.
+pub fn row_text(row: &[Cell]) -> String {
+    let cells: Vec<String> = row
+        .iter()
+        .map(|c| c.text.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    let used = cells
+        .iter()
+        .rposition(|c| !c.is_empty())
+        .map_or(0, |i| i + 1);
+    cells[..used].join("\t")
+}
+
+/// The table as plain text for search and `--format text`: a row per line ([`row_text`]).
+/// Markdown's pipes belong to [`to_markdown`]: in plain text they would be characters the
+/// page does not print, and tokens that cost an embedder's budget.
 pub fn to_text(table: &Table) -> String {
     table
         .rows
         .iter()
-        .map(|r| {
-            r.iter()
-                .map(|c| c.text.as_str())
-                .filter(|t| !t.is_empty())
-                .collect::<Vec<_>>()
-                .join(" | ")
-        })
+        .map(|r| row_text(r))
         .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
         .join("\n")
@@ -562,6 +573,30 @@ mod tests {
         assert!(table.rows[0][0].header && !table.rows[1][0].header);
         let md = to_markdown(&table);
         assert!(md.starts_with("| Name | Count |\n| --- | --- |\n| Mazda RX4 | 21.0 |"));
+        assert_eq!(
+            to_text(&table),
+            "Name\tCount\nMazda RX4\t21.0\nDatsun 710\t22.8"
+        );
+    }
+
+    #[test]
+    fn plain_text_rows_keep_inner_empty_cells_and_put_a_cell_on_one_line() {
+        let cell = |text: &str| Cell {
+            text: text.into(),
+            bbox: [0.0; 4],
+            row_span: 1,
+            col_span: 1,
+            header: false,
+        };
+        let table = Table {
+            rows: vec![
+                vec![cell("Total"), cell(""), cell("12\n500"), cell("")],
+                vec![cell(""), cell("")],
+                vec![cell("a  b"), cell("c")],
+            ],
+        };
+        assert_eq!(row_text(&table.rows[0]), "Total\t\t12 500");
+        assert_eq!(to_text(&table), "Total\t\t12 500\na b\tc");
     }
 
     #[test]
