@@ -191,6 +191,8 @@ pub struct Block {
     pub page: u32,
     pub kind: BlockKind,
     pub bbox: BBox,
+    /// The block's text; a table's is a row per line, cells separated by tabs (its structure
+    /// is in `table`).
     pub text: String,
     /// Confidence in `[0, 1]` of the block's kind and text.
     pub confidence: f32,

@@ -57,6 +57,19 @@ fn column_headers_set_sideways_read_in_their_own_direction() {
             row_with(&rows, "Linear classifier"),
             ["Linear classifier", "78.9", "73.5", "76.1", "19", "95"]
         );
+        // As plain text a row is its cells separated by tabs, as the page separates them by
+        // whitespace: no Markdown pipes the page does not print.
+        let text = extract_as(
+            &fixture("tables/rotated-headers.pdf"),
+            "text",
+            &["--pipeline", pipeline],
+        );
+        assert!(
+            text.lines()
+                .any(|l| l == "Linear classifier\t78.9\t73.5\t76.1\t19\t95"),
+            "{pipeline}: {text}"
+        );
+        assert!(!text.contains(" | "), "{pipeline}: {text}");
     }
 }
 
