@@ -268,7 +268,7 @@ impl SessionPool {
     fn build(&self) -> Result<Session> {
         let copy = match (&self.optimized, self.provider) {
             (Some(copy), Provider::Cpu) => copy,
-            _ => return self.commit(self.builder(GraphOptimizationLevel::Level3)?, &self.path),
+            _ => return self.plain(),
         };
         if copy.exists() {
             match self.commit(self.builder(GraphOptimizationLevel::Disable)?, copy) {
@@ -281,7 +281,7 @@ impl SessionPool {
         }
         let Some(scratch) = optimized::scratch(copy) else {
             debug!(model = %self.name, "models folder not writable: no optimised copy");
-            return self.commit(self.builder(GraphOptimizationLevel::Level3)?, &self.path);
+            return self.plain();
         };
         let saving = self
             .builder(GraphOptimizationLevel::Level3)?
@@ -301,9 +301,14 @@ impl SessionPool {
             Err(e) => {
                 optimized::discard(&scratch);
                 debug!(model = %self.name, "optimised copy not saved: {e}");
-                self.commit(self.builder(GraphOptimizationLevel::Level3)?, &self.path)
+                self.plain()
             }
         }
+    }
+
+    /// A session built from the model file, optimised by the runtime as it loads.
+    fn plain(&self) -> Result<Session> {
+        self.commit(self.builder(GraphOptimizationLevel::Level3)?, &self.path)
     }
 
     fn fail(&self, e: impl std::fmt::Display) -> Error {
