@@ -144,48 +144,12 @@ fn merge_columned(lines: &[Line], strips: Vec<Vec<usize>>) -> Vec<Vec<usize>> {
                     });
             if columned {
                 *last = union;
-                absorb_above(lines, &mut out);
                 continue;
             }
         }
         out.push(strip);
     }
     out
-}
-
-/// Once the last group has become columns, the groups just above it that continue one of
-/// those columns are its beginning: a CV's address block at the right that starts a few lines
-/// above the name at the left is read after the name, not before it. A group continues a
-/// column when no blank band lies between, the gutter stays clear, and each of its lines
-/// starts or ends within an em of where that column's lines do (a caption centred over a
-/// table does not, and stays above it).
-fn absorb_above(lines: &[Line], out: &mut Vec<Vec<usize>>) {
-    while let [.., above, last] = out.as_slice() {
-        if apart(lines, above, last) {
-            return;
-        }
-        let mut union = above.clone();
-        union.extend_from_slice(last);
-        let Some(x) = column_gutter(lines, &union, true) else {
-            return;
-        };
-        let em = median_size(lines, &union);
-        let left_of = |i: usize| centre_x(&lines[i]) < x;
-        let continues = |a: usize| {
-            let column = last.iter().filter(|&&i| left_of(i) == left_of(a));
-            let (x0, x1) = column.fold((f32::MAX, f32::MIN), |(l, r), &i| {
-                (l.min(lines[i].bbox[0]), r.max(lines[i].bbox[2]))
-            });
-            (lines[a].bbox[0] - x0).abs() <= em || (lines[a].bbox[2] - x1).abs() <= em
-        };
-        if !above.iter().all(|&a| continues(a)) {
-            return;
-        }
-        out.pop();
-        if let Some(group) = out.last_mut() {
-            *group = union;
-        }
-    }
 }
 
 /// Whether a blank band taller than [`APART_EMS`] separates `strip` from the group above it:
@@ -477,47 +441,5 @@ mod tests {
         let mut titled = lines.clone();
         titled.insert(0, line("a title over both columns", 20.0, 70.0, 300.0));
         assert_eq!(texts(&titled)[0], "a title over both columns");
-    }
-
-    #[test]
-    fn a_column_that_starts_higher_is_read_after_the_column_beside_it() {
-        // A CV's head: the address block, set flush right, starts three lines above the name
-        // at the left and runs on beside it.
-        let mut lines = vec![
-            line("street", 250.0, 80.0, 330.0),
-            line("village", 262.0, 92.0, 330.0),
-            line("phone", 270.0, 104.0, 330.0),
-        ];
-        lines.push(line("Jane Eyre", 20.0, 116.0, 140.0));
-        lines.push(line("mail", 255.0, 116.0, 330.0));
-        lines.push(line("B. Ed.", 20.0, 128.0, 60.0));
-        lines.push(line("web", 265.0, 128.0, 330.0));
-        lines.push(line("a body line across the page", 20.0, 160.0, 330.0));
-        assert_eq!(
-            texts(&lines)[..7],
-            [
-                "Jane Eyre",
-                "B. Ed.",
-                "street",
-                "village",
-                "phone",
-                "mail",
-                "web"
-            ]
-        );
-        // A short line centred over the right column does not line up with it: it stays
-        // above both columns.
-        let noted = vec![
-            line("a note", 265.0, 80.0, 315.0),
-            line("right 1", 250.0, 92.0, 330.0),
-            line("right 2", 250.0, 104.0, 330.0),
-            line("left 1", 20.0, 116.0, 100.0),
-            line("right 3", 250.0, 116.0, 330.0),
-            line("a body line across the page", 20.0, 160.0, 330.0),
-        ];
-        assert_eq!(
-            texts(&noted)[..5],
-            ["a note", "left 1", "right 1", "right 2", "right 3"]
-        );
     }
 }
