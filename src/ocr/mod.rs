@@ -630,6 +630,7 @@ mod tests {
                 .map(|(c, at)| RecChar {
                     text: c.to_string(),
                     at,
+                    latin: None,
                 })
                 .collect(),
             confidence: 0.9,

@@ -14,6 +14,8 @@ pub const MAX_WIDTH: u32 = 48 * 40;
 const MIN_CONFIDENCE: f32 = 0.5;
 /// A space the recogniser rated this likely on a step between two characters is kept.
 const SPACE_HINT: f32 = 0.2;
+/// CJK characters a line of a Latin page may hold and still be Latin text (misreadings).
+const STRAY_CJK: usize = 2;
 
 /// A line image ready for recognition: RGB rows, `width` × [`LINE_HEIGHT`].
 pub struct LineImage {
@@ -67,6 +69,9 @@ impl LineImage {
 pub struct RecChar {
     pub text: String,
     pub at: f32,
+    /// For a CJK character, the model's best reading outside CJK at that step (empty where
+    /// that is nothing): what the character is when the text around it is Latin.
+    pub latin: Option<String>,
 }
 
 /// A recognised line.
@@ -77,12 +82,26 @@ pub struct RecLine {
 }
 
 impl RecLine {
-    /// In Latin text, full-width forms become their ASCII counterparts: the recogniser was
-    /// trained mostly on Chinese and writes "（", "，" or "：" for Latin punctuation. A line
-    /// with CJK text keeps them unless Latin letters outnumber it four to one; a line of
-    /// neither (a lone "}，") follows the page (`latin_page`, see [`RecLine::script`]).
+    /// In Latin text, CJK characters are misreadings and full-width forms are Latin
+    /// punctuation: the recogniser was trained mostly on Chinese, and writes "（", "，" or "："
+    /// for Latin punctuation and "人", "十" or "二" for math symbols it does not know. On a
+    /// Latin page (`latin_page`, see [`RecLine::script`]) a line's CJK characters give way to
+    /// the model's best other reading ([`RecChar::latin`]) where Latin letters outnumber them
+    /// four to one or they are at most [`STRAY_CJK`]; a line of Chinese on a Latin page, and
+    /// every line of a CJK page, keeps them. Full-width forms are narrowed in a line of Latin
+    /// letters alone, in one where they outnumber the CJK characters four to one, and on a
+    /// Latin page in a line of neither script (a lone "}，").
     pub fn latin_forms(&mut self, latin_page: bool) {
         let (latin, cjk) = self.script();
+        let latin_line = latin_page && (latin >= 4 * cjk || cjk <= STRAY_CJK);
+        if cjk > 0 && latin_line {
+            for ch in &mut self.chars {
+                if let Some(alt) = ch.latin.take() {
+                    ch.text = alt;
+                }
+            }
+            self.chars.retain(|c| !c.text.is_empty());
+        }
         let narrow_it = if cjk == 0 {
             latin > 0 || latin_page
         } else {
@@ -201,6 +220,8 @@ fn narrow(c: char) -> char {
 pub struct Recognizer {
     pool: SessionPool,
     dict: Vec<String>,
+    /// Whether each class (blank first, then the dictionary) is a CJK character.
+    cjk: Vec<bool>,
     batch: usize,
     /// Width of the line images given to the model, as a fraction of their own (1: as they are).
     narrowing: f32,
@@ -209,13 +230,17 @@ pub struct Recognizer {
 impl Recognizer {
     /// `dict` holds one symbol per line, as shipped with the model.
     pub fn new(pool: SessionPool, dict_text: &str, batch: usize) -> Self {
-        let dict = dict_text
+        let dict: Vec<String> = dict_text
             .lines()
             .map(|l| l.trim_end_matches('\r').to_string())
+            .collect();
+        let cjk = std::iter::once(false)
+            .chain(dict.iter().map(|d| d.chars().any(crate::index::is_cjk)))
             .collect();
         Self {
             pool,
             dict,
+            cjk,
             batch: batch.max(1),
             narrowing: 1.0,
         }
@@ -302,7 +327,7 @@ impl Recognizer {
                         .map(|b| {
                             let lw = lines[chunk[b]].width as f32;
                             let probs = &data[b * steps * classes..(b + 1) * steps * classes];
-                            decode(&self.dict, probs, steps, classes, w as f32 / lw)
+                            decode(&self.dict, &self.cjk, probs, steps, classes, w as f32 / lw)
                         })
                         .collect::<Vec<Option<RecLine>>>())
                 })?;
@@ -321,6 +346,7 @@ impl Recognizer {
 /// close on a step of the gap, a space is kept.
 fn decode(
     dict: &[String],
+    cjk: &[bool],
     probs: &[f32],
     steps: usize,
     classes: usize,
@@ -347,9 +373,15 @@ fn decode(
                 chars.push(RecChar {
                     text: " ".to_string(),
                     at,
+                    latin: None,
                 });
             }
-            chars.push(RecChar { text, at });
+            let latin = cjk
+                .get(k)
+                .copied()
+                .unwrap_or(false)
+                .then(|| best_outside(row, cjk, dict, space));
+            chars.push(RecChar { text, at, latin });
             scores.push(p);
             space_hint = 0.0;
         } else if k == 0 {
@@ -365,6 +397,22 @@ fn decode(
     }
     let confidence = scores.iter().sum::<f32>() / scores.len() as f32;
     (confidence >= MIN_CONFIDENCE).then_some(RecLine { chars, confidence })
+}
+
+/// The text of the best class of `row` that is not a CJK character: empty for the blank,
+/// a space for the space class.
+fn best_outside(row: &[f32], cjk: &[bool], dict: &[String], space: usize) -> String {
+    let best = row
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| !cjk.get(*k).copied().unwrap_or(false))
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .map_or(0, |(k, _)| k);
+    match best {
+        0 => String::new(),
+        k if k == space => " ".to_string(),
+        k => dict.get(k - 1).cloned().unwrap_or_default(),
+    }
 }
 
 /// The first class with the highest score, and that score. Scores are compared by a key that
@@ -396,6 +444,7 @@ mod tests {
                 .map(|c| RecChar {
                     text: c.to_string(),
                     at: 0.0,
+                    latin: None,
                 })
                 .collect(),
             confidence: 0.9,
@@ -496,7 +545,7 @@ mod tests {
         let dict = vec!["a".to_string(), "b".to_string()];
         let read = |seq: &[(usize, f32)]| {
             let probs = steps(seq);
-            decode(&dict, &probs, seq.len(), 4, 1.0).map(|l| text(&l))
+            decode(&dict, &[false; 4], &probs, seq.len(), 4, 1.0).map(|l| text(&l))
         };
         // a, blank (space at 0.3), b: "a b"
         assert_eq!(
@@ -536,5 +585,34 @@ mod tests {
         assert_eq!(narrowed("}，", true), "},");
         assert_eq!(narrowed("（1）", false), "（1）");
         assert_eq!(narrowed("《雪国》を読む。", false), "《雪国》を読む。");
+    }
+
+    #[test]
+    fn cjk_misreadings_on_a_latin_page_take_the_models_latin_reading() {
+        let mut misread = line("人 \\prec 十 +");
+        for (ch, alt) in misread
+            .chars
+            .iter_mut()
+            .zip(["≺", "", "", "", "", "", "", "", "+"])
+        {
+            if crate::index::is_cjk(ch.text.chars().next().unwrap_or(' ')) {
+                ch.latin = Some(alt.to_string());
+            }
+        }
+        let cjk_page = {
+            let mut l = misread.clone();
+            l.latin_forms(false);
+            text(&l)
+        };
+        assert_eq!(cjk_page, "人 \\prec 十 +");
+        misread.latin_forms(true);
+        assert_eq!(text(&misread), "≺ \\prec + +");
+        // Chinese on a Latin page stays Chinese.
+        let mut chinese = line("雪国を読む");
+        for ch in &mut chinese.chars {
+            ch.latin = Some("x".to_string());
+        }
+        chinese.latin_forms(true);
+        assert_eq!(text(&chinese), "雪国を読む");
     }
 }
