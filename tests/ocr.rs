@@ -359,6 +359,32 @@ fn code_at_300_dpi_keeps_its_punctuation_and_spaces() {
 }
 
 #[test]
+fn symbols_the_recogniser_does_not_know_are_not_written_as_cjk_on_a_latin_page() {
+    // aastex-sample631 p10 at 150 dpi: a paper page whose chart legend has plot markers the
+    // Chinese-trained recogniser read as CJK characters (`十 + 十`, `丰丰丰 丰`); 12 in all
+    // before they took its best non-CJK reading, 6 now (a legend of markers alone,
+    // `#丰事年十年年`, has no Latin text to go by).
+    let text = all_text(
+        &extract_json(
+            &fixture("images/aastex-sample631_p0010_150dpi_grey.png"),
+            &[],
+        ),
+        None,
+    );
+    let cjk: Vec<char> = text
+        .chars()
+        .filter(|&c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+        .collect();
+    assert!(
+        cjk.len() <= 6,
+        "{} CJK characters {cjk:?}\n{text}",
+        cjk.len()
+    );
+    let text = collapse(&text);
+    assert!(text.contains("Days since visual maximum"), "{text}");
+}
+
+#[test]
 fn a_ruled_table_on_a_scan_is_a_table_and_the_columns_below_read_in_turn() {
     // acm-sample-sigconf p4 at 150 dpi: a booktabs table (three drawn rules) above two
     // columns. Without rules read from the pixels the table's columns were taken for page
