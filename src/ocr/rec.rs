@@ -82,26 +82,15 @@ pub struct RecLine {
 }
 
 impl RecLine {
-    /// In Latin text, CJK characters are misreadings and full-width forms are Latin
-    /// punctuation: the recogniser was trained mostly on Chinese, and writes "（", "，" or "："
-    /// for Latin punctuation and "人", "十" or "二" for math symbols it does not know. On a
-    /// Latin page (`latin_page`, see [`RecLine::script`]) a line's CJK characters give way to
-    /// the model's best other reading ([`RecChar::latin`]) where Latin letters outnumber them
-    /// four to one or they are at most [`STRAY_CJK`]; a line of Chinese on a Latin page, and
-    /// every line of a CJK page, keeps them. Full-width forms are narrowed in a line of Latin
-    /// letters alone, in one where they outnumber the CJK characters four to one, and on a
-    /// Latin page in a line of neither script (a lone "}，").
+    /// In Latin text, full-width forms become their ASCII counterparts: the recogniser was
+    /// trained mostly on Chinese and writes "（", "，" or "：" for Latin punctuation. A line
+    /// with CJK text keeps them unless Latin letters outnumber it four to one; a line of
+    /// neither (a lone "}，") follows the page (`latin_page`, see [`RecLine::script`]). CJK
+    /// characters misread for symbols are given their Latin reading first
+    /// ([`RecLine::latin_readings`]), so the line is judged by what remains.
     pub fn latin_forms(&mut self, latin_page: bool) {
+        self.latin_readings(latin_page);
         let (latin, cjk) = self.script();
-        let latin_line = latin_page && (latin >= 4 * cjk || cjk <= STRAY_CJK);
-        if cjk > 0 && latin_line {
-            for ch in &mut self.chars {
-                if let Some(alt) = ch.latin.take() {
-                    ch.text = alt;
-                }
-            }
-            self.chars.retain(|c| !c.text.is_empty());
-        }
         let narrow_it = if cjk == 0 {
             latin > 0 || latin_page
         } else {
@@ -115,6 +104,24 @@ impl RecLine {
                 ch.text = ch.text.chars().map(narrow).collect();
             }
         }
+    }
+
+    /// The recogniser writes CJK characters for symbols it does not know ("人", "十" or "二"
+    /// for math symbols). On a Latin page (`latin_page`) a line's CJK characters give way to
+    /// the model's best other reading ([`RecChar::latin`]) where Latin letters outnumber them
+    /// four to one or they are at most [`STRAY_CJK`]; a line of Chinese on a Latin page, and
+    /// every line of a CJK page, keep them.
+    fn latin_readings(&mut self, latin_page: bool) {
+        let (latin, cjk) = self.script();
+        if !latin_page || cjk == 0 || latin < 4 * cjk && cjk > STRAY_CJK {
+            return;
+        }
+        for ch in &mut self.chars {
+            if let Some(alt) = ch.latin.take() {
+                ch.text = alt;
+            }
+        }
+        self.chars.retain(|c| !c.text.is_empty());
     }
 
     /// Typographic quotes the recogniser reads as straight ones (at text size `”` and `"`,
@@ -614,5 +621,10 @@ mod tests {
         }
         chinese.latin_forms(true);
         assert_eq!(text(&chinese), "雪国を読む");
+        // A line left Latin is then narrowed as one.
+        let mut mixed = line("十 （x）");
+        mixed.chars[0].latin = Some("+".to_string());
+        mixed.latin_forms(true);
+        assert_eq!(text(&mixed), "+ (x)");
     }
 }
