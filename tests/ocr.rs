@@ -385,6 +385,41 @@ fn symbols_the_recogniser_does_not_know_are_not_written_as_cjk_on_a_latin_page()
 }
 
 #[test]
+fn a_letter_footer_of_contact_columns_is_no_table() {
+    // g-brief beispiel2 p1 at 300 dpi: a letter whose footer has five columns (name, address,
+    // phones, web, bank). The phone numbers' digit groups (`+49 171 00000000`) end at common
+    // edges, and were taken for two columns of figures: the footer became a table from its
+    // second line on, its first line and last lines left around it, so `Inselblick 12` came
+    // after `Bankverbindung:`. Now each column is read in turn, as the page prints them.
+    let doc = extract_json(
+        &fixture("images/g-brief-beispiel2_p0001_300dpi_grey.png"),
+        &[],
+    );
+    let tables: Vec<&str> = blocks(&doc)
+        .iter()
+        .filter(|b| b["kind"] == "table")
+        .filter_map(|b| b["text"].as_str())
+        .collect();
+    assert!(tables.is_empty(), "{tables:?}");
+    let text = collapse(&all_text(&doc, None));
+    let at = |s: &str| {
+        text.find(s)
+            .unwrap_or_else(|| panic!("{s:?} not read\n{text}"))
+    };
+    let order = [
+        "Adresse:",
+        "Inselblick 12",
+        "Telefon:",
+        "Mobil:",
+        "Internet:",
+        "Bankverbindung:",
+    ];
+    for pair in order.windows(2) {
+        assert!(at(pair[0]) < at(pair[1]), "{pair:?} out of order\n{text}");
+    }
+}
+
+#[test]
 fn a_ruled_table_on_a_scan_is_a_table_and_the_columns_below_read_in_turn() {
     // acm-sample-sigconf p4 at 150 dpi: a booktabs table (three drawn rules) above two
     // columns. Without rules read from the pixels the table's columns were taken for page

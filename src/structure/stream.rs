@@ -8,8 +8,10 @@ use crate::layout::{Region, RegionKind};
 use crate::pdf::Glyph;
 use crate::table::{is_number, phrases, Phrase};
 
-/// Rows with aligned numbers a table needs.
+/// Rows with aligned numbers a table needs, its rows of totals included.
 const MIN_ROWS: usize = 3;
+/// Rows with numbers in several columns a table needs (two item rows of an invoice).
+const MIN_NUMERIC_ROWS: usize = 2;
 /// Columns of numbers a table needs.
 const MIN_COLUMNS: usize = 2;
 /// How far the right edges of one column's numbers may differ, in points.
@@ -26,6 +28,9 @@ const MAX_HEADER_ROWS: usize = 3;
 const PROSE_WORDS: usize = 10;
 /// Characters per phrase a table row has at least, on average.
 const MIN_MEAN_CHARS: usize = 2;
+/// Widest gap, in the phrase's heights, between a number and the group of three digits that
+/// continues it (`21 816.00`); cells of two columns lie further apart.
+const GROUP_GAP: f32 = 0.6;
 /// Confidence given to a table found this way.
 const SCORE: f32 = 0.55;
 
@@ -35,19 +40,28 @@ struct Row<'a> {
 }
 
 impl Row<'_> {
-    /// Right edges of the numbers after the row's first phrase (its label); none for a row
-    /// of single characters (text set sideways crosses the rows one letter at a time).
-    fn number_edges(&self) -> Vec<f32> {
+    /// Left and right edges of the numbers after the row's first phrase (its label); none for
+    /// a row of single characters (text set sideways crosses the rows one letter at a time).
+    /// A number grouped by spaces (`21 816.00`) is one number, not two cells.
+    fn numbers(&self) -> Vec<(f32, f32)> {
         let chars: usize = self.phrases.iter().map(|p| p.text.chars().count()).sum();
         if chars < MIN_MEAN_CHARS * self.phrases.len() {
             return Vec::new();
         }
-        self.phrases
-            .iter()
-            .skip(1)
-            .filter(|p| is_number(&p.text))
-            .map(|p| p.bbox[2])
-            .collect()
+        let mut out: Vec<(f32, f32)> = Vec::new();
+        let mut before: Option<&Phrase> = None;
+        for p in self.phrases.iter().skip(1) {
+            if !is_number(&p.text) {
+                before = None;
+                continue;
+            }
+            match out.last_mut() {
+                Some(last) if before.is_some_and(|q| thousands(q, p)) => last.1 = p.bbox[2],
+                _ => out.push((p.bbox[0], p.bbox[2])),
+            }
+            before = Some(p);
+        }
+        out
     }
 
     fn text(&self) -> String {
@@ -158,10 +172,10 @@ fn run_end(rows: &[Row], start: usize) -> usize {
 
 /// The tables a run of rows holds: stretches of rows with numbers (at most a few rows
 /// without between them) whose numbers line up in enough columns, each from the header rows
-/// just above its first row of numbers to its last.
+/// just above its first row of numbers to its last row of totals.
 fn table_boxes(rows: &[Row]) -> Vec<BBox> {
     let numeric: Vec<usize> = (0..rows.len())
-        .filter(|&i| rows[i].number_edges().len() >= MIN_COLUMNS)
+        .filter(|&i| rows[i].numbers().len() >= MIN_COLUMNS)
         .collect();
     let mut out = Vec::new();
     let mut from = 0;
@@ -172,10 +186,12 @@ fn table_boxes(rows: &[Row]) -> Vec<BBox> {
             continue;
         }
         let stretch = &numeric[from..=k];
-        if let Some(bbox) = table_box(rows, stretch, floor) {
-            out.push(bbox);
-        }
+        let found = table_box(rows, stretch, floor);
         floor = numeric[k] + 1;
+        if let Some((bbox, last)) = found {
+            out.push(bbox);
+            floor = floor.max(last + 1);
+        }
         from = k + 1;
     }
     out
@@ -183,28 +199,13 @@ fn table_boxes(rows: &[Row]) -> Vec<BBox> {
 
 /// The box of one stretch of numeric rows, if its numbers line up in enough columns; header
 /// rows above it are taken down to row `floor`.
-fn table_box(rows: &[Row], numeric: &[usize], floor: usize) -> Option<BBox> {
-    if numeric.len() < MIN_ROWS {
+fn table_box(rows: &[Row], numeric: &[usize], floor: usize) -> Option<(BBox, usize)> {
+    if numeric.len() < MIN_NUMERIC_ROWS {
         return None;
     }
-    let mut edges: Vec<f32> = numeric
-        .iter()
-        .flat_map(|&i| rows[i].number_edges())
-        .collect();
-    edges.sort_by(f32::total_cmp);
-    let mut columns = 0;
-    let mut i = 0;
-    while i < edges.len() {
-        let mut j = i;
-        while j + 1 < edges.len() && edges[j + 1] - edges[i] <= ALIGN {
-            j += 1;
-        }
-        if (j + 1 - i) as f32 >= COLUMN_SUPPORT * numeric.len() as f32 {
-            columns += 1;
-        }
-        i = j + 1;
-    }
-    if columns < MIN_COLUMNS {
+    let numbers: Vec<(f32, f32)> = numeric.iter().flat_map(|&i| rows[i].numbers()).collect();
+    let columns = columns(&numbers, numeric.len());
+    if columns.len() < MIN_COLUMNS {
         return None;
     }
     // Header rows, up to the table's caption or the end of a sentence (a caption's last line).
@@ -216,12 +217,117 @@ fn table_box(rows: &[Row], numeric: &[usize], floor: usize) -> Option<BBox> {
         }
         first -= 1;
     }
-    let last = numeric[numeric.len() - 1];
+    let (last, totals) = totals(rows, numeric[numeric.len() - 1], &columns);
+    if numeric.len() + totals < MIN_ROWS {
+        return None;
+    }
     let mut bbox = rows[first].bbox;
     for r in &rows[first..=last] {
         bbox = super::lines::union(bbox, r.bbox);
     }
-    Some(bbox)
+    Some((bbox, last))
+}
+
+/// The last row of a table whose last row with numbers in several columns is `last`: rows of
+/// totals under it (`Subtotal  24 750.00`, `VAT (0.0%)  0.00`) whose numbers all end on the
+/// table's `columns`, with at most a few rows without numbers between; and how many rows of
+/// totals there are.
+fn totals(rows: &[Row], mut last: usize, columns: &[(f32, f32)]) -> (usize, usize) {
+    let on_column = |right: f32| {
+        columns
+            .iter()
+            .any(|&(a, b)| right >= a - ALIGN && right <= b + ALIGN)
+    };
+    let mut count = 0;
+    let mut j = last + 1;
+    while j < rows.len() && j - last <= MAX_PLAIN_RUN + 1 {
+        let numbers = rows[j].numbers();
+        if !numbers.is_empty() {
+            if !numbers.iter().all(|n| on_column(n.1)) {
+                break;
+            }
+            last = j;
+            count += 1;
+        }
+        j += 1;
+    }
+    (last, count)
+}
+
+/// Whether `next` continues the number `before` as a group of thousands: `before` ends in one
+/// to three digits after a space or a sign, `next` is three digits (and decimals), close by.
+fn thousands(before: &Phrase, next: &Phrase) -> bool {
+    let head = before
+        .text
+        .rsplit(' ')
+        .next()
+        .unwrap_or("")
+        .trim_start_matches(['+', '-', '(', '$', '€', '£']);
+    let digits = next.text.get(..3).unwrap_or("");
+    let decimals = next.text.get(3..).unwrap_or("");
+    let gap = next.bbox[0] - before.bbox[2];
+    let height = (next.bbox[3] - next.bbox[1]).max(1.0);
+    (1..=3).contains(&head.len())
+        && head.bytes().all(|b| b.is_ascii_digit())
+        && digits.len() == 3
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (decimals.is_empty()
+            || decimals.len() <= 3
+                && decimals.starts_with(['.', ','])
+                && decimals[1..].bytes().all(|b| b.is_ascii_digit()))
+        && gap <= GROUP_GAP * height
+}
+
+/// Columns among the `numbers` (left and right edges) of `rows` numeric rows, each as the
+/// range its numbers' right edges fall in: right edges that line up within [`ALIGN`] in enough
+/// of the rows (two at least), and a gutter no number crosses between one column and the next. Without the
+/// gutter, two edges are pieces of one column of text (a letter footer's phone numbers,
+/// `+49 800 0000000` over `+49 171 00000000`, whose digit groups happen to end together),
+/// not two columns of figures.
+fn columns(numbers: &[(f32, f32)], rows: usize) -> Vec<(f32, f32)> {
+    let mut spans = numbers.to_vec();
+    spans.sort_by(|a, b| a.1.total_cmp(&b.1));
+    // (leftmost start, first right edge, last right edge) of each edge, left to right.
+    let mut found: Vec<(f32, f32, f32)> = Vec::new();
+    let mut i = 0;
+    while i < spans.len() {
+        let mut j = i;
+        while j + 1 < spans.len() && spans[j + 1].1 - spans[i].1 <= ALIGN {
+            j += 1;
+        }
+        let support = j + 1 - i;
+        if support >= 2 && support as f32 >= COLUMN_SUPPORT * rows as f32 {
+            let left = spans[i..=j].iter().map(|s| s.0).fold(f32::MAX, f32::min);
+            found.push((left, spans[i].1, spans[j].1));
+        }
+        i = j + 1;
+    }
+    let gutter = |from: f32, to: f32| {
+        let mut covered: Vec<(f32, f32)> = spans
+            .iter()
+            .filter(|s| s.0 < to && s.1 > from)
+            .map(|s| (s.0.max(from), s.1.min(to)))
+            .collect();
+        covered.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut reach = from;
+        for (a, b) in covered {
+            if a > reach {
+                return true;
+            }
+            reach = reach.max(b);
+        }
+        reach < to
+    };
+    let mut out: Vec<(f32, f32)> = Vec::new();
+    let mut previous: Option<(f32, f32, f32)> = None;
+    for edge in found {
+        match (previous, out.last_mut()) {
+            (Some(p), Some(column)) if !gutter(p.2, edge.0) => column.1 = edge.2,
+            _ => out.push((edge.1, edge.2)),
+        }
+        previous = Some(edge);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -329,5 +435,100 @@ mod tests {
             number(&mut g, p, 500.0, y);
         }
         assert!(tables(&g, &[]).is_empty());
+    }
+    #[test]
+    fn digit_groups_of_one_column_of_text_are_no_table() {
+        // A letter's footer: phone numbers under one another, whose digit groups happen to
+        // end at two common edges; the first row's `800` runs on between them, so the two
+        // edges are one column of text, not two columns of figures.
+        let mut g = Vec::new();
+        let rows = [
+            (
+                "Freecall:",
+                [("+49", 277.0), ("800", 297.0), ("0000000", 316.0)],
+            ),
+            (
+                "Mobil:",
+                [("+49", 270.0), ("171", 290.0), ("00000000", 310.0)],
+            ),
+            (
+                "Fax:",
+                [("+49", 260.0), ("0000", 285.0), ("000-0000", 310.0)],
+            ),
+        ];
+        for (i, (label, groups)) in rows.into_iter().enumerate() {
+            let y = 100.0 + 14.0 * i as f32;
+            text(&mut g, label, 200.0, y);
+            for (digits, x) in groups {
+                text(&mut g, digits, x, y);
+            }
+        }
+        assert!(tables(&g, &[]).is_empty());
+        // Moved apart by a gutter, the same groups are two columns of figures.
+        let mut apart = Vec::new();
+        for (i, (label, groups)) in rows.into_iter().enumerate() {
+            let y = 100.0 + 14.0 * i as f32;
+            text(&mut apart, label, 200.0, y);
+            for (k, (digits, x)) in groups.into_iter().enumerate() {
+                text(&mut apart, digits, x + 40.0 * k as f32, y);
+            }
+        }
+        assert_eq!(tables(&apart, &[]).len(), 1);
+    }
+    #[test]
+    fn two_item_rows_and_their_totals_are_a_table() {
+        // An invoice: two items, then totals that have a number in the amount column only.
+        let mut g = Vec::new();
+        text(&mut g, "Activity", 72.0, 100.0);
+        text(&mut g, "Amount", 410.0, 100.0);
+        for (i, (label, rate, count, amount)) in [
+            ("Analysis", "2750.00", "6", "16500.00"),
+            ("Negotiation", "2750.00", "3", "8250.00"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let y = 114.0 + 14.0 * i as f32;
+            text(&mut g, label, 72.0, y);
+            number(&mut g, rate, 300.0, y);
+            number(&mut g, count, 340.0, y);
+            number(&mut g, amount, 440.0, y);
+        }
+        for (i, label) in ["Subtotal", "VAT", "Total"].into_iter().enumerate() {
+            let y = 142.0 + 14.0 * i as f32;
+            text(&mut g, label, 72.0, y);
+            number(&mut g, "24750.00", 440.0, y);
+        }
+        // Under the totals, a line whose number is not in the amount column ends the table.
+        text(&mut g, "Due within", 72.0, 184.0);
+        number(&mut g, "30", 180.0, 184.0);
+        let found = tables(&g, &[]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let b = found[0].bbox;
+        assert!(b[1] <= 100.0 && b[3] >= 180.0 && b[3] < 184.0, "{b:?}");
+    }
+
+    #[test]
+    fn a_number_grouped_by_spaces_is_one_number() {
+        let phrase = |text: &str, x0: f32, x1: f32| Phrase {
+            text: text.into(),
+            bbox: [x0, 100.0, x1, 110.0],
+            bold: 0.0,
+            row: 0,
+        };
+        let sixteen = phrase("16", 390.0, 400.0);
+        assert!(thousands(&sixteen, &phrase("500.00", 404.0, 434.0)));
+        assert!(thousands(
+            &phrase("+49", 380.0, 395.0),
+            &phrase("800", 399.0, 414.0)
+        ));
+        // Further apart: two cells. Not three digits, or after decimals: two numbers.
+        assert!(!thousands(&sixteen, &phrase("500.00", 420.0, 450.0)));
+        assert!(!thousands(&sixteen, &phrase("5000", 404.0, 424.0)));
+        assert!(!thousands(
+            &phrase("2.50", 380.0, 400.0),
+            &phrase("120", 404.0, 419.0)
+        ));
+        assert!(!thousands(&sixteen, &phrase("€12", 404.0, 419.0)));
     }
 }
