@@ -1,7 +1,9 @@
 //! Reading order by recursive XY-cut over line fragments.
 //!
 //! A region is cut vertically along a whitespace gutter when both sides are real text columns
-//! (each at least a fifth of the region wide); otherwise it is cut
+//! (each at least a fifth of the region wide, and a side of one line only where it shares a
+//! row with the other side: a label beside its entry, not a form's heading set between two
+//! of its rows); otherwise it is cut
 //! horizontally into strips at every whitespace row. Consecutive strips that together still have
 //! a column gutter are merged back before recursing, so a full-width title above two columns
 //! is read first and the columns are then read one after the other, even where both columns
@@ -47,7 +49,7 @@ fn cut(
         emit_sorted(lines, ids, column, out);
         return;
     }
-    if let Some(x) = column_gutter(lines, &ids, true) {
+    if let Some(x) = column_gutter(lines, &ids, Split::Columns) {
         let (left, right): (Vec<usize>, Vec<usize>) =
             ids.into_iter().partition(|&i| centre_x(&lines[i]) < x);
         for side in [left, right] {
@@ -60,7 +62,7 @@ fn cut(
     let strips = strips(lines, ids);
     if strips.len() == 1 {
         let only = strips.into_iter().next().unwrap_or_default();
-        match column_gutter(lines, &only, false) {
+        match column_gutter(lines, &only, Split::Row) {
             Some(x) => {
                 let (left, right): (Vec<usize>, Vec<usize>) =
                     only.into_iter().partition(|&i| centre_x(&lines[i]) < x);
@@ -123,34 +125,51 @@ fn strips(lines: &[Line], mut ids: Vec<usize>) -> Vec<Vec<usize>> {
 
 /// Merges consecutive strips whose union still has a column gutter. Where two columns'
 /// lines alternate (one line per strip, as on a slide whose columns are set at different
-/// heights), two strips hold too few lines to show a gutter: the strip after them decides.
+/// heights), two strips hold too few lines to show a gutter, and three hold one line of a
+/// column between two rows of the other, which is no column yet: the strips after them
+/// decide.
 fn merge_columned(lines: &[Line], strips: Vec<Vec<usize>>) -> Vec<Vec<usize>> {
     let mut out: Vec<Vec<usize>> = Vec::new();
-    let mut strips = strips.into_iter().peekable();
-    while let Some(strip) = strips.next() {
+    for (k, strip) in strips.iter().enumerate() {
         if let Some(last) = out.last_mut() {
-            if apart(lines, last, &strip) {
-                out.push(strip);
+            if apart(lines, last, strip) {
+                out.push(strip.clone());
                 continue;
             }
             let mut union = last.clone();
-            union.extend_from_slice(&strip);
-            let columned = column_gutter(lines, &union, true).is_some()
-                || union.len() < 3
-                    && strips.peek().is_some_and(|next| {
-                        let mut three = union.clone();
-                        three.extend_from_slice(next);
-                        column_gutter(lines, &three, true).is_some()
-                    });
+            union.extend_from_slice(strip);
+            let columned = column_gutter(lines, &union, Split::Columns).is_some() || {
+                // Too few lines yet, or one line of a side between the other's rows: the
+                // next strips decide, as long as they leave it undecided.
+                let pending = |ids: &[usize]| {
+                    ids.len() < 3 || column_gutter(lines, ids, Split::LoneLine).is_some()
+                };
+                let mut ahead = union.clone();
+                let mut found = false;
+                for next in strips[k + 1..].iter().take(LOOK_AHEAD) {
+                    if !pending(&ahead) {
+                        break;
+                    }
+                    ahead.extend_from_slice(next);
+                    if column_gutter(lines, &ahead, Split::Columns).is_some() {
+                        found = true;
+                        break;
+                    }
+                }
+                found
+            };
             if columned {
                 *last = union;
                 continue;
             }
         }
-        out.push(strip);
+        out.push(strip.clone());
     }
     out
 }
+
+/// Strips looked at past two of one line each to tell alternating columns.
+const LOOK_AHEAD: usize = 2;
 
 /// Whether a blank band taller than [`APART_EMS`] separates `strip` from the group above it:
 /// the next section (a letter's body below its reference row, a CV's next entry), not more
@@ -183,10 +202,23 @@ fn median_size(lines: &[Line], ids: &[usize]) -> f32 {
 /// Share of a region's width each side of a real column gutter spans.
 const MIN_COLUMN_SHARE: f32 = 0.2;
 
-/// The x position of the widest vertical whitespace gutter through all `ids`, if there is one.
-/// `strict` demands real text columns: both sides at least [`MIN_COLUMN_SHARE`] of the
-/// region's width, and at least three lines in all.
-fn column_gutter(lines: &[Line], ids: &[usize], strict: bool) -> Option<f32> {
+/// What a vertical gutter must split a region into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Split {
+    /// Real text columns: both sides at least [`MIN_COLUMN_SHARE`] of the region's width,
+    /// three lines in all, and a side of one line only beside a line of the other side.
+    Columns,
+    /// As `Columns`, but a side may be one line between the other side's rows: the first
+    /// line of a column whose lines alternate with the other's, until more strips show it.
+    LoneLine,
+    /// Any gap over half an em: the parts of one row.
+    Row,
+}
+
+/// The x position of the widest vertical whitespace gutter through all `ids` that makes the
+/// `split` asked for, if there is one.
+fn column_gutter(lines: &[Line], ids: &[usize], split: Split) -> Option<f32> {
+    let strict = split != Split::Row;
     if ids.len() < 2 {
         return None;
     }
@@ -219,6 +251,8 @@ fn column_gutter(lines: &[Line], ids: &[usize], strict: bool) -> Option<f32> {
                     && n_left >= 1
                     && n_right >= 1
                     && ids.len() >= 3
+                    && (split == Split::LoneLine || n_left > 1 || beside(lines, ids, x, true))
+                    && (split == Split::LoneLine || n_right > 1 || beside(lines, ids, x, false))
             };
             if ok && best.is_none_or(|(g, _)| gap > g) {
                 best = Some((gap, x));
@@ -231,6 +265,21 @@ fn column_gutter(lines: &[Line], ids: &[usize], strict: bool) -> Option<f32> {
         None if strict => crossed_gutter(lines, ids, left, width, min_gap, em),
         None => None,
     }
+}
+
+/// Whether the one line on the `left` (or right) of `x` shares a row with a line of the other
+/// side: a label beside its entry. A line alone on its side between the other side's rows (a
+/// form's centred `Datos del cliente` between `FACTURA` and `Razón social`) is no column.
+fn beside(lines: &[Line], ids: &[usize], x: f32, left: bool) -> bool {
+    let on_left = |i: usize| centre_x(&lines[i]) < x;
+    let Some(&one) = ids.iter().find(|&&i| on_left(i) == left) else {
+        return false;
+    };
+    let (top, bottom) = core_y(&lines[one]);
+    ids.iter().any(|&i| {
+        let (t, b) = core_y(&lines[i]);
+        on_left(i) != left && t < bottom && b > top
+    })
 }
 
 /// Lines per line allowed to cross a column gutter: one in [`CROSSING_PER`], so a dense
@@ -441,5 +490,33 @@ mod tests {
         let mut titled = lines.clone();
         titled.insert(0, line("a title over both columns", 20.0, 70.0, 300.0));
         assert_eq!(texts(&titled)[0], "a title over both columns");
+    }
+    #[test]
+    fn a_line_alone_between_the_rows_of_a_form_is_no_column() {
+        // An invoice's header: the number left and the date right on one row, the centred
+        // heading of the customer box under them, then the box's rows. The heading shares
+        // no row with either side, so it is not a column of its own read after the rows.
+        let lines = vec![
+            line("RIF: V-87.654.321-0", 394.0, 100.0, 481.0),
+            line("FACTURA Nº 000001", 29.0, 114.0, 187.0),
+            line("Fecha de emisión: 02-07-2022", 401.0, 114.0, 585.0),
+            line("Datos del cliente", 271.0, 128.0, 347.0),
+            line("Razón social: Ayala San Vicente", 38.0, 142.0, 245.0),
+            line("R.I.F.: Y-12.345.678-9", 453.0, 142.0, 578.0),
+            line("Persona de contacto: Jacinto", 38.0, 156.0, 200.0),
+        ];
+        let order = texts(&lines);
+        let at = |s: &str| order.iter().position(|t| t.starts_with(s)).unwrap_or(99);
+        assert!(at("FACTURA") < at("Datos"), "{order:?}");
+        assert!(at("Datos") < at("Razón"), "{order:?}");
+        assert!(at("Razón") < at("Persona"), "{order:?}");
+        // A label beside the first line of its entry is still a column of its own.
+        let cv = vec![
+            line("2010-2014", 20.0, 100.0, 80.0),
+            line("Engineer at a firm that builds", 120.0, 100.0, 330.0),
+            line("bridges and tunnels across", 120.0, 114.0, 330.0),
+            line("the whole of the country", 120.0, 128.0, 330.0),
+        ];
+        assert_eq!(texts(&cv)[1], "Engineer at a firm that builds");
     }
 }
