@@ -112,10 +112,11 @@ pub fn add_tables(glyphs: &[Glyph], regions: &mut Vec<Region>, ruled: Vec<Region
 
 /// Table regions set by whitespace that no table or equation region in `regions` covers.
 fn tables(glyphs: &[Glyph], regions: &[Region]) -> Vec<Region> {
-    // A table needs MIN_ROWS rows of MIN_COLUMNS numbers: most prose pages have too few
-    // digits to hold one, and skip the page-wide phrase pass (it runs in `fast` too).
+    // A table needs MIN_NUMERIC_ROWS rows of MIN_COLUMNS numbers and a number in each of its
+    // other rows: most prose pages have too few digits to hold one, and skip the page-wide
+    // phrase pass (it runs in `fast` too).
     let digits = glyphs.iter().filter(|g| g.c.is_ascii_digit()).count();
-    if digits < MIN_ROWS * MIN_COLUMNS {
+    if digits < MIN_NUMERIC_ROWS * MIN_COLUMNS + MIN_ROWS - MIN_NUMERIC_ROWS {
         return Vec::new();
     }
     let refs: Vec<&Glyph> = glyphs.iter().filter(|g| !g.c.is_whitespace()).collect();
@@ -279,15 +280,15 @@ fn thousands(before: &Phrase, next: &Phrase) -> bool {
 }
 
 /// Columns among the `numbers` (left and right edges) of `rows` numeric rows, each as the
-/// range its numbers' right edges fall in: right edges that line up within [`ALIGN`] in enough
-/// of the rows (two at least), and a gutter no number crosses between one column and the next. Without the
-/// gutter, two edges are pieces of one column of text (a letter footer's phone numbers,
-/// `+49 800 0000000` over `+49 171 00000000`, whose digit groups happen to end together),
-/// not two columns of figures.
+/// range its numbers' right edges fall in: right edges that line up within [`ALIGN`] in
+/// enough of the rows (two at least), and a gutter no number crosses between one column and
+/// the next. Without the gutter, two edges are pieces of one column of text (a letter
+/// footer's phone numbers, `+49 800 0000000` over `+49 171 00000000`, whose digit groups
+/// happen to end together), not two columns of figures.
 fn columns(numbers: &[(f32, f32)], rows: usize) -> Vec<(f32, f32)> {
     let mut spans = numbers.to_vec();
     spans.sort_by(|a, b| a.1.total_cmp(&b.1));
-    // (leftmost start, first right edge, last right edge) of each edge, left to right.
+    // (leftmost start, first right edge, last right edge) of each aligned edge, left to right.
     let mut found: Vec<(f32, f32, f32)> = Vec::new();
     let mut i = 0;
     while i < spans.len() {
