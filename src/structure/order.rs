@@ -128,16 +128,18 @@ fn strips(lines: &[Line], mut ids: Vec<usize>) -> Vec<Vec<usize>> {
 /// heights), two strips hold too few lines to show a gutter, and three hold one line of a
 /// column between two rows of the other, which is no column yet: the strips after them
 /// decide.
-fn merge_columned(lines: &[Line], strips: Vec<Vec<usize>>) -> Vec<Vec<usize>> {
+fn merge_columned(lines: &[Line], mut strips: Vec<Vec<usize>>) -> Vec<Vec<usize>> {
     let mut out: Vec<Vec<usize>> = Vec::new();
-    for (k, strip) in strips.iter().enumerate() {
+    for k in 0..strips.len() {
+        // Taken, not cloned: the look-ahead below reads only the strips after it.
+        let strip = std::mem::take(&mut strips[k]);
         if let Some(last) = out.last_mut() {
-            if apart(lines, last, strip) {
-                out.push(strip.clone());
+            if apart(lines, last, &strip) {
+                out.push(strip);
                 continue;
             }
             let mut union = last.clone();
-            union.extend_from_slice(strip);
+            union.extend_from_slice(&strip);
             let columned = column_gutter(lines, &union, Split::Columns).is_some() || {
                 // Too few lines yet, or one line of a side between the other's rows: the
                 // next strips decide, as long as they leave it undecided.
@@ -163,7 +165,7 @@ fn merge_columned(lines: &[Line], strips: Vec<Vec<usize>>) -> Vec<Vec<usize>> {
                 continue;
             }
         }
-        out.push(strip.clone());
+        out.push(strip);
     }
     out
 }
@@ -491,6 +493,7 @@ mod tests {
         titled.insert(0, line("a title over both columns", 20.0, 70.0, 300.0));
         assert_eq!(texts(&titled)[0], "a title over both columns");
     }
+
     #[test]
     fn a_line_alone_between_the_rows_of_a_form_is_no_column() {
         // An invoice's header: the number left and the date right on one row, the centred

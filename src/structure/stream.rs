@@ -175,8 +175,9 @@ fn run_end(rows: &[Row], start: usize) -> usize {
 /// without between them) whose numbers line up in enough columns, each from the header rows
 /// just above its first row of numbers to its last row of totals.
 fn table_boxes(rows: &[Row]) -> Vec<BBox> {
+    let numbers: Vec<Vec<(f32, f32)>> = rows.iter().map(Row::numbers).collect();
     let numeric: Vec<usize> = (0..rows.len())
-        .filter(|&i| rows[i].numbers().len() >= MIN_COLUMNS)
+        .filter(|&i| numbers[i].len() >= MIN_COLUMNS)
         .collect();
     let mut out = Vec::new();
     let mut from = 0;
@@ -187,7 +188,7 @@ fn table_boxes(rows: &[Row]) -> Vec<BBox> {
             continue;
         }
         let stretch = &numeric[from..=k];
-        let found = table_box(rows, stretch, floor);
+        let found = table_box(rows, &numbers, stretch, floor);
         floor = numeric[k] + 1;
         if let Some((bbox, last)) = found {
             out.push(bbox);
@@ -198,14 +199,22 @@ fn table_boxes(rows: &[Row]) -> Vec<BBox> {
     out
 }
 
-/// The box of one stretch of numeric rows, if its numbers line up in enough columns; header
-/// rows above it are taken down to row `floor`.
-fn table_box(rows: &[Row], numeric: &[usize], floor: usize) -> Option<(BBox, usize)> {
+/// The box of one stretch of numeric rows, if its numbers line up in enough columns, and its
+/// last row; header rows above it are taken down to row `floor`. `numbers` are each row's.
+fn table_box(
+    rows: &[Row],
+    numbers: &[Vec<(f32, f32)>],
+    numeric: &[usize],
+    floor: usize,
+) -> Option<(BBox, usize)> {
     if numeric.len() < MIN_NUMERIC_ROWS {
         return None;
     }
-    let numbers: Vec<(f32, f32)> = numeric.iter().flat_map(|&i| rows[i].numbers()).collect();
-    let columns = columns(&numbers, numeric.len());
+    let spans: Vec<(f32, f32)> = numeric
+        .iter()
+        .flat_map(|&i| numbers[i].iter().copied())
+        .collect();
+    let columns = columns(&spans, numeric.len());
     if columns.len() < MIN_COLUMNS {
         return None;
     }
@@ -218,7 +227,7 @@ fn table_box(rows: &[Row], numeric: &[usize], floor: usize) -> Option<(BBox, usi
         }
         first -= 1;
     }
-    let (last, totals) = totals(rows, numeric[numeric.len() - 1], &columns);
+    let (last, totals) = totals(numbers, numeric[numeric.len() - 1], &columns);
     if numeric.len() + totals < MIN_ROWS {
         return None;
     }
@@ -230,10 +239,10 @@ fn table_box(rows: &[Row], numeric: &[usize], floor: usize) -> Option<(BBox, usi
 }
 
 /// The last row of a table whose last row with numbers in several columns is `last`: rows of
-/// totals under it (`Subtotal  24 750.00`, `VAT (0.0%)  0.00`) whose numbers all end on the
+/// totals under it (`Subtotal  24 750.00`, `VAT (0.0%)  0.00`) whose `numbers` all end on the
 /// table's `columns`, with at most a few rows without numbers between; and how many rows of
 /// totals there are.
-fn totals(rows: &[Row], mut last: usize, columns: &[(f32, f32)]) -> (usize, usize) {
+fn totals(numbers: &[Vec<(f32, f32)>], mut last: usize, columns: &[(f32, f32)]) -> (usize, usize) {
     let on_column = |right: f32| {
         columns
             .iter()
@@ -241,10 +250,9 @@ fn totals(rows: &[Row], mut last: usize, columns: &[(f32, f32)]) -> (usize, usiz
     };
     let mut count = 0;
     let mut j = last + 1;
-    while j < rows.len() && j - last <= MAX_PLAIN_RUN + 1 {
-        let numbers = rows[j].numbers();
-        if !numbers.is_empty() {
-            if !numbers.iter().all(|n| on_column(n.1)) {
+    while j < numbers.len() && j - last <= MAX_PLAIN_RUN + 1 {
+        if !numbers[j].is_empty() {
+            if !numbers[j].iter().all(|n| on_column(n.1)) {
                 break;
             }
             last = j;
@@ -437,12 +445,12 @@ mod tests {
         }
         assert!(tables(&g, &[]).is_empty());
     }
+
     #[test]
     fn digit_groups_of_one_column_of_text_are_no_table() {
         // A letter's footer: phone numbers under one another, whose digit groups happen to
         // end at two common edges; the first row's `800` runs on between them, so the two
         // edges are one column of text, not two columns of figures.
-        let mut g = Vec::new();
         let rows = [
             (
                 "Freecall:",
@@ -457,25 +465,24 @@ mod tests {
                 [("+49", 260.0), ("0000", 285.0), ("000-0000", 310.0)],
             ),
         ];
-        for (i, (label, groups)) in rows.into_iter().enumerate() {
-            let y = 100.0 + 14.0 * i as f32;
-            text(&mut g, label, 200.0, y);
-            for (digits, x) in groups {
-                text(&mut g, digits, x, y);
+        // The footer with its digit groups moved `shift` further apart, one group from the next.
+        let footer = |shift: f32| {
+            let mut g = Vec::new();
+            for (i, (label, groups)) in rows.into_iter().enumerate() {
+                let y = 100.0 + 14.0 * i as f32;
+                text(&mut g, label, 200.0, y);
+                for (k, (digits, x)) in groups.into_iter().enumerate() {
+                    text(&mut g, digits, x + shift * k as f32, y);
+                }
             }
-        }
-        assert!(tables(&g, &[]).is_empty());
+            g
+        };
+        assert!(tables(&footer(0.0), &[]).is_empty());
         // Moved apart by a gutter, the same groups are two columns of figures.
-        let mut apart = Vec::new();
-        for (i, (label, groups)) in rows.into_iter().enumerate() {
-            let y = 100.0 + 14.0 * i as f32;
-            text(&mut apart, label, 200.0, y);
-            for (k, (digits, x)) in groups.into_iter().enumerate() {
-                text(&mut apart, digits, x + 40.0 * k as f32, y);
-            }
-        }
+        let apart = footer(40.0);
         assert_eq!(tables(&apart, &[]).len(), 1);
     }
+
     #[test]
     fn two_item_rows_and_their_totals_are_a_table() {
         // An invoice: two items, then totals that have a number in the amount column only.
