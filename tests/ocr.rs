@@ -345,6 +345,26 @@ fn quotes_come_out_curly_where_the_page_prints_them_curly() {
 }
 
 #[test]
+fn urls_and_code_get_no_space_beside_their_dots_and_brackets() {
+    // The recogniser's hint of a space beside `.`, `:` or `(` in URLs and code: R-data p21
+    // read "(https ://www. ibm.com/db2);", reportlab p44 "pathobject.close ()" and
+    // "(canvas) :". Hints before closing punctuation, after a dot before a lower-case letter
+    // and before an opening bracket are dropped now.
+    let (text, _, _) = read_scored("R-data_p0021_300dpi_grey.png", "R-data_p0021");
+    assert!(
+        collapse(&text).contains("(https://www.ibm.com/db2);"),
+        "{text}"
+    );
+    let (text, _, _) = read_scored(
+        "reportlab-userguide_p0044_300dpi.png",
+        "reportlab-userguide_p0044",
+    );
+    let text1 = collapse(&text);
+    assert!(text1.contains("pathobject.close()"), "{text}");
+    assert!(text1.contains("(canvas):"), "{text}");
+}
+
+#[test]
 fn code_at_300_dpi_keeps_its_punctuation_and_spaces() {
     // R-intro p57 at 300 dpi: R code. Point-sampled lines and the Chinese-trained
     // recogniser gave CER 0.058 with "}，" and lost spaces; measured now: CER 0.027, F1 0.987.
