@@ -350,8 +350,7 @@ impl Recognizer {
 /// dictionary line k − 1; the class after the dictionary is a space. Between two
 /// characters the model may see a space it does not commit to (narrow spaces in code
 /// and formulas: `sq <- function` read as `sq<-function`): where the space class came
-/// close on a step of the gap, a space is kept where one can stand
-/// ([`drop_misplaced_hints`]).
+/// close on a step of the gap, a space is kept where one can stand ([`space_fits`]).
 fn decode(
     dict: &[String],
     cjk: &[bool],
@@ -366,8 +365,6 @@ fn decode(
     let space = classes.saturating_sub(1);
     // The most likely the space class was on a step since the last character.
     let mut space_hint = 0f32;
-    // Indices in `chars` of the spaces that stand on a hint alone.
-    let mut hinted: Vec<usize> = Vec::new();
     for t in 0..steps {
         let row = &probs[t * classes..(t + 1) * classes];
         let (k, p) = argmax(row);
@@ -377,10 +374,12 @@ fn decode(
                 Some(s) => s.clone(),
                 None => " ".to_string(),
             };
-            let after_text = chars.last().is_some_and(|c| !c.text.trim().is_empty());
-            if k != space && after_text && space_hint >= SPACE_HINT {
+            let before = chars.last().and_then(|c| c.text.chars().last());
+            let fits = before
+                .zip(text.chars().next())
+                .is_some_and(|(b, a)| !b.is_whitespace() && space_fits(b, a));
+            if k != space && fits && space_hint >= SPACE_HINT {
                 // Not scored: the line's confidence is its characters'.
-                hinted.push(chars.len());
                 chars.push(RecChar {
                     text: " ".to_string(),
                     at,
@@ -400,7 +399,6 @@ fn decode(
         }
         prev = k;
     }
-    drop_misplaced_hints(&mut chars, &hinted);
     while chars.last().is_some_and(|c| c.text.trim().is_empty()) {
         chars.pop();
     }
@@ -411,38 +409,14 @@ fn decode(
     (confidence >= MIN_CONFIDENCE).then_some(RecLine { chars, confidence })
 }
 
-/// Drops the spaces kept on the model's hint alone (`hinted`, indices into `chars`) where
-/// neither code nor prose puts one: before closing punctuation (`write .table`, `ff .`),
-/// after an opening bracket (`\end{ teaserfigure}`), before an opening bracket that follows
-/// a word or a bracket (`\usepackage [x] {y}`, `factor ()`), and between a full stop and a
-/// lower-case letter (`write. table`, `ifthen. pdf`). The hint rises beside the wide side
-/// bearings of such marks in code and URLs. Tune pages, hinted spaces checked against the
-/// truth (4 characters on each side): these cases were 118 wrong and 3 right; the other hints
-/// (`, "nsw"`, `a “quote”`, `CRED: LU96`) are mostly right and stay.
-fn drop_misplaced_hints(chars: &mut Vec<RecChar>, hinted: &[usize]) {
-    let last = |c: &RecChar| c.text.chars().last();
-    let first = |c: &RecChar| c.text.chars().next();
-    let misplaced: Vec<usize> = hinted
-        .iter()
-        .copied()
-        .filter(|&i| {
-            let before = i.checked_sub(1).and_then(|b| chars.get(b)).and_then(last);
-            let after = chars.get(i + 1).and_then(first);
-            before.zip(after).is_some_and(|(b, a)| !space_fits(b, a))
-        })
-        .collect();
-    if misplaced.is_empty() {
-        return;
-    }
-    let mut i = 0;
-    chars.retain(|_| {
-        i += 1;
-        misplaced.binary_search(&(i - 1)).is_err()
-    });
-}
-
-/// Whether a space the model only hinted at can stand between `before` and `after`
-/// ([`drop_misplaced_hints`]).
+/// Whether a space the model only hinted at can stand between `before` and `after`. Not
+/// before closing punctuation (`write .table`, `ff .`), after an opening bracket
+/// (`\end{ teaserfigure}`), before an opening bracket that follows a word or a bracket
+/// (`\usepackage [x] {y}`, `factor ()`), nor between a full stop and a lower-case letter
+/// (`write. table`, `ifthen. pdf`): the hint rises beside the wide side bearings of such marks
+/// in code and URLs. Tune pages, hinted spaces checked against the truth (4 characters on
+/// each side): these cases were 118 wrong and 3 right; the other hints (`, "nsw"`,
+/// `a “quote”`, `CRED: LU96`) are mostly right and stay.
 fn space_fits(before: char, after: char) -> bool {
     let closing = matches!(after, '.' | ',' | ':' | ';' | ')' | ']' | '}');
     let opened = matches!(before, '(' | '[' | '{');
@@ -511,10 +485,16 @@ mod tests {
     /// CTC steps over the classes blank, "a", "b" and space: each step names its most likely
     /// class and how likely the space class is.
     fn steps(seq: &[(usize, f32)]) -> Vec<f32> {
+        steps_of(seq, 4)
+    }
+
+    /// CTC rows over `classes` classes, the last the space: each step names its most likely
+    /// class and how likely the space class is.
+    fn steps_of(seq: &[(usize, f32)], classes: usize) -> Vec<f32> {
         seq.iter()
             .flat_map(|&(k, space)| {
-                let mut row = [0.0f32; 4];
-                row[3] = space;
+                let mut row = vec![0.0f32; classes];
+                row[classes - 1] = space;
                 row[k] = (1.0 - space).max(row[k]);
                 row
             })
@@ -635,12 +615,7 @@ mod tests {
                     [(k, 0.0), (0, 0.3)]
                 })
                 .collect();
-            let mut probs = vec![0f32; seq.len() * (space + 1)];
-            for (t, &(k, hint)) in seq.iter().enumerate() {
-                let row = &mut probs[t * (space + 1)..(t + 1) * (space + 1)];
-                row[space] = hint;
-                row[k] = (1.0 - hint).max(row[k]);
-            }
+            let probs = steps_of(&seq, space + 1);
             let cjk = vec![false; space + 1];
             decode(&dict, &cjk, &probs, seq.len(), space + 1, 1.0).map(|l| text(&l))
         };
