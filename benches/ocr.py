@@ -124,6 +124,8 @@ def write_texts(folder, stem):
     body, everything = [], []
     for b in blocks:
         text = (b.get('text') or '').rstrip()
+        if b.get('kind') == 'list_item' and b.get('marker'):
+            text = f"{b['marker']} {text}"  # a bulleted item keeps its bullet, as on the page
         label = (b.get('toc') or {}).get('page')
         everything.append(f'{text} {label}' if label else text)
         if b.get('kind') not in ('page_header', 'page_footer'):

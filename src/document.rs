@@ -220,6 +220,10 @@ pub struct Block {
     /// For section headers: what decided that the block is a heading and its level.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heading_from: Option<HeadingFrom>,
+    /// For list items opened by a bullet: the bullet as printed (`•`, `–`, `▪`), which `text`
+    /// leaves out. An enumerator (`1.`, `(a)`) stays in `text`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
 }
 
 /// The evidence behind a heading and its level.

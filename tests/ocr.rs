@@ -580,3 +580,39 @@ fn optimised_model_copies_read_a_page_as_the_models_do_and_a_broken_one_is_remad
     assert_eq!(std::fs::metadata(&det).expect("copy").len(), size);
     std::fs::remove_dir_all(&models).expect("clean up");
 }
+
+#[test]
+fn bulleted_items_keep_their_bullets_in_plain_text() {
+    // R-intro p37 at 150 dpi: four items each opened by `•`, as the page and its text layer
+    // show them. Plain text printed the items without it; the JSON's item text leaves the
+    // bullet out and holds it as the item's `marker`.
+    let file = fixture("images/R-intro_p0037_150dpi_grey.png");
+    let doc = extract_json(&file, &[]);
+    let items: Vec<&serde_json::Value> = blocks(&doc)
+        .iter()
+        .filter(|b| b["kind"] == "list_item")
+        .collect();
+    let starts = [
+        "gather together",
+        "when working",
+        "before leaving",
+        "finally remove",
+    ];
+    assert_eq!(items.len(), starts.len(), "{items:?}");
+    for (item, start) in items.iter().zip(starts) {
+        assert_eq!(item["marker"], "•", "{item}");
+        assert!(
+            item["text"].as_str().unwrap_or("").starts_with(start),
+            "{item}"
+        );
+    }
+    let text = extract_as(&file, "text", &[]);
+    for start in starts {
+        let line = format!("• {start}");
+        assert!(text.lines().any(|l| l.starts_with(&line)), "{line}\n{text}");
+    }
+    // Markdown writes its own list syntax, not the bullet.
+    let markdown = extract_as(&file, "markdown", &[]);
+    assert!(markdown.contains("\n- gather together"), "{markdown}");
+    assert!(!markdown.contains('•'), "{markdown}");
+}

@@ -25,6 +25,7 @@ fn block(id: usize, kind: BlockKind, text: &str, page: u32) -> Block {
         table: None,
         caption_of: None,
         heading_from: None,
+        marker: None,
         toc: None,
         latex: None,
     }

@@ -101,6 +101,7 @@ mod tests {
             table: None,
             caption_of: None,
             heading_from: None,
+            marker: None,
             toc: None,
             latex: None,
         }

@@ -911,10 +911,15 @@ fn code_text(proto: &ProtoBlock) -> String {
         .join("\n")
 }
 
+/// The bullet that opens `text`, if one does.
+fn bullet(text: &str) -> Option<char> {
+    text.chars().next().filter(|c| BULLETS.contains(c))
+}
+
 fn strip_bullet(text: &str) -> String {
-    match text.chars().next() {
-        Some(c) if BULLETS.contains(&c) => text[c.len_utf8()..].trim_start().to_string(),
-        _ => text.to_string(),
+    match bullet(text) {
+        Some(c) => text[c.len_utf8()..].trim_start().to_string(),
+        None => text.to_string(),
     }
 }
 
@@ -1089,6 +1094,10 @@ fn finish(drafts: Vec<Draft>) -> Vec<Block> {
             latex,
             toc: d.toc,
             heading_from,
+            marker: (d.kind == BlockKind::ListItem)
+                .then(|| d.proto.lines.first().and_then(|l| bullet(&l.text)))
+                .flatten()
+                .map(String::from),
         });
     }
     link_parents(&mut blocks);

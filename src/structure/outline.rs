@@ -152,6 +152,7 @@ mod tests {
             latex: None,
             toc: None,
             heading_from: None,
+            marker: None,
         }
     }
 
@@ -173,6 +174,7 @@ mod tests {
             block("b5", 2, BlockKind::Paragraph, "We sampled."),
             Block {
                 heading_from: Some(HeadingFrom::Typography),
+                marker: None,
                 ..block("b6", 2, BlockKind::SectionHeader, "Parameters")
             },
             block(

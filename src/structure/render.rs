@@ -83,6 +83,15 @@ pub fn to_text_with(doc: &Document, render: Render) -> String {
             out.push('\n');
         }
         page = Some(block.page);
+        // A bulleted item is printed with its bullet, as on the page.
+        if let Some(marker) = block
+            .marker
+            .as_deref()
+            .filter(|_| block.kind == BlockKind::ListItem)
+        {
+            out.push_str(marker);
+            out.push(' ');
+        }
         out.push_str(block.text.trim_end());
         if let Some(entry) = block.toc.as_ref().filter(|_| render.furniture) {
             out.push(' ');
