@@ -290,7 +290,7 @@ function renderMarkdown() {
     } else if (b.kind === 'formula') {
       node = el('p', { textContent: '$$' + (b.latex || b.text) + '$$' });
     } else {
-      node = el('p', { textContent: (b.kind === 'list_item' ? '• ' : '') + b.text });
+      node = el('p', { textContent: (b.kind === 'list_item' ? (b.marker || '•') + ' ' : '') + b.text });
     }
     node.dataset.for = b.id;
     node.title = `${b.id} · page ${b.page}`;
