@@ -374,6 +374,11 @@ fn code_at_300_dpi_keeps_its_punctuation_and_spaces() {
     assert!(!text.contains(['“', '”']), "{text}");
     let text1 = collapse(&text);
     assert!(text1.contains("withdraw = function(amount)"), "{text}");
+    // A code line whose string holds a run of spaces is one line, not two columns' halves.
+    assert!(
+        text1.contains(r#"cat(amount, "withdrawn. Your balance is", total,"#),
+        "{text}"
+    );
     assert!(c <= 0.04, "CER {c:.3} over the floor\n{text}");
     assert!(f >= 0.97, "bag-of-words F1 {f:.3} under the floor\n{text}");
 }
