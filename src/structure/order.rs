@@ -144,10 +144,9 @@ fn merge_columned(lines: &[Line], mut strips: Vec<Vec<usize>>) -> Vec<Vec<usize>
             let columned = column_gutter(lines, &union, Split::Columns).is_some() || {
                 // Too few lines yet, or one line of a side between the other's rows: the
                 // next strips decide, as long as they leave it undecided.
+                // (`LoneLine` also takes a narrow gutter between short sides.)
                 let pending = |ids: &[usize]| {
-                    ids.len() < 3
-                        || column_gutter(lines, ids, Split::LoneLine).is_some()
-                        || column_gutter(lines, ids, Split::ShortColumns).is_some()
+                    ids.len() < 3 || column_gutter(lines, ids, Split::LoneLine).is_some()
                 };
                 let mut ahead = union.clone();
                 let mut found = false;
