@@ -142,9 +142,9 @@ fn merge_columned(lines: &[Line], mut strips: Vec<Vec<usize>>) -> Vec<Vec<usize>
             let mut union = last.clone();
             union.extend_from_slice(&strip);
             let columned = column_gutter(lines, &union, Split::Columns).is_some() || {
-                // Too few lines yet, or one line of a side between the other's rows: the
-                // next strips decide, as long as they leave it undecided.
-                // (`LoneLine` also takes a narrow gutter between short sides.)
+                // Too few lines yet, one line of a side between the other's rows, or a
+                // narrow gutter between short sides: the next strips decide, as long as they
+                // leave it undecided.
                 let pending = |ids: &[usize]| {
                     ids.len() < 3 || column_gutter(lines, ids, Split::LoneLine).is_some()
                 };
@@ -276,8 +276,7 @@ fn column_gutter(lines: &[Line], ids: &[usize], split: Split) -> Option<f32> {
                     && n_left >= 1
                     && n_right >= 1
                     && ids.len() >= 3
-                    && (split == Split::LoneLine
-                        || split == Split::ShortColumns
+                    && (matches!(split, Split::LoneLine | Split::ShortColumns)
                         || gap >= NARROW_GUTTER_EMS * em
                         || n_left.min(n_right) >= MIN_LINES_BESIDE_NARROW_GUTTER)
                     && (split == Split::LoneLine || n_left > 1 || beside(lines, ids, x, true))

@@ -174,7 +174,6 @@ mod tests {
             block("b5", 2, BlockKind::Paragraph, "We sampled."),
             Block {
                 heading_from: Some(HeadingFrom::Typography),
-                marker: None,
                 ..block("b6", 2, BlockKind::SectionHeader, "Parameters")
             },
             block(
