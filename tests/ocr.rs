@@ -384,6 +384,31 @@ fn code_at_300_dpi_keeps_its_punctuation_and_spaces() {
 }
 
 #[test]
+fn a_code_list_keeps_the_space_after_each_comma_and_is_no_table() {
+    // R-intro p23 at 150 dpi: R vectors typed in a typewriter face with a space after each
+    // comma. The recogniser neither read nor hinted at those spaces (`c(60,49,40`, CER
+    // 0.014); the characters' positions give them back (measured: CER 0.0014, F1 0.999). The
+    // numbers, now words of their own, line up from row to row: they stay a list, not a table.
+    let doc = extract_json(&fixture("images/R-intro_p0023_150dpi_grey.png"), &[]);
+    let text = all_text(&doc, None);
+    let reference = truth("R-intro_p0023");
+    let (c, f) = (cer(&text, &reference), bow_f1(&text, &reference));
+    let text1 = collapse(&text);
+    assert!(
+        text1.contains("> incomes <- c(60, 49, 40, 61, 64, 60, 59, 54, 62,"),
+        "{text}"
+    );
+    assert!(text1.contains(r#"c("tas", "sa", "qld", "nsw","#), "{text}");
+    let tables: Vec<&serde_json::Value> = blocks(&doc)
+        .iter()
+        .filter(|b| b["kind"] == "table")
+        .collect();
+    assert!(tables.is_empty(), "{tables:?}");
+    assert!(c <= 0.005, "CER {c:.4} over the floor\n{text}");
+    assert!(f >= 0.99, "bag-of-words F1 {f:.3} under the floor\n{text}");
+}
+
+#[test]
 fn symbols_the_recogniser_does_not_know_are_not_written_as_cjk_on_a_latin_page() {
     // aastex-sample631 p10 at 150 dpi: a paper page whose chart legend has plot markers the
     // Chinese-trained recogniser read as CJK characters (`十 + 十`, `丰丰丰 丰`); 12 in all

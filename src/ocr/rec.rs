@@ -360,6 +360,8 @@ fn decode(
     stretch: f32,
 ) -> Option<RecLine> {
     let mut chars: Vec<RecChar> = Vec::new();
+    // The step each character was read on.
+    let mut read_on: Vec<usize> = Vec::new();
     let mut scores = Vec::new();
     let mut prev = 0usize;
     let space = classes.saturating_sub(1);
@@ -385,6 +387,7 @@ fn decode(
                     at,
                     latin: None,
                 });
+                read_on.push(t);
             }
             let latin = cjk
                 .get(k)
@@ -392,6 +395,7 @@ fn decode(
                 .unwrap_or(false)
                 .then(|| best_outside(row, cjk, dict, space));
             chars.push(RecChar { text, at, latin });
+            read_on.push(t);
             scores.push(p);
             space_hint = 0.0;
         } else if k == 0 {
@@ -399,6 +403,7 @@ fn decode(
         }
         prev = k;
     }
+    space_after_separators(&mut chars, &read_on);
     while chars.last().is_some_and(|c| c.text.trim().is_empty()) {
         chars.pop();
     }
@@ -407,6 +412,64 @@ fn decode(
     }
     let confidence = scores.iter().sum::<f32>() / scores.len() as f32;
     (confidence >= MIN_CONFIDENCE).then_some(RecLine { chars, confidence })
+}
+
+/// Steps between a separator and what follows it, at and above which a space stands there
+/// (the steps of a line 48 px high are 8 px): on the tune pages' lines, a comma and the digit
+/// after it are 1–2 steps apart in prose numbers (`1,000`, `[0,1]`) and 4–6 in code lists set
+/// in a typewriter face (`c(60, 49, 40)`), whose space the model neither reads nor hints at.
+const SEPARATOR_GAP: usize = 4;
+/// ... and at least this many times the line's usual distance between neighbouring characters
+/// (its median), so that a wide face's letters do not read as spaced.
+const SEPARATOR_PITCHES: f32 = 1.3;
+
+/// Puts a space after a comma or semicolon read far from the character after it, as code set
+/// in a typewriter face has (`c(60, 49, 40)` was read `c(60,49,40)`: the model neither emits
+/// nor hints at the space, but the characters' steps show the empty cell). Only between Latin
+/// characters: full-width commas in CJK text take no space.
+fn space_after_separators(chars: &mut Vec<RecChar>, read_on: &[usize]) {
+    let mut gaps: Vec<usize> = chars
+        .windows(2)
+        .zip(read_on.windows(2))
+        .filter(|(c, _)| c.iter().all(|c| c.text != " "))
+        .map(|(_, t)| t[1] - t[0])
+        .collect();
+    if gaps.len() < 4 {
+        return;
+    }
+    gaps.sort_unstable();
+    let pitch = gaps[gaps.len() / 2] as f32;
+    let mut spaced = Vec::with_capacity(chars.len() + 4);
+    for (i, c) in chars.drain(..).enumerate() {
+        if let (Some(prev), Some(sep)) = (spaced.last(), i.checked_sub(1)) {
+            let gap = read_on[i] - read_on[sep];
+            let before_sep = spaced.len().checked_sub(2).and_then(|k| spaced.get(k));
+            if separates(before_sep, prev, &c)
+                && gap >= SEPARATOR_GAP
+                && gap as f32 >= SEPARATOR_PITCHES * pitch
+            {
+                let at = (prev.at + c.at) / 2.0;
+                spaced.push(RecChar {
+                    text: " ".to_string(),
+                    at,
+                    latin: None,
+                });
+            }
+        }
+        spaced.push(c);
+    }
+    *chars = spaced;
+}
+
+/// Whether `sep` is a comma or semicolon between Latin text (`before`, `after`) that would take
+/// a space after it: a letter, digit, quote, opening bracket, sign or backslash follows.
+fn separates(before: Option<&RecChar>, sep: &RecChar, after: &RecChar) -> bool {
+    let ascii = |c: &RecChar| c.text.chars().all(|c| c.is_ascii_graphic());
+    let is_sep = matches!(sep.text.as_str(), "," | ";" | "，" | "；");
+    let follows = after.text.chars().next().is_some_and(|c| {
+        c.is_ascii_alphanumeric() || matches!(c, '"' | '\'' | '(' | '[' | '{' | '-' | '+' | '\\')
+    });
+    is_sep && follows && ascii(after) && before.is_some_and(ascii)
 }
 
 /// Whether a space the model only hinted at can stand between `before` and `after`. Not
@@ -626,6 +689,66 @@ mod tests {
         assert_eq!(read("w,\"t").as_deref(), Some("w, \" t"));
         assert_eq!(read("w.T").as_deref(), Some("w. T"));
         assert_eq!(read("wt").as_deref(), Some("w t"));
+    }
+
+    #[test]
+    fn a_separator_read_far_from_what_follows_takes_a_space() {
+        let dict: Vec<String> = ["c", "(", "6", "0", ",", "4", "9", ")", "1", "日", "，"]
+            .map(String::from)
+            .to_vec();
+        let classes = dict.len() + 2;
+        // Each character, then as many blank steps as given.
+        let read = |s: &[(&str, usize)]| {
+            let seq: Vec<(usize, f32)> = s
+                .iter()
+                .flat_map(|&(c, blanks)| {
+                    let k = dict.iter().position(|d| d == c).map_or(0, |k| k + 1);
+                    std::iter::once((k, 0.0)).chain(std::iter::repeat_n((0, 0.0), blanks))
+                })
+                .collect();
+            let probs = steps_of(&seq, classes);
+            decode(
+                &dict,
+                &vec![false; classes],
+                &probs,
+                seq.len(),
+                classes,
+                1.0,
+            )
+            .map(|l| text(&l))
+        };
+        fn evenly(s: &str, after_comma: usize) -> Vec<(&str, usize)> {
+            s.split(' ')
+                .map(|c| {
+                    (
+                        c,
+                        if c == "," || c == "，" {
+                            after_comma
+                        } else {
+                            1
+                        },
+                    )
+                })
+                .collect()
+        }
+        // Code in a typewriter face: the comma's cell and the space's, 5 steps.
+        let code = evenly("c ( 6 0 , 4 9 , 6 0 )", 4);
+        assert_eq!(read(&code).as_deref(), Some("c(60, 49, 60)"));
+        // A number in prose: its comma as close as any other character.
+        assert_eq!(read(&evenly("1 , 0 0 0", 1)).as_deref(), Some("1,000"));
+        assert_eq!(
+            read(&evenly("c ( 6 0 , 4 9 )", 2)).as_deref(),
+            Some("c(60,49)")
+        );
+        // A full-width comma between Latin characters too; not after a CJK character.
+        assert_eq!(
+            read(&evenly("6 0 ， 4 9 )", 4)).as_deref(),
+            Some("60， 49)")
+        );
+        assert_eq!(
+            read(&evenly("6 日 ， 4 9 )", 4)).as_deref(),
+            Some("6日，49)")
+        );
     }
 
     #[test]

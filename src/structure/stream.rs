@@ -387,6 +387,25 @@ mod tests {
     }
 
     #[test]
+    fn a_list_of_numbers_in_code_is_no_table() {
+        // R code in a typewriter face: the numbers of a vector line up from row to row, but
+        // each is an item of a list, followed by its comma and a word space.
+        let mut g = Vec::new();
+        for (i, row) in [
+            "> incomes <- c(60, 49, 40, 61, 64, 60, 59, 54,",
+            "               61, 61, 61, 58, 51, 48, 65, 49,",
+            "               59, 46, 58, 43, 55, 41, 47, 50)",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            text(&mut g, row, 72.0, 100.0 + 14.0 * i as f32);
+        }
+        let found = tables(&g, &[]);
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
     fn rules_under_some_columns_do_not_cut_the_table_down_to_them() {
         let mut g = Vec::new();
         for (i, (label, a, b)) in [

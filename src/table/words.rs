@@ -55,8 +55,13 @@ pub fn phrases(glyphs: &[&Glyph], rules: &[Rule]) -> Vec<Phrase> {
                         && y >= r.from
                         && y <= r.to
                 });
-                let numbers =
-                    gap > NUMBER_GAP_EM * em && is_number(&p.text) && is_number(&word.text);
+                // A number ending in a comma or semicolon is an item of a list (`c(60, 49,
+                // 40)`), set a word space from the next: not a cell of its own.
+                let listed = p.text.ends_with([',', ';']);
+                let numbers = gap > NUMBER_GAP_EM * em
+                    && is_number(&p.text)
+                    && !listed
+                    && is_number(&word.text);
                 if gap > limit * em || ruled || numbers {
                     out.extend(phrase(&current, row));
                     current.clear();
