@@ -428,6 +428,9 @@ const SEPARATOR_PITCHES: f32 = 1.3;
 /// nor hints at the space, but the characters' steps show the empty cell). Only between Latin
 /// characters: full-width commas in CJK text take no space.
 fn space_after_separators(chars: &mut Vec<RecChar>, read_on: &[usize]) {
+    if !chars.iter().any(is_separator) {
+        return;
+    }
     let mut gaps: Vec<usize> = chars
         .windows(2)
         .zip(read_on.windows(2))
@@ -441,8 +444,9 @@ fn space_after_separators(chars: &mut Vec<RecChar>, read_on: &[usize]) {
     let pitch = gaps[gaps.len() / 2] as f32;
     let mut spaced = Vec::with_capacity(chars.len() + 4);
     for (i, c) in chars.drain(..).enumerate() {
-        if let (Some(prev), Some(sep)) = (spaced.last(), i.checked_sub(1)) {
-            let gap = read_on[i] - read_on[sep];
+        // `spaced` holds the characters before `i` (and the spaces put in): i ≥ 1.
+        if let Some(prev) = spaced.last() {
+            let gap = read_on[i] - read_on[i - 1];
             let before_sep = spaced.len().checked_sub(2).and_then(|k| spaced.get(k));
             if separates(before_sep, prev, &c)
                 && gap >= SEPARATOR_GAP
@@ -465,11 +469,15 @@ fn space_after_separators(chars: &mut Vec<RecChar>, read_on: &[usize]) {
 /// a space after it: a letter, digit, quote, opening bracket, sign or backslash follows.
 fn separates(before: Option<&RecChar>, sep: &RecChar, after: &RecChar) -> bool {
     let ascii = |c: &RecChar| c.text.chars().all(|c| c.is_ascii_graphic());
-    let is_sep = matches!(sep.text.as_str(), "," | ";" | "，" | "；");
     let follows = after.text.chars().next().is_some_and(|c| {
         c.is_ascii_alphanumeric() || matches!(c, '"' | '\'' | '(' | '[' | '{' | '-' | '+' | '\\')
     });
-    is_sep && follows && ascii(after) && before.is_some_and(ascii)
+    is_separator(sep) && follows && ascii(after) && before.is_some_and(ascii)
+}
+
+/// A comma or semicolon, as ASCII or in its full-width form.
+fn is_separator(c: &RecChar) -> bool {
+    matches!(c.text.as_str(), "," | ";" | "，" | "；")
 }
 
 /// Whether a space the model only hinted at can stand between `before` and `after`. Not
@@ -718,18 +726,14 @@ mod tests {
             .map(|l| text(&l))
         };
         fn evenly(s: &str, after_comma: usize) -> Vec<(&str, usize)> {
-            s.split(' ')
-                .map(|c| {
-                    (
-                        c,
-                        if c == "," || c == "，" {
-                            after_comma
-                        } else {
-                            1
-                        },
-                    )
-                })
-                .collect()
+            let blanks = |c| {
+                if matches!(c, "," | "，") {
+                    after_comma
+                } else {
+                    1
+                }
+            };
+            s.split(' ').map(|c| (c, blanks(c))).collect()
         }
         // Code in a typewriter face: the comma's cell and the space's, 5 steps.
         let code = evenly("c ( 6 0 , 4 9 , 6 0 )", 4);
