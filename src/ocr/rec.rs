@@ -229,6 +229,8 @@ pub struct Recognizer {
     dict: Vec<String>,
     /// Whether each class (blank first, then the dictionary) is a CJK character.
     cjk: Vec<bool>,
+    /// The class of `l`, see [`letters_for_ones`].
+    ell: Option<usize>,
     batch: usize,
     /// Width of the line images given to the model, as a fraction of their own (1: as they are).
     narrowing: f32,
@@ -246,6 +248,7 @@ impl Recognizer {
             .collect();
         Self {
             pool,
+            ell: ell_class(&dict),
             dict,
             cjk,
             batch: batch.max(1),
@@ -334,7 +337,15 @@ impl Recognizer {
                         .map(|b| {
                             let lw = lines[chunk[b]].width as f32;
                             let probs = &data[b * steps * classes..(b + 1) * steps * classes];
-                            decode(&self.dict, &self.cjk, probs, steps, classes, w as f32 / lw)
+                            decode(
+                                &self.dict,
+                                &self.cjk,
+                                self.ell,
+                                probs,
+                                steps,
+                                classes,
+                                w as f32 / lw,
+                            )
                         })
                         .collect::<Vec<Option<RecLine>>>())
                 })?;
@@ -354,6 +365,7 @@ impl Recognizer {
 fn decode(
     dict: &[String],
     cjk: &[bool],
+    ell: Option<usize>,
     probs: &[f32],
     steps: usize,
     classes: usize,
@@ -362,10 +374,8 @@ fn decode(
     let mut chars: Vec<RecChar> = Vec::new();
     // The step each character was read on.
     let mut read_on: Vec<usize> = Vec::new();
-    // For each `1`, how likely the model found an `l` on its step (0 for other characters);
-    // the `l` class is looked up on the line's first `1`.
-    let mut ell_score: Vec<f32> = Vec::new();
-    let mut ell: Option<Option<usize>> = None;
+    // The `1`s the model nearly read as `l` (indices into `chars`).
+    let mut near_ells: Vec<usize> = Vec::new();
     let mut scores = Vec::new();
     let mut prev = 0usize;
     let space = classes.saturating_sub(1);
@@ -392,14 +402,14 @@ fn decode(
                     latin: None,
                 });
                 read_on.push(t);
-                ell_score.push(0.0);
             }
-            let ell_here = if text == "1" {
-                let class = *ell.get_or_insert_with(|| dict.iter().position(|d| d == "l"));
-                class.and_then(|c| row.get(c + 1)).copied().unwrap_or(0.0)
-            } else {
-                0.0
-            };
+            if text == "1"
+                && ell
+                    .and_then(|e| row.get(e))
+                    .is_some_and(|&p| p >= ELL_FOR_ONE)
+            {
+                near_ells.push(chars.len());
+            }
             let latin = cjk
                 .get(k)
                 .copied()
@@ -407,7 +417,6 @@ fn decode(
                 .then(|| best_outside(row, cjk, dict, space));
             chars.push(RecChar { text, at, latin });
             read_on.push(t);
-            ell_score.push(ell_here);
             scores.push(p);
             space_hint = 0.0;
         } else if k == 0 {
@@ -415,7 +424,7 @@ fn decode(
         }
         prev = k;
     }
-    letters_for_ones(&mut chars, &ell_score);
+    letters_for_ones(&mut chars, &near_ells);
     space_after_separators(&mut chars, &read_on);
     while chars.last().is_some_and(|c| c.text.trim().is_empty()) {
         chars.pop();
@@ -436,36 +445,42 @@ const ELL_FOR_ONE: f32 = 0.15;
 /// names with a digit.
 const ELL_WORD_LETTERS: usize = 3;
 
-/// Reads a `1` as `l` inside a word of letters where the model nearly read it so: the
-/// recogniser, trained on Chinese text, confuses the two in code and LaTeX names (`acmsmal1`,
-/// `boo1`). Only in words of at least [`ELL_WORD_LETTERS`] letters with no other digit.
-fn letters_for_ones(chars: &mut [RecChar], ell_score: &[f32]) {
-    if !ell_score.iter().any(|&p| p >= ELL_FOR_ONE) {
-        return;
-    }
-    let word_char = |c: &RecChar| c.text.chars().all(|c| c.is_ascii_alphanumeric());
-    let mut start = 0;
-    while start < chars.len() {
-        let end = chars[start..]
-            .iter()
-            .position(|c| !word_char(c))
-            .map_or(chars.len(), |k| start + k);
-        let word = &chars[start..end];
-        let letters = word
-            .iter()
-            .filter(|c| c.text.chars().all(char::is_alphabetic))
-            .count();
-        let only_ones = word
-            .iter()
-            .all(|c| c.text == "1" || !c.text.chars().any(|c| c.is_ascii_digit()));
-        if letters >= ELL_WORD_LETTERS && only_ones {
-            for (c, &p) in chars[start..end].iter_mut().zip(&ell_score[start..end]) {
-                if c.text == "1" && p >= ELL_FOR_ONE {
-                    c.text = "l".to_string();
-                }
-            }
-        }
-        start = end + 1;
+/// The class of `l` in a recogniser's dictionary (class k is dictionary line k − 1).
+fn ell_class(dict: &[String]) -> Option<usize> {
+    dict.iter().position(|d| d == "l").map(|k| k + 1)
+}
+
+/// Reads as `l` each `1` at `near_ells` (read where the model nearly read an `l`) that stands
+/// in a word of letters: the recogniser, trained on Chinese text, confuses the two in code and
+/// LaTeX names (`acmsmal1`, `boo1`). Only in words of at least [`ELL_WORD_LETTERS`] letters
+/// with no other digit; each word is judged as read, before any of its `1`s changes.
+fn letters_for_ones(chars: &mut [RecChar], near_ells: &[usize]) {
+    let in_word = |c: &RecChar| c.text.chars().all(|c| c.is_ascii_alphanumeric());
+    let letters: Vec<usize> = near_ells
+        .iter()
+        .copied()
+        .filter(|&i| {
+            let start = chars[..i]
+                .iter()
+                .rposition(|c| !in_word(c))
+                .map_or(0, |k| k + 1);
+            let end = chars[i..]
+                .iter()
+                .position(|c| !in_word(c))
+                .map_or(chars.len(), |k| i + k);
+            let word = &chars[start..end];
+            let letters = word
+                .iter()
+                .filter(|c| c.text.chars().all(char::is_alphabetic))
+                .count();
+            let only_ones = word
+                .iter()
+                .all(|c| c.text == "1" || !c.text.chars().any(|c| c.is_ascii_digit()));
+            letters >= ELL_WORD_LETTERS && only_ones
+        })
+        .collect();
+    for i in letters {
+        chars[i].text = "l".to_string();
     }
 }
 
@@ -608,6 +623,13 @@ mod tests {
         line.chars.iter().map(|c| c.text.as_str()).collect()
     }
 
+    /// The class of the dictionary entry `c` begins with (the blank where none does).
+    fn class_of(dict: &[String], c: char) -> usize {
+        dict.iter()
+            .position(|d| d.starts_with(c))
+            .map_or(0, |k| k + 1)
+    }
+
     /// CTC steps over the classes blank, "a", "b" and space: each step names its most likely
     /// class and how likely the space class is.
     fn steps(seq: &[(usize, f32)]) -> Vec<f32> {
@@ -704,7 +726,7 @@ mod tests {
         let dict = vec!["a".to_string(), "b".to_string()];
         let read = |seq: &[(usize, f32)]| {
             let probs = steps(seq);
-            decode(&dict, &[false; 4], &probs, seq.len(), 4, 1.0).map(|l| text(&l))
+            decode(&dict, &[false; 4], None, &probs, seq.len(), 4, 1.0).map(|l| text(&l))
         };
         // a, blank (space at 0.3), b: "a b"
         assert_eq!(
@@ -733,17 +755,11 @@ mod tests {
             // Each character, then a blank on which the space class came to 0.3.
             let seq: Vec<(usize, f32)> = s
                 .chars()
-                .flat_map(|c| {
-                    let k = dict
-                        .iter()
-                        .position(|d| d.starts_with(c))
-                        .map_or(0, |k| k + 1);
-                    [(k, 0.0), (0, 0.3)]
-                })
+                .flat_map(|c| [(class_of(&dict, c), 0.0), (0, 0.3)])
                 .collect();
             let probs = steps_of(&seq, space + 1);
             let cjk = vec![false; space + 1];
-            decode(&dict, &cjk, &probs, seq.len(), space + 1, 1.0).map(|l| text(&l))
+            decode(&dict, &cjk, None, &probs, seq.len(), space + 1, 1.0).map(|l| text(&l))
         };
         // Before a full stop, after one before a lower-case letter, before and inside brackets.
         assert_eq!(read("w.t").as_deref(), Some("w.t"));
@@ -765,7 +781,7 @@ mod tests {
             let seq: Vec<(usize, f32)> = s
                 .iter()
                 .flat_map(|&(c, blanks)| {
-                    let k = dict.iter().position(|d| d == c).map_or(0, |k| k + 1);
+                    let k = c.chars().next().map_or(0, |c| class_of(&dict, c));
                     std::iter::once((k, 0.0)).chain(std::iter::repeat_n((0, 0.0), blanks))
                 })
                 .collect();
@@ -773,6 +789,7 @@ mod tests {
             decode(
                 &dict,
                 &vec![false; classes],
+                None,
                 &probs,
                 seq.len(),
                 classes,
@@ -821,13 +838,9 @@ mod tests {
             let mut probs = Vec::new();
             for c in s.chars() {
                 let mut row = vec![0.0f32; classes];
-                let k = dict
-                    .iter()
-                    .position(|d| d.starts_with(c))
-                    .map_or(0, |k| k + 1);
-                row[k] = 0.6;
+                row[class_of(&dict, c)] = 0.6;
                 if c == '1' {
-                    row[5] = ell;
+                    row[class_of(&dict, 'l')] = ell;
                 }
                 probs.extend(row);
                 let mut blank = vec![0.0f32; classes];
@@ -835,7 +848,17 @@ mod tests {
                 probs.extend(blank);
             }
             let steps = probs.len() / classes;
-            decode(&dict, &vec![false; classes], &probs, steps, classes, 1.0).map(|l| text(&l))
+            let ell = ell_class(&dict);
+            decode(
+                &dict,
+                &vec![false; classes],
+                ell,
+                &probs,
+                steps,
+                classes,
+                1.0,
+            )
+            .map(|l| text(&l))
         };
         assert_eq!(read("acmsmal1", 0.35).as_deref(), Some("acmsmall"));
         // The model sure of its `1`; a name with a digit; a number.

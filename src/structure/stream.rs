@@ -6,7 +6,7 @@ use super::regions::overlap_of_smaller;
 use crate::document::BBox;
 use crate::layout::{Region, RegionKind};
 use crate::pdf::Glyph;
-use crate::table::{is_number, phrases, Phrase};
+use crate::table::{is_listed, is_number, phrases, Phrase};
 
 /// Rows with aligned numbers a table needs, its rows of totals included.
 const MIN_ROWS: usize = 3;
@@ -42,7 +42,8 @@ struct Row<'a> {
 impl Row<'_> {
     /// Left and right edges of the numbers after the row's first phrase (its label); none for
     /// a row of single characters (text set sideways crosses the rows one letter at a time).
-    /// A number grouped by spaces (`21 816.00`) is one number, not two cells.
+    /// A number grouped by spaces (`21 816.00`) is one number, not two cells; an item of a list
+    /// (`60,`) is none.
     fn numbers(&self) -> Vec<(f32, f32)> {
         let chars: usize = self.phrases.iter().map(|p| p.text.chars().count()).sum();
         if chars < MIN_MEAN_CHARS * self.phrases.len() {
@@ -51,7 +52,7 @@ impl Row<'_> {
         let mut out: Vec<(f32, f32)> = Vec::new();
         let mut before: Option<&Phrase> = None;
         for p in self.phrases.iter().skip(1) {
-            if !is_number(&p.text) {
+            if !is_number(&p.text) || is_listed(&p.text) {
                 before = None;
                 continue;
             }

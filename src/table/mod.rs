@@ -12,7 +12,7 @@ mod words;
 
 use crate::document::{BBox, Cell, Table};
 use crate::pdf::{Glyph, Ruling};
-pub use words::{is_number, phrases, Phrase};
+pub use words::{is_listed, is_number, phrases, Phrase};
 
 /// Rulings closer than this (points) are one line.
 const SNAP: f32 = 2.0;

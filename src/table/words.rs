@@ -55,12 +55,9 @@ pub fn phrases(glyphs: &[&Glyph], rules: &[Rule]) -> Vec<Phrase> {
                         && y >= r.from
                         && y <= r.to
                 });
-                // A number ending in a comma or semicolon is an item of a list (`c(60, 49,
-                // 40)`), set a word space from the next: not a cell of its own.
-                let listed = p.text.ends_with([',', ';']);
                 let numbers = gap > NUMBER_GAP_EM * em
                     && is_number(&p.text)
-                    && !listed
+                    && !is_listed(&p.text)
                     && is_number(&word.text);
                 if gap > limit * em || ruled || numbers {
                     out.extend(phrase(&current, row));
@@ -157,6 +154,12 @@ fn phrase(words: &[Word], row: usize) -> Option<Phrase> {
         bold: bold as f32 / glyphs as f32,
         row,
     })
+}
+
+/// A list goes on after this text (it ends in a comma or semicolon): a number so set is an
+/// item of a list (`c(60, 49, 40)`), not a cell of its own.
+pub fn is_listed(text: &str) -> bool {
+    text.ends_with([',', ';'])
 }
 
 /// A number as tables print them: digits with separators, signs, units and percentages.
