@@ -110,6 +110,8 @@ def order_free_cer(scorer, hyp, ref):
 
 
 ALL = '+furniture'
+# Block kinds `--format text` leaves out (`BlockKind::is_furniture`).
+FURNITURE = ('page_header', 'page_footer', 'line_numbers')
 
 
 def write_texts(folder, stem):
@@ -128,7 +130,7 @@ def write_texts(folder, stem):
             text = f"{b['marker']} {text}"  # a bulleted item keeps its bullet, as on the page
         label = (b.get('toc') or {}).get('page')
         everything.append(f'{text} {label}' if label else text)
-        if b.get('kind') not in ('page_header', 'page_footer'):
+        if b.get('kind') not in FURNITURE:
             body.append(text)
     os.makedirs(folder + ALL, exist_ok=True)
     for path, parts in ((os.path.join(folder, stem + '.txt'), body),

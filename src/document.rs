@@ -163,13 +163,19 @@ pub enum BlockKind {
     TocTitle,
     PageHeader,
     PageFooter,
+    /// Line numbers printed in a margin beside the text (a manuscript under review, a
+    /// pleading): page furniture, kept out of the text of the lines they number.
+    LineNumbers,
     Code,
 }
 
 impl BlockKind {
-    /// Running page furniture (headers, footers) rather than content.
+    /// Page furniture (running headers, footers, margin line numbers) rather than content.
     pub fn is_furniture(self) -> bool {
-        matches!(self, BlockKind::PageHeader | BlockKind::PageFooter)
+        matches!(
+            self,
+            BlockKind::PageHeader | BlockKind::PageFooter | BlockKind::LineNumbers
+        )
     }
 }
 

@@ -2,9 +2,11 @@
 
 mod common;
 use common::*;
+use serde_json::Value;
 
 const R_DATA: &str = "docs/R-data.pdf";
 const REVTEX: &str = "docs/revtex-apssamp.pdf";
+const AMC_MANUAL: &str = "docs/amc-manual.fr.pdf";
 
 #[test]
 fn known_sentences_come_out_in_order() {
@@ -103,6 +105,39 @@ fn running_headers_and_footers_are_flagged() {
         let all = extract_as(&fixture(R_DATA), format, &["--pages", "8-9", "--furniture"]);
         assert_eq!(all.matches("Chapter 1: Introduction").count(), 2, "{all}");
     }
+}
+
+#[test]
+fn line_numbers_beside_a_listing_are_furniture_not_code() {
+    // amc-manual.fr p23: a LaTeX listing whose lines are numbered 1, 2, 3 … in the margin.
+    // Each number used to start its line's text ("1 \documentclass…") or stand as a
+    // paragraph of its own; copied code kept them.
+    let doc = extract_json(&fixture(AMC_MANUAL), &["--pages", "23"]);
+    let numbers: Vec<&Value> = blocks(&doc)
+        .iter()
+        .filter(|b| b["kind"] == "line_numbers")
+        .collect();
+    assert_eq!(numbers.len(), 1, "{numbers:?}");
+    let text = collapse(numbers[0]["text"].as_str().unwrap_or(""));
+    assert!(text.starts_with("1 2 3 4 5 6 7 8 9 10 11 12"), "{text}");
+    let listing = extract_as(&fixture(AMC_MANUAL), "text", &["--pages", "23"]);
+    assert!(
+        listing.contains("\\documentclass[a4paper]{article}"),
+        "{listing}"
+    );
+    for line in listing.lines() {
+        let first = line.split_whitespace().next().unwrap_or("");
+        assert!(
+            !(first.parse::<u32>().is_ok() && line.contains('\\')),
+            "a numbered code line: {line}"
+        );
+    }
+    let all = extract_as(
+        &fixture(AMC_MANUAL),
+        "text",
+        &["--pages", "23", "--furniture"],
+    );
+    assert!(collapse(&all).contains("1 2 3 4 5 6 7 8 9 10"), "{all}");
 }
 
 #[test]

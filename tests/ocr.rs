@@ -439,6 +439,51 @@ fn symbols_the_recogniser_does_not_know_are_not_written_as_cjk_on_a_latin_page()
 }
 
 #[test]
+fn a_manuscript_s_line_numbers_are_furniture_and_its_paragraphs_read_on() {
+    // aastex-sample631 p10 at 150 dpi: a manuscript with its lines numbered 294 to 312 in the
+    // left margin, in small type. Each number stood between the lines it numbers, as a
+    // paragraph or footnote of its own, so no paragraph ran past one line ("… including start
+    // and" | "295" | "stop times …"); one of them OCR misreads as "60E".
+    let doc = extract_json(
+        &fixture("images/aastex-sample631_p0010_150dpi_grey.png"),
+        &[],
+    );
+    let numbers: Vec<String> = blocks(&doc)
+        .iter()
+        .filter(|b| b["kind"] == "line_numbers")
+        .map(|b| collapse(b["text"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(numbers.len(), 1, "{numbers:?}");
+    assert!(
+        numbers[0].starts_with("294 295 296 297 298 299 300") && numbers[0].ends_with("311 312"),
+        "{numbers:?}"
+    );
+    // (The chart's axis has a tick "300" of its own.)
+    for b in blocks(&doc)
+        .iter()
+        .filter(|b| b["kind"] != "line_numbers" && b["kind"] != "figure")
+    {
+        let text = collapse(b["text"].as_str().unwrap_or(""));
+        assert!(
+            !text
+                .split(' ')
+                .any(|w| w.parse::<u32>().is_ok_and(|n| (294..=312).contains(&n))),
+            "a line number in a {} block: {text}",
+            b["kind"]
+        );
+    }
+    let body = collapse(&extract_as(
+        &fixture("images/aastex-sample631_p0010_150dpi_grey.png"),
+        "text",
+        &[],
+    ));
+    assert!(
+        body.contains("caption including start and stop times and the video duration"),
+        "{body}"
+    );
+}
+
+#[test]
 fn a_letter_footer_of_contact_columns_is_no_table() {
     // g-brief beispiel2 p1 at 300 dpi: a letter whose footer has five columns (name, address,
     // phones, web, bank). The phone numbers' digit groups (`+49 171 00000000`) end at common

@@ -47,6 +47,7 @@ pub fn group(
                 lines: vec![line],
                 region: region.map(|r| (r.1, r.2)),
                 table: None,
+                furniture: None,
             }),
         }
     }

@@ -44,7 +44,17 @@ pub fn detect(
         }
     }
     let mut found = HashMap::new();
+    for (pi, page) in pages.iter().enumerate() {
+        for (bi, block) in page.blocks.iter().enumerate() {
+            if let Some(kind) = block.furniture {
+                found.insert((pi, bi), (kind, 0.9));
+            }
+        }
+    }
     for ((pi, bi), top, key) in candidates {
+        if found.contains_key(&(pi, bi)) {
+            continue;
+        }
         let repeats = keys.get(&(top, key.clone())).map_or(0, HashSet::len);
         let text = pages[pi].blocks[bi].text();
         let confidence = if repeats >= min_pages && pages.len() > 1 {
@@ -81,7 +91,7 @@ pub fn detect(
         // The rest of a header or footer row ("Journal of X" beside "Volume 8 | Issue 3").
         let rows: Vec<(BlockKind, [f32; 4])> = found
             .iter()
-            .filter(|((p, _), _)| *p == pi)
+            .filter(|((p, _), (kind, _))| *p == pi && *kind != BlockKind::LineNumbers)
             .map(|((_, b), (kind, _))| (*kind, page.blocks[*b].bbox))
             .collect();
         for &bi in &outermost {
@@ -355,9 +365,12 @@ fn in_number_column(page: &PageLayout, i: usize) -> bool {
         >= NUMBER_COLUMN
 }
 
-/// The page's block indices, top edge first.
+/// The page's block indices, top edge first; blocks already known as furniture (margin line
+/// numbers, which run the page's height) are not among them.
 fn by_top(page: &PageLayout) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..page.blocks.len()).collect();
+    let mut order: Vec<usize> = (0..page.blocks.len())
+        .filter(|&i| page.blocks[i].furniture.is_none())
+        .collect();
     order.sort_by(|&a, &b| page.blocks[a].bbox[1].total_cmp(&page.blocks[b].bbox[1]));
     order
 }

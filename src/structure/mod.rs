@@ -12,6 +12,7 @@ mod classify;
 mod fractions;
 mod furniture;
 mod limits;
+mod line_numbers;
 mod lines;
 mod math;
 mod order;
@@ -28,7 +29,7 @@ mod toc;
 pub use render::{to_markdown, to_markdown_with, to_text, to_text_with, Render};
 pub use text::{join_lines, normalize_into};
 
-use crate::document::{BBox, Block, BlockSource, Table};
+use crate::document::{BBox, Block, BlockKind, BlockSource, Table};
 use crate::layout::{Region, RegionKind};
 use crate::pdf::RawPage;
 use std::collections::HashMap;
@@ -100,6 +101,8 @@ pub struct ProtoBlock {
     pub region: Option<(RegionKind, f32)>,
     /// Cells, for a table region.
     pub table: Option<Table>,
+    /// Page furniture found while the page was analysed (its margin line numbers).
+    pub furniture: Option<BlockKind>,
 }
 
 impl ProtoBlock {
@@ -210,6 +213,15 @@ pub fn analyze_page(raw: RawPage, regions: &[Region]) -> PageLayout {
     } else {
         &[]
     };
+    // Margin line numbers come out first: beside every line they would join its text, and
+    // their column beside the text would read as a table.
+    let numbers = if orientation == orient::Orientation::Horizontal {
+        let (rest, numbers) = line_numbers::split(glyphs, raw.number);
+        glyphs = rest;
+        numbers
+    } else {
+        None
+    };
     // Tables drawn with rules, or set by whitespace alone, that the layout model did not see
     // (or did not run for).
     let ruled = ruled::tables(&raw.rulings, &glyphs, regions, raw.height);
@@ -239,6 +251,7 @@ pub fn analyze_page(raw: RawPage, regions: &[Region]) -> PageLayout {
         }
     }
     regions::insert_atomic(&mut blocks, atomic);
+    blocks.extend(numbers);
     PageLayout {
         number: raw.number,
         width: raw.width,

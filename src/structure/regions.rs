@@ -198,6 +198,7 @@ fn atomic_block(region: &Region, glyphs: &[Glyph], rulings: &[Ruling], page: u32
         lines: ordered,
         region: Some((kind, region.score)),
         table,
+        furniture: None,
     }
 }
 

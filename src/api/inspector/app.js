@@ -271,7 +271,7 @@ function select(id) {
 }
 
 // --- the Markdown side panel: one element per block, linked both ways --------------------
-const FURNITURE = new Set(['page_header', 'page_footer']);
+const FURNITURE = new Set(['page_header', 'page_footer', 'line_numbers']);
 function renderMarkdown() {
   const md = $('#markdown');
   md.replaceChildren();
