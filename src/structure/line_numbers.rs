@@ -38,68 +38,69 @@ struct Number {
     size: f32,
 }
 
-/// Takes a page's margin line numbers out of its glyphs, returning the rest and the numbers as
-/// one block of furniture (none where the page has no such column).
-pub fn split(glyphs: Vec<Glyph>, page: u32) -> (Vec<Glyph>, Option<ProtoBlock>) {
+/// Takes a page's margin line numbers out of its glyphs, returning the rest and one block of
+/// furniture for each column of numbers (none where the page has no such column).
+pub fn split(glyphs: Vec<Glyph>, page: u32) -> (Vec<Glyph>, Vec<ProtoBlock>) {
     let rows = Rows::new(&glyphs);
     let numbers = numbers(&glyphs, &rows);
     if numbers.len() < MIN_NUMBERS {
-        return (glyphs, None);
+        return (glyphs, Vec::new());
     }
-    let mut taken = vec![false; glyphs.len()];
-    let mut any = false;
+    // The column each glyph was taken into, if any.
+    let mut owner: Vec<Option<usize>> = vec![None; glyphs.len()];
+    let mut found = 0;
     for right in [true, false] {
         for column in columns(&numbers, right) {
-            if column
-                .iter()
-                .any(|&n| numbers[n].glyphs.iter().any(|&g| taken[g]))
-            {
-                continue;
-            }
-            if !counts(&numbers, &column) || !smaller_than_beside(&glyphs, &rows, &numbers, &column)
+            let free = |n: &usize| numbers[*n].glyphs.iter().all(|&g| owner[g].is_none());
+            if !column.iter().all(free)
+                || !counts(&numbers, &column)
+                || !smaller_than_beside(&glyphs, &rows, &numbers, &column)
             {
                 continue;
             }
             if let Some(misread) = alone_in_strip(&glyphs, &rows, &numbers, &column) {
-                for &n in &column {
-                    for &g in &numbers[n].glyphs {
-                        taken[g] = true;
-                    }
+                let ours = column
+                    .iter()
+                    .flat_map(|&n| numbers[n].glyphs.iter().copied());
+                for g in ours.chain(misread) {
+                    owner[g] = Some(found);
                 }
-                for g in misread {
-                    taken[g] = true;
-                }
-                any = true;
+                found += 1;
             }
         }
     }
-    if !any {
-        return (glyphs, None);
+    if found == 0 {
+        return (glyphs, Vec::new());
     }
-    let mut numbered = Vec::new();
+    let mut columns: Vec<Vec<Glyph>> = vec![Vec::new(); found];
     let mut rest = Vec::with_capacity(glyphs.len());
-    for (g, taken) in glyphs.into_iter().zip(taken) {
-        if taken {
-            numbered.push(g);
-        } else {
-            rest.push(g);
+    for (g, owner) in glyphs.into_iter().zip(owner) {
+        match owner {
+            Some(c) => columns[c].push(g),
+            None => rest.push(g),
         }
     }
-    let mut lines = build_lines(&numbered);
+    let blocks = columns
+        .iter()
+        .filter_map(|glyphs| column_block(glyphs, page))
+        .collect();
+    (rest, blocks)
+}
+
+/// One column's numbers as a furniture block, top to bottom.
+fn column_block(glyphs: &[Glyph], page: u32) -> Option<ProtoBlock> {
+    let mut lines = build_lines(glyphs);
     lines.sort_by(|a, b| a.bbox[1].total_cmp(&b.bbox[1]));
-    let block = lines
-        .first()
-        .map(|first| first.bbox)
-        .map(|first| ProtoBlock {
-            page,
-            bbox: lines.iter().fold(first, |b, l| union(b, l.bbox)),
-            column: 0,
-            lines,
-            region: None,
-            table: None,
-            furniture: Some(BlockKind::LineNumbers),
-        });
-    (rest, block)
+    let first = lines.first()?.bbox;
+    Some(ProtoBlock {
+        page,
+        bbox: lines.iter().fold(first, |b, l| union(b, l.bbox)),
+        column: 0,
+        lines,
+        region: None,
+        table: None,
+        furniture: Some(BlockKind::LineNumbers),
+    })
 }
 
 /// The page's whole numbers that could be line numbers: runs of upright ASCII digits side by
@@ -422,6 +423,33 @@ mod tests {
         // Three of them are too few to tell.
         let blocks = texts(numbered_lines(12, fifths));
         assert!(blocks.iter().all(|(f, _)| f.is_none()));
+    }
+
+    #[test]
+    fn each_column_of_a_two_column_page_keeps_its_own_numbers() {
+        // Numbers right-aligned left of the left column and left-aligned right of the right
+        // one, as a two-column manuscript sets them in its outer margins.
+        let mut glyphs = Vec::new();
+        for i in 0..12u32 {
+            let y = 100.0 + 12.0 * i as f32;
+            glyphs.extend(number(1 + i, 60.0, y));
+            glyphs.extend(Glyph::line("the left column runs on", 72.0, y));
+            glyphs.extend(Glyph::line("the right one here too", 320.0, y));
+            let right = number(13 + i, 0.0, y);
+            let shift = 440.0 - right[0].bbox[0];
+            glyphs.extend(right.into_iter().map(|mut g| {
+                g.bbox[0] += shift;
+                g.bbox[2] += shift;
+                g
+            }));
+        }
+        let numbers: Vec<String> = texts(glyphs)
+            .into_iter()
+            .filter(|(f, _)| f.is_some())
+            .map(|(_, t)| t)
+            .collect();
+        let column = |from: u32| (from..from + 12).map(|n| n.to_string()).collect::<Vec<_>>();
+        assert_eq!(numbers, [column(1).join(" "), column(13).join(" ")]);
     }
 
     #[test]

@@ -215,13 +215,10 @@ pub fn analyze_page(raw: RawPage, regions: &[Region]) -> PageLayout {
     };
     // Margin line numbers come out first: beside every line they would join its text, and
     // their column beside the text would read as a table.
-    let numbers = if orientation == orient::Orientation::Horizontal {
-        let (rest, numbers) = line_numbers::split(glyphs, raw.number);
-        glyphs = rest;
-        numbers
-    } else {
-        None
-    };
+    let mut numbers = Vec::new();
+    if orientation == orient::Orientation::Horizontal {
+        (glyphs, numbers) = line_numbers::split(glyphs, raw.number);
+    }
     // Tables drawn with rules, or set by whitespace alone, that the layout model did not see
     // (or did not run for).
     let ruled = ruled::tables(&raw.rulings, &glyphs, regions, raw.height);
