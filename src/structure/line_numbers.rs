@@ -2,7 +2,7 @@
 //! pleadings): a column of counting numbers, one beside each line, smaller than the text and
 //! alone in their strip of the page. Left in the text flow they break every paragraph at
 //! every line ("… can be numbered 131 for reference …"); they are taken out before lines are
-//! built and kept as one block of page furniture.
+//! built and kept as page furniture, one block per column.
 
 use super::lines::{build_lines, union, v_overlap};
 use super::ProtoBlock;
