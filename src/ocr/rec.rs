@@ -623,6 +623,19 @@ mod tests {
         line.chars.iter().map(|c| c.text.as_str()).collect()
     }
 
+    /// A dictionary of these entries.
+    fn dict_of(entries: &[&str]) -> Vec<String> {
+        entries.iter().map(|e| e.to_string()).collect()
+    }
+
+    /// What `decode` reads from `probs`, rows of `classes` scores (no CJK class; the `l` class
+    /// where the dictionary has one, as the recogniser finds it).
+    fn read_rows(dict: &[String], probs: &[f32], classes: usize) -> Option<String> {
+        let cjk = vec![false; classes];
+        let steps = probs.len() / classes;
+        decode(dict, &cjk, ell_class(dict), probs, steps, classes, 1.0).map(|l| text(&l))
+    }
+
     /// The class of the dictionary entry `c` begins with (the blank where none does).
     fn class_of(dict: &[String], c: char) -> usize {
         dict.iter()
@@ -723,11 +736,8 @@ mod tests {
 
     #[test]
     fn a_space_the_model_nearly_saw_is_kept() {
-        let dict = vec!["a".to_string(), "b".to_string()];
-        let read = |seq: &[(usize, f32)]| {
-            let probs = steps(seq);
-            decode(&dict, &[false; 4], None, &probs, seq.len(), 4, 1.0).map(|l| text(&l))
-        };
+        let dict = dict_of(&["a", "b"]);
+        let read = |seq: &[(usize, f32)]| read_rows(&dict, &steps(seq), 4);
         // a, blank (space at 0.3), b: "a b"
         assert_eq!(
             read(&[(1, 0.0), (0, 0.3), (2, 0.0)]).as_deref(),
@@ -747,9 +757,7 @@ mod tests {
 
     #[test]
     fn a_hinted_space_is_dropped_where_code_and_prose_put_none() {
-        let dict: Vec<String> = ["w", "t", ".", "[", "x", "]", ",", "\"", "T"]
-            .map(String::from)
-            .to_vec();
+        let dict = dict_of(&["w", "t", ".", "[", "x", "]", ",", "\"", "T"]);
         let space = dict.len() + 1;
         let read = |s: &str| {
             // Each character, then a blank on which the space class came to 0.3.
@@ -757,9 +765,7 @@ mod tests {
                 .chars()
                 .flat_map(|c| [(class_of(&dict, c), 0.0), (0, 0.3)])
                 .collect();
-            let probs = steps_of(&seq, space + 1);
-            let cjk = vec![false; space + 1];
-            decode(&dict, &cjk, None, &probs, seq.len(), space + 1, 1.0).map(|l| text(&l))
+            read_rows(&dict, &steps_of(&seq, space + 1), space + 1)
         };
         // Before a full stop, after one before a lower-case letter, before and inside brackets.
         assert_eq!(read("w.t").as_deref(), Some("w.t"));
@@ -772,9 +778,7 @@ mod tests {
 
     #[test]
     fn a_separator_read_far_from_what_follows_takes_a_space() {
-        let dict: Vec<String> = ["c", "(", "6", "0", ",", "4", "9", ")", "1", "日", "，"]
-            .map(String::from)
-            .to_vec();
+        let dict = dict_of(&["c", "(", "6", "0", ",", "4", "9", ")", "1", "日", "，"]);
         let classes = dict.len() + 2;
         // Each character, then as many blank steps as given.
         let read = |s: &[(&str, usize)]| {
@@ -785,17 +789,7 @@ mod tests {
                     std::iter::once((k, 0.0)).chain(std::iter::repeat_n((0, 0.0), blanks))
                 })
                 .collect();
-            let probs = steps_of(&seq, classes);
-            decode(
-                &dict,
-                &vec![false; classes],
-                None,
-                &probs,
-                seq.len(),
-                classes,
-                1.0,
-            )
-            .map(|l| text(&l))
+            read_rows(&dict, &steps_of(&seq, classes), classes)
         };
         fn evenly(s: &str, after_comma: usize) -> Vec<(&str, usize)> {
             let blanks = |c| {
@@ -829,9 +823,7 @@ mod tests {
 
     #[test]
     fn a_one_the_model_nearly_read_as_l_inside_a_word_is_an_l() {
-        let dict: Vec<String> = ["a", "c", "m", "s", "l", "1", "x", "2", " "]
-            .map(String::from)
-            .to_vec();
+        let dict = dict_of(&["a", "c", "m", "s", "l", "1", "x", "2", " "]);
         let classes = dict.len() + 1;
         // Each character on a step of its own, then a blank; a `1` with `l` at `ell`.
         let read = |s: &str, ell: f32| {
@@ -847,18 +839,7 @@ mod tests {
                 blank[0] = 1.0;
                 probs.extend(blank);
             }
-            let steps = probs.len() / classes;
-            let ell = ell_class(&dict);
-            decode(
-                &dict,
-                &vec![false; classes],
-                ell,
-                &probs,
-                steps,
-                classes,
-                1.0,
-            )
-            .map(|l| text(&l))
+            read_rows(&dict, &probs, classes)
         };
         assert_eq!(read("acmsmal1", 0.35).as_deref(), Some("acmsmall"));
         // The model sure of its `1`; a name with a digit; a number.

@@ -91,7 +91,9 @@ pub fn detect(
         // The rest of a header or footer row ("Journal of X" beside "Volume 8 | Issue 3").
         let rows: Vec<(BlockKind, [f32; 4])> = found
             .iter()
-            .filter(|((p, _), (kind, _))| *p == pi && *kind != BlockKind::LineNumbers)
+            .filter(|((p, _), (kind, _))| {
+                *p == pi && matches!(kind, BlockKind::PageHeader | BlockKind::PageFooter)
+            })
             .map(|((_, b), (kind, _))| (*kind, page.blocks[*b].bbox))
             .collect();
         for &bi in &outermost {

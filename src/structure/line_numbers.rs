@@ -41,8 +41,15 @@ struct Number {
 /// Takes a page's margin line numbers out of its glyphs, returning the rest and one block of
 /// furniture for each column of numbers (none where the page has no such column).
 pub fn split(glyphs: Vec<Glyph>, page: u32) -> (Vec<Glyph>, Vec<ProtoBlock>) {
+    let candidates = aligned_numbers(&glyphs);
+    if candidates.len() < MIN_NUMBERS {
+        return (glyphs, Vec::new()); // most pages: no row index built
+    }
     let rows = Rows::new(&glyphs);
-    let numbers = numbers(&glyphs, &rows);
+    let numbers: Vec<Number> = candidates
+        .into_iter()
+        .filter(|n| alone_on_row(&glyphs, &rows, n))
+        .collect();
     if numbers.len() < MIN_NUMBERS {
         return (glyphs, Vec::new());
     }
@@ -105,8 +112,8 @@ fn column_block(glyphs: &[Glyph], page: u32) -> Option<ProtoBlock> {
 
 /// The page's whole numbers that could be line numbers: runs of upright ASCII digits side by
 /// side (in the order the page gives its characters), lined up with at least
-/// [`MIN_NUMBERS`] - 1 others at one edge, with no other character touching them on their row.
-fn numbers(glyphs: &[Glyph], rows: &Rows) -> Vec<Number> {
+/// [`MIN_NUMBERS`] - 1 others at one edge.
+fn aligned_numbers(glyphs: &[Glyph]) -> Vec<Number> {
     let mut runs: Vec<Vec<usize>> = Vec::new();
     let mut open = false;
     for (i, g) in glyphs.iter().enumerate() {
@@ -157,8 +164,7 @@ fn numbers(glyphs: &[Glyph], rows: &Rows) -> Vec<Number> {
     }
     all.into_iter()
         .zip(aligned)
-        .filter(|(n, aligned)| *aligned && alone_on_row(glyphs, rows, n))
-        .map(|(n, _)| n)
+        .filter_map(|(n, aligned)| aligned.then_some(n))
         .collect()
 }
 
@@ -292,14 +298,7 @@ fn alone_in_strip(
     column: &[usize],
 ) -> Option<Vec<usize>> {
     let size = column.iter().map(|&n| numbers[n].size).fold(0.0, f32::max);
-    let x0 = column
-        .iter()
-        .map(|&n| numbers[n].bbox[0])
-        .fold(f32::MAX, f32::min);
-    let x1 = column
-        .iter()
-        .map(|&n| numbers[n].bbox[2])
-        .fold(f32::MIN, f32::max);
+    let [x0, _, x1, _] = column.iter().map(|&n| numbers[n].bbox).reduce(union)?;
     let (x0, x1) = (x0 - STRIP_PAD * size, x1 + STRIP_PAD * size);
     let ours = |i: usize| column.iter().any(|&n| numbers[n].glyphs.contains(&i));
     // Runs of other characters in the strip, one per row.
