@@ -484,6 +484,25 @@ fn a_manuscript_s_line_numbers_are_furniture_and_its_paragraphs_read_on() {
 }
 
 #[test]
+fn an_invoice_s_totals_are_read_before_the_notes_set_below_them() {
+    // factura-ejemplo-prefactura p1 at 150 dpi: under the items, the totals stand at the
+    // right; below them, a note, the form's number and a two-part footer line at the left.
+    // The totals (a table) were read after all of those, just before the footer's right half.
+    let text = collapse(&extract_as(
+        &fixture("images/factura-ejemplo-prefactura_p0001_150dpi_grey.png"),
+        "text",
+        &[],
+    ));
+    let at = |needle: &str| {
+        text.find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} not read: {text}"))
+    };
+    assert!(at("ítem con IVA reducido") < at("Subtotal R"), "{text}");
+    assert!(at("TOTAL") < at("Esta es la descripción larga"), "{text}");
+    assert!(at("Esta es la nota final") < at("FORMA LIBRE"), "{text}");
+}
+
+#[test]
 fn a_letter_footer_of_contact_columns_is_no_table() {
     // g-brief beispiel2 p1 at 300 dpi: a letter whose footer has five columns (name, address,
     // phones, web, bank). The phone numbers' digit groups (`+49 171 00000000`) end at common

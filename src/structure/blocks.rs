@@ -14,20 +14,39 @@ pub fn group(
     lines: Vec<Line>,
     order: &[Placed],
     regions: &[Option<(usize, RegionKind, f32)>],
+    atomic: Vec<ProtoBlock>,
 ) -> Vec<ProtoBlock> {
+    let n = lines.len();
     let mut slots: Vec<Option<Line>> = lines.into_iter().map(Some).collect();
+    let mut whole: Vec<Option<ProtoBlock>> = atomic.into_iter().map(Some).collect();
     let mut blocks: Vec<ProtoBlock> = Vec::new();
     let mut last_region: Option<usize> = None;
+    // A block read whole ends the block before it; the next line starts another.
+    let mut after_whole = false;
     for placed in order {
+        if let Some(block) = placed
+            .line
+            .checked_sub(n)
+            .and_then(|k| whole.get_mut(k))
+            .and_then(Option::take)
+        {
+            blocks.push(block);
+            after_whole = true;
+            continue;
+        }
         let Some(line) = slots.get_mut(placed.line).and_then(Option::take) else {
             continue;
         };
+        let open = !std::mem::take(&mut after_whole);
         let region = regions.get(placed.line).copied().flatten();
         let same_region = last_region == region.map(|r| r.0);
         last_region = region.map(|r| r.0);
         match blocks.last_mut() {
             Some(block)
-                if same_region && block.column == placed.column && same_row(block, &line) =>
+                if open
+                    && same_region
+                    && block.column == placed.column
+                    && same_row(block, &line) =>
             {
                 block.bbox = union(block.bbox, line.bbox);
                 if let Some(last) = block.lines.last_mut() {
@@ -35,7 +54,10 @@ pub fn group(
                 }
             }
             Some(block)
-                if same_region && block.column == placed.column && continues(block, &line) =>
+                if open
+                    && same_region
+                    && block.column == placed.column
+                    && continues(block, &line) =>
             {
                 block.bbox = union(block.bbox, line.bbox);
                 block.lines.push(line);
@@ -51,6 +73,7 @@ pub fn group(
             }),
         }
     }
+    blocks.extend(whole.into_iter().flatten());
     blocks
 }
 
@@ -270,6 +293,40 @@ pub fn starts_item(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::starts_item;
+
+    #[test]
+    fn a_block_read_whole_ends_the_paragraph_above_it_and_takes_no_line_below() {
+        use super::{Line, Placed, ProtoBlock, RegionKind};
+        let line = |text: &str, y: f32| Line {
+            text: text.into(),
+            chars: text.len(),
+            ..Line::placeholder([20.0, y, 300.0, y + 10.0], 10.0)
+        };
+        let table = ProtoBlock {
+            page: 1,
+            bbox: [20.0, 112.0, 300.0, 122.0],
+            column: 0,
+            lines: vec![line("a row of cells", 112.0)],
+            region: Some((RegionKind::Table, 1.0)),
+            table: None,
+            furniture: None,
+        };
+        let lines = vec![
+            line("text above the table", 100.0),
+            line("and below it", 124.0),
+        ];
+        let order: Vec<Placed> = [0, 2, 1]
+            .into_iter()
+            .map(|line| Placed { line, column: 0 })
+            .collect();
+        let blocks = super::group(1, lines, &order, &[], vec![table]);
+        let texts: Vec<&str> = blocks.iter().map(|b| b.lines[0].text.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["text above the table", "a row of cells", "and below it"]
+        );
+        assert!(blocks.iter().all(|b| b.lines.len() == 1));
+    }
 
     #[test]
     fn section_numbers() {

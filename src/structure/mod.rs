@@ -58,6 +58,24 @@ pub struct Line {
 }
 
 impl Line {
+    /// A line without text covering `bbox`, set at `size`: a block read whole, standing in
+    /// for it where lines are ordered.
+    pub fn placeholder(bbox: BBox, size: f32) -> Line {
+        Line {
+            text: String::new(),
+            bbox,
+            size,
+            bold: 0.0,
+            italic: 0.0,
+            mono: 0.0,
+            chars: 0,
+            ocr: false,
+            tail_gap: None,
+            latex: None,
+            all_math: false,
+        }
+    }
+
     /// Appends a fragment further along the same row.
     pub fn absorb(&mut self, other: Line) {
         let (a, b) = (self.chars as f32, other.chars as f32);
@@ -225,18 +243,34 @@ pub fn analyze_page(raw: RawPage, regions: &[Region]) -> PageLayout {
     let mut regions: Vec<Region> = regions.to_vec();
     stream::add_tables(&glyphs, &mut regions, ruled);
     let regions = regions.as_slice();
-    let (atomic, rest) = regions::split_atomic(glyphs, regions, &raw.rulings, raw.number);
+    let (mut atomic, rest) = regions::split_atomic(glyphs, regions, &raw.rulings, raw.number);
     glyphs = rest;
     if orientation != orient::Orientation::Horizontal {
         for g in &mut glyphs {
             g.bbox = orientation.forward(g.bbox);
         }
+        for b in &mut atomic {
+            b.bbox = orientation.forward(b.bbox);
+            for l in &mut b.lines {
+                l.bbox = orientation.forward(l.bbox);
+            }
+        }
     }
     let lines = lines::build_lines(&glyphs);
     drop(glyphs);
-    let placed = order::reading_order(&lines);
+    // Tables and figures are read where they stand: each is one tall line in the cut.
+    let obstacles: Vec<(BBox, f32)> = atomic
+        .iter()
+        .map(|b| {
+            (
+                b.bbox,
+                text_size(&b.lines).unwrap_or_else(|| text_size(&lines).unwrap_or(10.0)),
+            )
+        })
+        .collect();
+    let placed = order::reading_order_around(&lines, &obstacles);
     let line_regions = regions::of_lines(&lines, regions);
-    let mut blocks = blocks::group(raw.number, lines, &placed, &line_regions);
+    let mut blocks = blocks::group(raw.number, lines, &placed, &line_regions, atomic);
     blocks::join_heading_numbers(&mut blocks);
     blocks::join_chapter_labels(&mut blocks);
     if orientation != orient::Orientation::Horizontal {
@@ -247,7 +281,6 @@ pub fn analyze_page(raw: RawPage, regions: &[Region]) -> PageLayout {
             }
         }
     }
-    regions::insert_atomic(&mut blocks, atomic);
     blocks.extend(numbers);
     PageLayout {
         number: raw.number,
@@ -258,6 +291,13 @@ pub fn analyze_page(raw: RawPage, regions: &[Region]) -> PageLayout {
         source: BlockSource::Pdf,
         ocr_confidence: None,
     }
+}
+
+/// The median text size of `lines`, if any.
+fn text_size<'a>(lines: impl IntoIterator<Item = &'a Line>) -> Option<f32> {
+    let mut sizes: Vec<f32> = lines.into_iter().map(|l| l.size).collect();
+    sizes.sort_by(f32::total_cmp);
+    sizes.get(sizes.len() / 2).copied()
 }
 
 fn size_key(size: f32) -> u32 {

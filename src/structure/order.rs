@@ -11,9 +11,12 @@
 //! happen to have a paragraph break at the same height — unless a blank band over an em tall
 //! lies between them (a letter's body below its reference row, a CV's next entry). A gutter
 //! through a dense region may be crossed by one line in 25 that sits amid both columns (a
-//! reference card row the recogniser read across two columns).
+//! reference card row the recogniser read across two columns). Tables and figures, read as
+//! blocks of their own, stand in the cut as one tall line each, so they are read where they
+//! stand among the columns and strips.
 
 use super::Line;
+use crate::document::BBox;
 
 /// A line's place in reading order and the column it was read in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,11 +34,79 @@ pub fn reading_order(lines: &[Line]) -> Vec<Placed> {
     out
 }
 
+/// Orders the lines of one page and, among them, `obstacles`: the boxes of blocks read whole
+/// (tables, figures) with their text size. Entries with `line >= lines.len()` are obstacles,
+/// `line - lines.len()` their index.
+///
+/// Each obstacle first takes part in the cut as one tall line, so it is read where it stands
+/// among the page's columns and strips: a table of totals at the right, above a note at the
+/// left, is read before the note. That order is kept only where it reads the lines as the cut
+/// without obstacles does: a box the table finder drew across a page's column gutter would
+/// otherwise take the columns apart. There each obstacle goes before the first line, in the
+/// lines' own order, that lies under its top edge and shares its horizontal extent.
+pub fn reading_order_around(lines: &[Line], obstacles: &[(BBox, f32)]) -> Vec<Placed> {
+    let base = reading_order(lines);
+    if obstacles.is_empty() {
+        return base;
+    }
+    let n = lines.len();
+    let mut all = lines.to_vec();
+    all.extend(
+        obstacles
+            .iter()
+            .map(|&(bbox, size)| Line::placeholder(bbox, size)),
+    );
+    let around = reading_order(&all);
+    let same_lines = around
+        .iter()
+        .filter(|p| p.line < n)
+        .map(|p| p.line)
+        .eq(base.iter().map(|p| p.line));
+    if same_lines {
+        // The lines keep the columns they were read in without the obstacles.
+        let mut column = vec![0; n];
+        for p in &base {
+            column[p.line] = p.column;
+        }
+        return around
+            .into_iter()
+            .map(|p| Placed {
+                column: column.get(p.line).copied().unwrap_or(p.column),
+                ..p
+            })
+            .collect();
+    }
+    let mut order = base;
+    let mut by_top: Vec<usize> = (0..obstacles.len()).collect();
+    by_top.sort_by(|&a, &b| obstacles[a].0[1].total_cmp(&obstacles[b].0[1]));
+    for k in by_top {
+        let bbox = obstacles[k].0;
+        let at = order
+            .iter()
+            .position(|p| {
+                p.line < n
+                    && super::lines::h_overlap(lines[p.line].bbox, bbox) > 0.0
+                    && lines[p.line].bbox[1] >= bbox[1]
+            })
+            .unwrap_or(order.len());
+        order.insert(
+            at,
+            Placed {
+                line: n + k,
+                column: 0,
+            },
+        );
+    }
+    order
+}
+
 /// Vertical extent used to separate strips: the middle of the line, since loose glyph boxes of
-/// consecutive lines overlap a little.
+/// consecutive lines overlap a little; a block read whole (a placeholder, no characters) holds
+/// its whole height, so lines beside its top row share its strip.
 fn core_y(l: &Line) -> (f32, f32) {
     let h = l.bbox[3] - l.bbox[1];
-    (l.bbox[1] + 0.25 * h, l.bbox[3] - 0.25 * h)
+    let inset = if l.chars == 0 { 0.0 } else { 0.25 * h };
+    (l.bbox[1] + inset, l.bbox[3] - inset)
 }
 
 fn cut(
@@ -204,9 +275,9 @@ fn apart(lines: &[Line], above: &[usize], strip: &[usize]) -> bool {
 const APART_EMS: f32 = 1.0;
 
 fn median_size(lines: &[Line], ids: &[usize]) -> f32 {
-    let mut sizes: Vec<f32> = ids.iter().map(|&i| lines[i].size).collect();
-    sizes.sort_by(f32::total_cmp);
-    sizes.get(sizes.len() / 2).copied().unwrap_or(1.0).max(1.0)
+    super::text_size(ids.iter().map(|&i| &lines[i]))
+        .unwrap_or(1.0)
+        .max(1.0)
 }
 
 /// Share of a region's width each side of a real column gutter spans.
@@ -412,16 +483,8 @@ mod tests {
     fn line(text: &str, x0: f32, y0: f32, x1: f32) -> Line {
         Line {
             text: text.into(),
-            bbox: [x0, y0, x1, y0 + 10.0],
-            size: 10.0,
-            bold: 0.0,
-            italic: 0.0,
-            mono: 0.0,
             chars: text.chars().count(),
-            ocr: false,
-            tail_gap: None,
-            latex: None,
-            all_math: false,
+            ..Line::placeholder([x0, y0, x1, y0 + 10.0], 10.0)
         }
     }
 
@@ -451,6 +514,68 @@ mod tests {
                 "right three",
                 "footer"
             ]
+        );
+    }
+
+    /// The order of `lines` and `obstacles` (named `#0`, `#1`, ...).
+    fn texts_around(lines: &[Line], obstacles: &[(BBox, f32)]) -> Vec<String> {
+        reading_order_around(lines, obstacles)
+            .iter()
+            .map(|p| match lines.get(p.line) {
+                Some(l) => l.text.clone(),
+                None => format!("#{}", p.line - lines.len()),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_table_above_a_note_at_the_other_side_is_read_before_the_note() {
+        // An invoice: under the items, its totals at the right; below them, a note and the
+        // form's number at the left; then a row across the page. The note's column begins
+        // below the totals: no column beside them.
+        let lines = vec![
+            line("items", 20.0, 60.0, 330.0),
+            line("a long description", 20.0, 200.0, 120.0),
+            line("the final note", 20.0, 214.0, 110.0),
+            line("FORMA LIBRE", 20.0, 240.0, 90.0),
+            line("No CONTROL", 20.0, 254.0, 90.0),
+            line("left of the last row", 20.0, 280.0, 140.0),
+            line("right of the last row", 200.0, 280.0, 330.0),
+        ];
+        let totals = ([200.0, 80.0, 330.0, 190.0], 10.0);
+        assert_eq!(
+            texts_around(&lines, &[totals]),
+            [
+                "items",
+                "#0",
+                "a long description",
+                "the final note",
+                "FORMA LIBRE",
+                "No CONTROL",
+                "left of the last row",
+                "right of the last row"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_table_in_the_right_column_is_read_in_that_column() {
+        let mut lines = vec![line("title", 20.0, 70.0, 330.0)];
+        for k in 0..8 {
+            let y = 100.0 + 12.0 * k as f32;
+            lines.push(line(&format!("left {k}"), 20.0, y, 160.0));
+        }
+        for k in 0..3 {
+            let y = 100.0 + 12.0 * k as f32;
+            lines.push(line(&format!("right {k}"), 190.0, y, 330.0));
+        }
+        lines.push(line("right after", 190.0, 182.0, 330.0));
+        let table = ([190.0, 138.0, 330.0, 176.0], 10.0);
+        let order = texts_around(&lines, &[table]);
+        assert_eq!(order[..2], ["title", "left 0"]);
+        assert_eq!(
+            order[9..],
+            ["right 0", "right 1", "right 2", "#0", "right after"]
         );
     }
 

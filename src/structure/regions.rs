@@ -236,23 +236,6 @@ pub fn of_lines(lines: &[Line], regions: &[Region]) -> Vec<Option<(usize, Region
         .collect()
 }
 
-/// Places each atomic block before the first block that lies below its top edge and shares
-/// its horizontal extent (in reading order), or at the end of the page.
-pub fn insert_atomic(blocks: &mut Vec<ProtoBlock>, mut atomic: Vec<ProtoBlock>) {
-    atomic.sort_by(|a, b| a.bbox[1].total_cmp(&b.bbox[1]));
-    for block in atomic {
-        let at = blocks
-            .iter()
-            .position(|b| {
-                b.region.is_none_or(|(k, _)| !k.is_atomic())
-                    && h_overlap(b.bbox, block.bbox) > 0.0
-                    && b.bbox[1] >= block.bbox[1]
-            })
-            .unwrap_or(blocks.len());
-        blocks.insert(at, block);
-    }
-}
-
 fn centre(b: BBox) -> (f32, f32) {
     ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0)
 }
