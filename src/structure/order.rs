@@ -13,7 +13,7 @@
 //! through a dense region may be crossed by one line in 25 that sits amid both columns (a
 //! reference card row the recogniser read across two columns). Tables and figures, read as
 //! blocks of their own, stand in the cut as one tall line each, so they are read where they
-//! stand among the columns and strips.
+//! stand among the columns and strips, unless that would change the order of the lines.
 
 use super::Line;
 use crate::document::BBox;
