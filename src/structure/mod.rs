@@ -76,6 +76,11 @@ impl Line {
         }
     }
 
+    /// Whether this is a [`Line::placeholder`]: no text line has no characters.
+    pub fn is_placeholder(&self) -> bool {
+        self.chars == 0
+    }
+
     /// Appends a fragment further along the same row.
     pub fn absorb(&mut self, other: Line) {
         let (a, b) = (self.chars as f32, other.chars as f32);
@@ -258,7 +263,8 @@ pub fn analyze_page(raw: RawPage, regions: &[Region]) -> PageLayout {
     }
     let lines = lines::build_lines(&glyphs);
     drop(glyphs);
-    // Tables and figures are read where they stand: each is one tall line in the cut.
+    // Tables and figures are read where they stand among the lines (see
+    // `order::reading_order_around`).
     let obstacles: Vec<(BBox, f32)> = atomic
         .iter()
         .map(|b| {

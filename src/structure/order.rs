@@ -101,11 +101,11 @@ pub fn reading_order_around(lines: &[Line], obstacles: &[(BBox, f32)]) -> Vec<Pl
 }
 
 /// Vertical extent used to separate strips: the middle of the line, since loose glyph boxes of
-/// consecutive lines overlap a little; a block read whole (a placeholder, no characters) holds
-/// its whole height, so lines beside its top row share its strip.
+/// consecutive lines overlap a little; a block read whole (a placeholder) holds its whole
+/// height, so lines beside its top row share its strip.
 fn core_y(l: &Line) -> (f32, f32) {
     let h = l.bbox[3] - l.bbox[1];
-    let inset = if l.chars == 0 { 0.0 } else { 0.25 * h };
+    let inset = if l.is_placeholder() { 0.0 } else { 0.25 * h };
     (l.bbox[1] + inset, l.bbox[3] - inset)
 }
 
