@@ -58,7 +58,7 @@ pub fn sections(doc: &Document, counter: &dyn TokenCount, budget: usize) -> Vec<
     let mut room = budget;
     for (i, block) in doc.blocks.iter().enumerate() {
         match block.kind {
-            BlockKind::PageHeader | BlockKind::PageFooter | BlockKind::LineNumbers => {}
+            kind if kind.is_furniture() => {}
             BlockKind::Title | BlockKind::SectionHeader => {
                 flush(&path, &mut units, &mut out);
                 let level = if block.kind == BlockKind::Title {

@@ -579,11 +579,8 @@ mod tests {
         );
     }
 
-    fn texts(lines: &[Line]) -> Vec<&str> {
-        reading_order(lines)
-            .iter()
-            .map(|p| lines[p.line].text.as_str())
-            .collect()
+    fn texts(lines: &[Line]) -> Vec<String> {
+        texts_around(lines, &[])
     }
 
     #[test]
